@@ -1,0 +1,17 @@
+package dev.kiln.workflows;
+
+/** Application failure types that are never retried: retrying cannot fix them. */
+public final class Failures {
+  /** The RunSpec is malformed; the message names the file, field and fix. */
+  public static final String INVALID_RUN_SPEC = "InvalidRunSpec";
+  /** Scope picked a path (architecture/objective) this version of Kiln cannot train yet. */
+  public static final String NOT_AVAILABLE_YET = "NotAvailableYet";
+  /** Curation kept nothing (or too little to train on); the message shows the funnel. */
+  public static final String EMPTY_CURATION = "EmptyCuration";
+  /** Input data that cannot be used as it is (missing prefix, unreadable manifest, ...). */
+  public static final String BAD_DATA = "BadData";
+  /** Training diverged (NaN or inf loss); the message names the step. */
+  public static final String DIVERGED = "Diverged";
+
+  private Failures() {}
+}

@@ -1,0 +1,16 @@
+package dev.kiln.workflows.scope;
+
+/** The transformer's size: what the trainer builds and what a checkpoint must match. */
+public record ModelShape(int vocabSize, int contextLength, int dModel, int layers, int heads) {
+
+  /** Parameters of a GPT with tied input/output embeddings and learned positions (LayerNorms included). */
+  public long parameters() {
+    long d = dModel;
+    long perBlock = 12 * d * d + 13 * d; // qkv + proj + 4d MLP, their biases, two LayerNorms
+    return (long) vocabSize * d + (long) contextLength * d + layers * perBlock + 2 * d;
+  }
+
+  public ModelShape withVocabSize(int newVocabSize) {
+    return new ModelShape(newVocabSize, contextLength, dModel, layers, heads);
+  }
+}

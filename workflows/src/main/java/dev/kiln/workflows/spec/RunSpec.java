@@ -1,0 +1,79 @@
+package dev.kiln.workflows.spec;
+
+import java.util.List;
+
+/**
+ * Everything a pretraining run needs, as read from a YAML file in configs/. Travels through workflow
+ * history, so it holds settings only, never data.
+ */
+public record RunSpec(
+    String name,
+    UseCase useCase,
+    Budget budget,
+    ModelChoice model,
+    DataSpec data,
+    CurationSpec curation,
+    TokenizerSpec tokenizer,
+    TrainingSpec training,
+    EvaluationSpec evaluation) {
+
+  /** What the model is for; the task decides the architecture family and objective. */
+  public record UseCase(String task, String description, List<String> languages) {}
+
+  /**
+   * Compute budget in training FLOPs (C ~ 6 N D) and what is expected of curation: the fraction of raw
+   * tokens that survives the filters, and the tokens-per-parameter ratio (Chinchilla: ~20).
+   */
+  public record Budget(double trainingFlops, double expectedCurationYield, double tokensPerParameter) {}
+
+  /** {@code strategy}: auto (pick from the hub if a card fits, else scratch), scratch, or continue (from {@code hubModel}). */
+  public record ModelChoice(String strategy, String hubModel) {}
+
+  /**
+   * Raw data: S3 prefixes (under {@code raw/}) to read, the fraction of kept documents held out whole for
+   * evaluation (chosen by a hash of the document id, so the split is stable), and how many raw objects
+   * one curation shard reads.
+   */
+  public record DataSpec(List<String> rawPrefixes, double heldOutFraction, int documentsPerShard) {}
+
+  /** First-depth curation rules; thresholds named after Gopher (Rae et al. 2021). */
+  public record CurationSpec(
+      List<String> languages,
+      double minLanguageConfidence,
+      int minWords,
+      int maxWords,
+      double minMeanWordLength,
+      double maxMeanWordLength,
+      double maxSymbolToWordRatio,
+      double maxBulletLineFraction,
+      double maxEllipsisLineFraction,
+      double minAlphabeticWordFraction,
+      int minStopWords,
+      boolean exactDedup) {}
+
+  public record TokenizerSpec(int vocabSize) {}
+
+  /**
+   * Training hyperparameters. {@code steps}, {@code dModel}, {@code layers}, {@code heads} of 0 mean
+   * "derive from the compute budget in the scope stage".
+   */
+  public record TrainingSpec(
+      int contextLength,
+      int batchSize,
+      int steps,
+      int dModel,
+      int layers,
+      int heads,
+      double learningRate,
+      double minLearningRate,
+      int warmupSteps,
+      double weightDecay,
+      double gradClip,
+      double dropout,
+      long seed,
+      int checkpointEvery,
+      int segmentSteps,
+      String device) {}
+
+  public record EvaluationSpec(int samples, int maxNewTokens, double temperature, List<String> prompts, int maxHeldOutTokens) {}
+}
