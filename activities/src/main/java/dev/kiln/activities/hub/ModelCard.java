@@ -1,0 +1,34 @@
+package dev.kiln.activities.hub;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.kiln.workflows.scope.ModelShape;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A model hub card (after Mitchell et al., "Model Cards for Model Reporting", and the Hugging Face card
+ * fields): what the model is, how it was trained, what it is good for and where it falls short. Stored as
+ * YAML at {@code hub/<id>/card.yaml}; weights, if the hub holds them, at {@code weights}.
+ *
+ * @param shape the exact transformer shape, when the hub holds weights Kiln can load
+ * @param weights S3 key of the weights (safetensors), or null when the hub only describes the model
+ * @param tokenizer S3 key of the tokenizer.json, or null
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = false)
+public record ModelCard(
+    String id,
+    String architecture,
+    String objective,
+    long parameters,
+    ModelShape shape,
+    String tokenizer,
+    String weights,
+    String license,
+    List<String> languages,
+    List<String> intendedUses,
+    String trainingData,
+    List<String> limitations,
+    Map<String, Double> evalResults,
+    String publishedBy) {}

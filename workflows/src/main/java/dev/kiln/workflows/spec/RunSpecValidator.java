@@ -1,0 +1,207 @@
+package dev.kiln.workflows.spec;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a RunSpec before anything runs. Pure and deterministic, so the CLI (before starting the workflow)
+ * and the workflow itself (as a non-retryable failure) apply the same rules.
+ */
+public final class RunSpecValidator {
+  public static final Set<String> TASKS =
+      Set.of("classification", "ner", "generation", "translation", "summarization", "qa");
+  public static final Set<String> MODEL_STRATEGIES = Set.of("auto", "scratch", "continue");
+  private static final Pattern RUN_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+  private static final Pattern RAW_PREFIX = Pattern.compile("raw/[A-Za-z0-9._/-]*");
+  private static final Pattern DEVICE = Pattern.compile("cpu|gpu|gpu:\\d+");
+
+  private final List<SpecProblem> problems = new ArrayList<>();
+
+  private RunSpecValidator() {}
+
+  /** Throws {@link InvalidRunSpecException} naming {@code source} and every problem found. */
+  public static void check(RunSpec spec, String source) {
+    List<SpecProblem> found = validate(spec);
+    if (!found.isEmpty()) {
+      throw new InvalidRunSpecException(source, found);
+    }
+  }
+
+  public static List<SpecProblem> validate(RunSpec spec) {
+    RunSpecValidator v = new RunSpecValidator();
+    v.run(spec);
+    return List.copyOf(v.problems);
+  }
+
+  private void run(RunSpec s) {
+    if (s == null) {
+      problem("(root)", "the file is empty", "start from one of the specs in configs/");
+      return;
+    }
+    if (s.name() == null || !RUN_NAME.matcher(s.name()).matches()) {
+      problem("name", "is '" + s.name() + "'", "use 1-63 lower-case letters, digits or '-', starting with a letter or digit");
+    }
+    useCase(s.useCase());
+    budget(s.budget());
+    model(s.model());
+    data(s.data());
+    curation(s.curation());
+    tokenizer(s.tokenizer());
+    training(s.training(), s.tokenizer());
+    evaluation(s.evaluation());
+  }
+
+  private void useCase(RunSpec.UseCase u) {
+    if (required("useCase", u)) {
+      if (u.task() == null || !TASKS.contains(u.task())) {
+        problem("useCase.task", "is '" + u.task() + "', not a known task", "use one of " + sorted(TASKS));
+      }
+      if (u.languages() == null || u.languages().isEmpty()) {
+        problem("useCase.languages", "is missing", "list the languages the model is for, e.g. [en]");
+      }
+    }
+  }
+
+  private void budget(RunSpec.Budget b) {
+    if (required("budget", b)) {
+      range("budget.trainingFlops", b.trainingFlops(), 1e9, 1e26, "training FLOPs, e.g. 2.0e13 (C ~ 6 N D)");
+      range("budget.expectedCurationYield", b.expectedCurationYield(), 1e-4, 1.0, "a fraction in (0, 1], e.g. 0.03");
+      range("budget.tokensPerParameter", b.tokensPerParameter(), 1, 10_000, "about 20 (Chinchilla)");
+    }
+  }
+
+  private void model(RunSpec.ModelChoice m) {
+    if (required("model", m)) {
+      if (m.strategy() == null || !MODEL_STRATEGIES.contains(m.strategy())) {
+        problem("model.strategy", "is '" + m.strategy() + "'", "use one of " + sorted(MODEL_STRATEGIES));
+      } else if (m.strategy().equals("continue") && (m.hubModel() == null || m.hubModel().isBlank())) {
+        problem("model.hubModel", "is missing while strategy is 'continue'", "name the hub model id to continue from, or use strategy 'auto'");
+      }
+    }
+  }
+
+  private void data(RunSpec.DataSpec d) {
+    if (required("data", d)) {
+      if (d.rawPrefixes() == null || d.rawPrefixes().isEmpty()) {
+        problem("data.rawPrefixes", "is missing", "list S3 prefixes under raw/, e.g. [raw/gutenberg/]");
+      } else {
+        for (int i = 0; i < d.rawPrefixes().size(); i++) {
+          String p = d.rawPrefixes().get(i);
+          if (p == null || !RAW_PREFIX.matcher(p).matches() || p.contains("..")) {
+            problem("data.rawPrefixes[" + i + "]", "is '" + p + "'", "use a prefix under raw/, e.g. raw/gutenberg/");
+          }
+        }
+      }
+      range("data.heldOutFraction", d.heldOutFraction(), 0.001, 0.5, "a fraction such as 0.05");
+      range("data.documentsPerShard", d.documentsPerShard(), 1, 100_000, "how many raw objects one shard reads, e.g. 200");
+    }
+  }
+
+  private void curation(RunSpec.CurationSpec c) {
+    if (required("curation", c)) {
+      if (c.languages() == null || c.languages().isEmpty()) {
+        problem("curation.languages", "is missing", "list ISO 639-1 codes to keep, e.g. [en]");
+      }
+      range("curation.minLanguageConfidence", c.minLanguageConfidence(), 0, 1, "a probability such as 0.65");
+      range("curation.minWords", c.minWords(), 0, 1_000_000, "Gopher uses 50");
+      range("curation.maxWords", c.maxWords(), 1, 100_000_000, "Gopher uses 100000");
+      if (c.maxWords() < c.minWords()) {
+        problem("curation.maxWords", "is below minWords", "make maxWords >= minWords");
+      }
+      range("curation.minMeanWordLength", c.minMeanWordLength(), 0, 100, "Gopher uses 3");
+      range("curation.maxMeanWordLength", c.maxMeanWordLength(), 1, 1000, "Gopher uses 10");
+      if (c.maxMeanWordLength() < c.minMeanWordLength()) {
+        problem("curation.maxMeanWordLength", "is below minMeanWordLength", "make it >= minMeanWordLength");
+      }
+      range("curation.maxSymbolToWordRatio", c.maxSymbolToWordRatio(), 0, 10, "Gopher uses 0.1");
+      range("curation.maxBulletLineFraction", c.maxBulletLineFraction(), 0, 1, "Gopher uses 0.9");
+      range("curation.maxEllipsisLineFraction", c.maxEllipsisLineFraction(), 0, 1, "Gopher uses 0.3");
+      range("curation.minAlphabeticWordFraction", c.minAlphabeticWordFraction(), 0, 1, "Gopher uses 0.8");
+      range("curation.minStopWords", c.minStopWords(), 0, 8, "Gopher uses 2");
+    }
+  }
+
+  private void tokenizer(RunSpec.TokenizerSpec t) {
+    if (required("tokenizer", t)) {
+      range("tokenizer.vocabSize", t.vocabSize(), 260, 65_535, "a size between 260 (bytes + specials) and 65535, e.g. 4096");
+    }
+  }
+
+  private void training(RunSpec.TrainingSpec t, RunSpec.TokenizerSpec tok) {
+    if (!required("training", t)) {
+      return;
+    }
+    range("training.contextLength", t.contextLength(), 8, 8192, "e.g. 128");
+    range("training.batchSize", t.batchSize(), 1, 4096, "e.g. 16");
+    range("training.steps", t.steps(), 0, 10_000_000, "0 derives the steps from the budget, or give a positive count");
+    range("training.dModel", t.dModel(), 0, 16_384, "0 derives it from the budget, or e.g. 128");
+    range("training.layers", t.layers(), 0, 256, "0 derives it from the budget, or e.g. 4");
+    range("training.heads", t.heads(), 0, 256, "0 derives it from the budget, or e.g. 4");
+    boolean shapeGiven = t.dModel() > 0 || t.layers() > 0 || t.heads() > 0;
+    if (shapeGiven && (t.dModel() <= 0 || t.layers() <= 0 || t.heads() <= 0)) {
+      problem("training.dModel/layers/heads", "are partly given", "give all three, or none (0) to derive them from the budget");
+    } else if (shapeGiven && t.dModel() % t.heads() != 0) {
+      problem("training.heads", t.heads() + " heads do not divide dModel " + t.dModel(), "choose heads that divide dModel, e.g. " + largestDivisorUpTo(t.dModel(), t.heads()));
+    }
+    range("training.learningRate", t.learningRate(), 1e-7, 1.0, "e.g. 0.003");
+    range("training.minLearningRate", t.minLearningRate(), 0, t.learningRate(), "at most learningRate, e.g. learningRate / 10");
+    range("training.warmupSteps", t.warmupSteps(), 0, 1_000_000, "e.g. 50");
+    if (t.steps() > 0 && t.warmupSteps() >= t.steps()) {
+      problem("training.warmupSteps", "is not below steps (" + t.steps() + ")", "use fewer warmup steps than training steps");
+    }
+    range("training.weightDecay", t.weightDecay(), 0, 1, "e.g. 0.1");
+    range("training.gradClip", t.gradClip(), 0, 1000, "global-norm clip such as 1.0 (0 turns it off)");
+    range("training.dropout", t.dropout(), 0, 0.9, "e.g. 0.0 or 0.1");
+    range("training.checkpointEvery", t.checkpointEvery(), 1, 1_000_000, "steps between checkpoints, e.g. 50");
+    range("training.segmentSteps", t.segmentSteps(), 1, 10_000_000, "steps per training activity, e.g. 200");
+    if (t.device() == null || !DEVICE.matcher(t.device()).matches()) {
+      problem("training.device", "is '" + t.device() + "'", "use cpu, gpu or gpu:N");
+    }
+  }
+
+  private void evaluation(RunSpec.EvaluationSpec e) {
+    if (required("evaluation", e)) {
+      range("evaluation.samples", e.samples(), 0, 100, "how many samples to generate, e.g. 3");
+      range("evaluation.maxNewTokens", e.maxNewTokens(), 1, 4096, "e.g. 48");
+      range("evaluation.temperature", e.temperature(), 0, 5, "0 for greedy, or e.g. 0.8");
+      range("evaluation.maxHeldOutTokens", e.maxHeldOutTokens(), 1000, 1_000_000_000, "how many held-out tokens to score, e.g. 200000");
+    }
+  }
+
+  private boolean required(String field, Object section) {
+    if (section == null) {
+      problem(field, "is missing", "add the '" + field + "' section (see configs/tiny-gpt.yaml)");
+      return false;
+    }
+    return true;
+  }
+
+  private void range(String field, double value, double min, double max, String fix) {
+    if (Double.isNaN(value) || value < min || value > max) {
+      problem(field, "is " + format(value) + ", outside [" + format(min) + ", " + format(max) + "]", fix);
+    }
+  }
+
+  private void problem(String field, String what, String fix) {
+    problems.add(new SpecProblem(field, what, fix));
+  }
+
+  private static String format(double v) {
+    return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+  }
+
+  private static int largestDivisorUpTo(int n, int limit) {
+    for (int h = Math.min(limit, n); h > 1; h--) {
+      if (n % h == 0) {
+        return h;
+      }
+    }
+    return 1;
+  }
+
+  private static List<String> sorted(Set<String> set) {
+    return set.stream().sorted().toList();
+  }
+}
