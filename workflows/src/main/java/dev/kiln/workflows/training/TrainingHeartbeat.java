@@ -5,4 +5,9 @@ package dev.kiln.workflows.training;
  * checkpoint so a retried attempt resumes from it.
  */
 public record TrainingHeartbeat(
-    int step, int totalSteps, double loss, double tokensPerSecond, CheckpointRef lastCheckpoint) {}
+    int step,
+    int totalSteps,
+    double loss,
+    double tokensPerSecond,
+    double etaSeconds,
+    CheckpointRef lastCheckpoint) {}

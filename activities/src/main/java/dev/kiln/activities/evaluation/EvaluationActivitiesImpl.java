@@ -1,0 +1,163 @@
+package dev.kiln.activities.evaluation;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.activities.curation.TokenCorpus;
+import dev.kiln.activities.hub.ModelCard;
+import dev.kiln.activities.hub.ModelHub;
+import dev.kiln.activities.storage.ObjectStore;
+import dev.kiln.activities.tokenizer.BpeTokenizer;
+import dev.kiln.activities.training.CheckpointStore;
+import dev.kiln.activities.training.Devices;
+import dev.kiln.activities.training.GptModel;
+import dev.kiln.activities.training.LanguageModelEvaluator;
+import dev.kiln.activities.training.UnigramBaseline;
+import dev.kiln.workflows.evaluation.EvaluationActivities;
+import dev.kiln.workflows.evaluation.EvaluationRequest;
+import dev.kiln.workflows.evaluation.EvaluationResult;
+import dev.kiln.workflows.spec.RunSpec;
+import dev.kiln.workflows.training.CheckpointRef;
+import dev.kiln.workflows.training.TrainingConfig;
+import io.temporal.activity.Activity;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Stage 5: held-out perplexity against a unigram baseline, samples, the loss curve, the model card; then
+ * publishes the model under {@code runs/<run>/model/} and to the hub.
+ */
+public final class EvaluationActivitiesImpl implements EvaluationActivities {
+  static final List<String> DEFAULT_PROMPTS = List.of("The ", "It was a ", "In the beginning");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final ObjectStore store;
+  private final CheckpointStore checkpoints;
+
+  public EvaluationActivitiesImpl(ObjectStore store) {
+    this.store = store;
+    this.checkpoints = new CheckpointStore(store);
+  }
+
+  @Override
+  public EvaluationResult evaluate(EvaluationRequest r) {
+    TrainingConfig config = r.config();
+    RunSpec.EvaluationSpec spec = r.spec().evaluation();
+    TokenCorpus corpus = TokenCorpus.load(store, config.manifestKey());
+    int[] heldOut = Arrays.copyOf(corpus.heldOut(), Math.min(corpus.heldOut().length, spec.maxHeldOutTokens()));
+    byte[] weights = checkpoints.readModel(r.training().finalCheckpoint());
+    Activity.getExecutionContext().heartbeat("scoring held-out");
+
+    double loss;
+    List<String> samples = new ArrayList<>();
+    try (GptModel model = GptModel.load(config.shape(), weights, Devices.parse(config.device()));
+        BpeTokenizer tokenizer = BpeTokenizer.load(download(r.curation().tokenizerKey()))) {
+      LanguageModelEvaluator evaluator = new LanguageModelEvaluator(model);
+      loss = evaluator.meanLoss(heldOut, heldOut.length);
+      List<String> prompts = spec.prompts() == null || spec.prompts().isEmpty() ? DEFAULT_PROMPTS : spec.prompts();
+      for (int i = 0; i < spec.samples(); i++) {
+        String prompt = prompts.get(i % prompts.size());
+        double temperature = i == 0 ? 0 : spec.temperature(); // the first sample is greedy
+        int[] generated = evaluator.generate(tokenizer.encode(prompt), spec.maxNewTokens(), temperature, config.seed() + i);
+        samples.add(prompt + tokenizer.decode(generated));
+        Activity.getExecutionContext().heartbeat("sample " + (i + 1));
+      }
+    }
+    double baselineLoss = new UnigramBaseline(corpus.train(), config.shape().vocabSize()).meanLoss(heldOut);
+
+    String modelId = r.spec().name();
+    String prefix = "runs/" + r.runId() + "/model/";
+    ModelCardWriter.Metrics metrics =
+        new ModelCardWriter.Metrics(loss, Math.exp(loss), Math.exp(baselineLoss), heldOut.length, samples);
+    byte[] tokenizerJson = store.get(r.curation().tokenizerKey());
+    store.put(prefix + "model.safetensors", weights);
+    store.put(prefix + "tokenizer.json", tokenizerJson);
+    store.put(prefix + "config.json", json(modelConfig(r)));
+    store.put(prefix + "eval.json", json(evalJson(metrics)));
+    store.put(prefix + "loss.png", LossCurvePlot.render(
+        modelId + " (" + r.runId() + ")", trainingLosses(r.training().committed()), loss, baselineLoss));
+    store.put(prefix + "README.md", ModelCardWriter.write(modelId, r, metrics).getBytes(StandardCharsets.UTF_8));
+
+    String hubWeights = ModelHub.PREFIX + modelId + "/model.safetensors";
+    String hubTokenizer = ModelHub.PREFIX + modelId + "/tokenizer.json";
+    store.put(hubWeights, weights);
+    store.put(hubTokenizer, tokenizerJson);
+    new ModelHub(store).publish(hubCard(modelId, r, metrics, hubWeights, hubTokenizer));
+    return new EvaluationResult(
+        loss, Math.exp(loss), Math.exp(baselineLoss), heldOut.length, samples, prefix, prefix + "README.md", modelId);
+  }
+
+  /** Every training step's loss, in order, from the committed checkpoints' metadata. */
+  private List<Double> trainingLosses(List<CheckpointRef> committed) {
+    Map<Integer, CheckpointStore.Meta> byStep = new LinkedHashMap<>();
+    for (CheckpointRef ref : committed) {
+      byStep.put(ref.step(), checkpoints.readMeta(ref));
+    }
+    List<Double> losses = new ArrayList<>();
+    byStep.values().stream()
+        .sorted((a, b) -> Integer.compare(a.step(), b.step()))
+        .forEach(meta -> losses.addAll(meta.losses()));
+    return losses;
+  }
+
+  private static ModelCard hubCard(String id, EvaluationRequest r, ModelCardWriter.Metrics m, String weights, String tokenizer) {
+    return new ModelCard(
+        id, r.plan().architecture(), r.plan().objective(), r.config().shape().parameters(), r.config().shape(),
+        tokenizer, weights, "other", r.spec().useCase().languages(), List.of(r.plan().task()),
+        String.format("%s; %,d tokens kept of %,d raw (%.2f%%), run %s", r.spec().data().rawPrefixes(),
+            r.curation().keptTokens(), r.curation().rawTokens(), 100 * r.curation().tokenRetention(), r.runId()),
+        List.of("small model trained on a few million tokens; not reliable for facts"),
+        Map.of("held_out_perplexity", m.heldOutPerplexity(), "unigram_perplexity", m.unigramPerplexity()),
+        "kiln run " + r.runId());
+  }
+
+  private static Map<String, Object> modelConfig(EvaluationRequest r) {
+    var s = r.config().shape();
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("architecture", r.plan().architecture());
+    c.put("objective", r.plan().objective());
+    c.put("vocab_size", s.vocabSize());
+    c.put("n_positions", s.contextLength());
+    c.put("n_embd", s.dModel());
+    c.put("n_layer", s.layers());
+    c.put("n_head", s.heads());
+    c.put("tie_word_embeddings", true);
+    c.put("parameters", s.parameters());
+    return c;
+  }
+
+  private static Map<String, Object> evalJson(ModelCardWriter.Metrics m) {
+    Map<String, Object> e = new LinkedHashMap<>();
+    e.put("held_out_loss", m.heldOutLoss());
+    e.put("held_out_perplexity", m.heldOutPerplexity());
+    e.put("unigram_perplexity", m.unigramPerplexity());
+    e.put("held_out_tokens", m.tokensEvaluated());
+    e.put("samples", m.samples());
+    return e;
+  }
+
+  private Path download(String key) {
+    try {
+      Path file = Files.createTempFile("kiln-tokenizer", ".json");
+      file.toFile().deleteOnExit();
+      Files.write(file, store.get(key));
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static byte[] json(Object value) {
+    try {
+      return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(value);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package dev.kiln.activities.evaluation;
+
+import dev.kiln.workflows.curation.CurationResult;
+import dev.kiln.workflows.curation.StepStats;
+import dev.kiln.workflows.evaluation.EvaluationRequest;
+import dev.kiln.workflows.scope.ModelShape;
+import dev.kiln.workflows.training.TrainingConfig;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Writes the Hugging Face-style model card (README.md with YAML front matter and a model-index) of a model
+ * Kiln trained: what it is, how it was trained and on what, how it did, and what it is not for.
+ */
+public final class ModelCardWriter {
+  private ModelCardWriter() {}
+
+  public record Metrics(
+      double heldOutLoss, double heldOutPerplexity, double unigramPerplexity, long tokensEvaluated, List<String> samples) {}
+
+  public static String write(String modelId, EvaluationRequest r, Metrics m) {
+    TrainingConfig c = r.config();
+    ModelShape s = c.shape();
+    CurationResult cur = r.curation();
+    StringBuilder b = new StringBuilder();
+    b.append("---\n");
+    b.append("language:\n");
+    r.spec().useCase().languages().forEach(l -> b.append("- ").append(l).append('\n'));
+    b.append("license: other\n");
+    b.append("library_name: kiln\n");
+    b.append("pipeline_tag: text-generation\n");
+    b.append("tags:\n- kiln\n- ").append(r.plan().architecture()).append("\n- ").append(r.plan().objective()).append('\n');
+    b.append("model-index:\n");
+    b.append("- name: ").append(modelId).append('\n');
+    b.append("  results:\n");
+    b.append("  - task:\n      type: text-generation\n      name: causal language modeling\n");
+    b.append("    dataset:\n      type: kiln-held-out\n      name: held-out documents of run ").append(r.runId()).append('\n');
+    b.append("    metrics:\n");
+    b.append(String.format(Locale.ROOT, "    - type: perplexity%n      value: %.4f%n      name: held-out perplexity%n", m.heldOutPerplexity()));
+    b.append(String.format(Locale.ROOT, "    - type: perplexity%n      value: %.4f%n      name: unigram baseline perplexity%n", m.unigramPerplexity()));
+    b.append(String.format(Locale.ROOT, "    - type: loss%n      value: %.4f%n      name: held-out cross-entropy (nats/token)%n", m.heldOutLoss()));
+    b.append("---\n\n");
+
+    b.append("# ").append(modelId).append("\n\n");
+    b.append("A ").append(r.plan().architecture()).append("-only transformer pretrained with ")
+        .append(r.plan().objective()).append(" by Kiln run `").append(r.runId()).append("` for the use case: ")
+        .append(r.plan().task()).append(".\n\n");
+    b.append("## Model details\n\n");
+    b.append(String.format(Locale.ROOT,
+        "- Parameters: %,d (d_model %d, %d layers, %d heads, context %d, vocabulary %d, tied embeddings)%n",
+        s.parameters(), s.dModel(), s.layers(), s.heads(), s.contextLength(), s.vocabSize()));
+    b.append("- Why this architecture: ").append(r.plan().architectureReason()).append('\n');
+    b.append("- Size: ").append(r.plan().sizingReason()).append('\n');
+    b.append("- Starting point: ").append(r.selection().reason()).append("\n\n");
+    b.append("## Intended uses\n\n");
+    b.append("- ").append(r.spec().useCase().description() == null ? r.plan().task() : r.spec().useCase().description()).append('\n');
+    b.append("- Research on pretraining pipelines; a starting point for continued pretraining in Kiln's hub.\n\n");
+    b.append("## Training data\n\n");
+    b.append(String.format(Locale.ROOT,
+        "Raw sources %s: %,d documents, %,d tokens. Curation kept %,d documents and %,d tokens (%.2f%% of raw tokens); "
+            + "%,d tokens train, %,d tokens held out (whole documents).%n%n",
+        r.spec().data().rawPrefixes(), cur.rawDocuments(), cur.rawTokens(), cur.keptDocuments(), cur.keptTokens(),
+        100 * cur.tokenRetention(), cur.trainTokens(), cur.heldOutTokens()));
+    b.append("| step | documents in | kept | tokens in | kept | main reasons |\n|---|---:|---:|---:|---:|---|\n");
+    for (StepStats st : cur.funnel()) {
+      b.append(String.format(Locale.ROOT, "| %s | %,d | %,d | %,d | %,d | %s |%n",
+          st.step(), st.documentsIn(), st.documentsKept(), st.tokensIn(), st.tokensKept(),
+          st.droppedByReason().entrySet().stream()
+              .sorted((x, y) -> Long.compare(y.getValue(), x.getValue()))
+              .limit(3).map(e -> e.getKey() + " " + e.getValue()).reduce((x, y) -> x + ", " + y).orElse("")));
+    }
+    b.append("\n## Training procedure\n\n");
+    b.append(String.format(Locale.ROOT,
+        "- %,d steps x batch %d x context %d = %,d tokens; AdamW (beta 0.9/0.95, weight decay %.3g on matrices),"
+            + " peak learning rate %.3g with %d warmup steps and cosine decay to %.3g; global-norm clip %.2g; dropout %.2g; seed %d%n",
+        c.steps(), c.batchSize(), s.contextLength(), r.training().tokensSeen(), c.weightDecay(), c.learningRate(),
+        c.warmupSteps(), c.minLearningRate(), c.gradClip(), c.dropout(), c.seed()));
+    b.append(String.format(Locale.ROOT, "- Device %s; %,.0f tokens/s; final train loss %.4f; checkpoints every %d steps%s%n",
+        c.device(), r.training().tokensPerSecond(), r.training().finalCheckpoint().trainLoss(), c.checkpointEvery(),
+        r.training().resumes().isEmpty() ? "" : "; resumed after failures at steps " + r.training().resumes()));
+    b.append("\n![training loss](loss.png)\n\n");
+    b.append("## Evaluation\n\n");
+    b.append(String.format(Locale.ROOT,
+        "Held-out perplexity **%.2f** against a unigram baseline of %.2f (fitted on the training tokens), over %,d held-out tokens.%n%n",
+        m.heldOutPerplexity(), m.unigramPerplexity(), m.tokensEvaluated()));
+    b.append("Samples:\n\n");
+    for (String sample : m.samples()) {
+      b.append("> ").append(sample.replace("\n", "\n> ")).append("\n\n");
+    }
+    b.append("## Limitations\n\n");
+    b.append("- A small model trained on a few million tokens: it learns local word statistics and style, not facts;"
+        + " its text is not reliable and must not be used for decisions.\n");
+    b.append("- Trained only on the curated sources above; it reflects their language, era and biases.\n");
+    b.append("- Only a language filter, Gopher-style quality rules and exact dedup were applied to the data.\n");
+    return b.toString();
+  }
+}

@@ -1,0 +1,72 @@
+package dev.kiln.worker;
+
+import dev.kiln.activities.curation.CurationActivitiesImpl;
+import dev.kiln.activities.evaluation.EvaluationActivitiesImpl;
+import dev.kiln.activities.hub.ModelHubActivitiesImpl;
+import dev.kiln.activities.scope.ScopeActivitiesImpl;
+import dev.kiln.activities.storage.ObjectStore;
+import dev.kiln.activities.training.TrainingActivitiesImpl;
+import dev.kiln.workflows.TaskQueues;
+import dev.kiln.workflows.curation.CurationWorkflowImpl;
+import dev.kiln.workflows.pretraining.PretrainingWorkflowImpl;
+import dev.kiln.workflows.training.TrainingWorkflowImpl;
+import io.temporal.client.WorkflowClient;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerFactoryOptions;
+import io.temporal.worker.WorkerOptions;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+
+/**
+ * A worker process: workflows and CPU activities on the {@code cpu} queue, training on the {@code gpu}
+ * queue. On a CPU-only machine the same process serves both; run it with {@code --queues gpu} on a GPU box.
+ */
+public final class KilnWorker implements AutoCloseable {
+  private final WorkerFactory factory;
+
+  /**
+   * @param gpuSlots training activities run at once on this worker (one per device)
+   * @param curationSlots curation activities at once; each uses a core
+   */
+  public KilnWorker(WorkflowClient client, ObjectStore store, boolean cpuQueue, boolean gpuQueue, int curationSlots, int gpuSlots) {
+    factory = WorkerFactory.newInstance(client, WorkerFactoryOptions.newBuilder().build());
+    String identity = "kiln-" + ManagementFactory.getRuntimeMXBean().getName();
+    if (cpuQueue) {
+      Worker cpu =
+          factory.newWorker(
+              TaskQueues.CPU,
+              WorkerOptions.newBuilder()
+                  .setIdentity(identity)
+                  .setMaxConcurrentActivityExecutionSize(curationSlots)
+                  // A dead worker's sticky queue is abandoned only after this timeout: keep it short so a
+                  // restarted worker takes a run over at once.
+                  .setStickyQueueScheduleToStartTimeout(Duration.ofSeconds(1))
+                  .build());
+      cpu.registerWorkflowImplementationTypes(
+          PretrainingWorkflowImpl.class, CurationWorkflowImpl.class, TrainingWorkflowImpl.class);
+      cpu.registerActivitiesImplementations(
+          new ScopeActivitiesImpl(),
+          new ModelHubActivitiesImpl(store),
+          new CurationActivitiesImpl(store),
+          new EvaluationActivitiesImpl(store));
+    }
+    if (gpuQueue) {
+      Worker gpu =
+          factory.newWorker(
+              TaskQueues.GPU,
+              WorkerOptions.newBuilder().setIdentity(identity).setMaxConcurrentActivityExecutionSize(gpuSlots).build());
+      gpu.registerActivitiesImplementations(new TrainingActivitiesImpl(store));
+    }
+  }
+
+  public void start() {
+    factory.start();
+  }
+
+  @Override
+  public void close() {
+    factory.shutdown();
+    factory.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,67 @@
+package dev.kiln.worker;
+
+import dev.kiln.workflows.curation.StepStats;
+import dev.kiln.workflows.pretraining.RunSummary;
+import java.util.Map;
+
+/** The final summary of a run, as printed by {@code kiln run}, {@code kiln watch} and {@code kiln status}. */
+public final class RunReport {
+  private RunReport() {}
+
+  public static String format(RunSummary s, String bucket) {
+    StringBuilder b = new StringBuilder();
+    b.append("\n=== Kiln run ").append(s.runId()).append(" ===\n");
+    b.append(String.format("scope     %s -> %s / %s%n", s.plan().task(), s.plan().architecture(), s.plan().objective()));
+    b.append("          ").append(s.plan().architectureReason()).append('\n');
+    b.append("          ").append(s.plan().sizingReason()).append('\n');
+    b.append("model     ").append(s.selection().reason()).append('\n');
+    var c = s.curation();
+    b.append(String.format(
+        "curation  %,d raw documents (%,d tokens) -> %,d kept (%,d tokens): %.2f%% of raw tokens kept%n",
+        c.rawDocuments(), c.rawTokens(), c.keptDocuments(), c.keptTokens(), 100 * c.tokenRetention()));
+    for (StepStats step : c.funnel()) {
+      b.append(String.format(
+          "          %-16s docs %,9d -> %,9d   tokens %,12d -> %,12d   %s%n",
+          step.step(), step.documentsIn(), step.documentsKept(), step.tokensIn(), step.tokensKept(),
+          topReasons(step.droppedByReason())));
+    }
+    b.append(String.format(
+        "          train %,d tokens, held-out %,d tokens, vocabulary %,d%n", c.trainTokens(), c.heldOutTokens(), c.vocabSize()));
+    var t = s.training();
+    b.append(String.format(
+        "pretrain  %,d parameters, %,d steps, %,d tokens seen, %,.0f tokens/s, final train loss %.4f%n",
+        t.parameters(), t.finalCheckpoint().step(), t.tokensSeen(), t.tokensPerSecond(), t.finalCheckpoint().trainLoss()));
+    if (!t.resumes().isEmpty()) {
+      b.append("          resumed from checkpoints at steps ").append(t.resumes()).append('\n');
+    }
+    var e = s.evaluation();
+    b.append(String.format(
+        "evaluate  held-out perplexity %.2f vs unigram baseline %.2f (%s) over %,d tokens%n",
+        e.heldOutPerplexity(), e.unigramPerplexity(), e.beatsBaseline() ? "beats it" : "does NOT beat it",
+        e.heldOutTokensEvaluated()));
+    for (int i = 0; i < e.samples().size(); i++) {
+      b.append(String.format("          sample %d: %s%n", i + 1, oneLine(e.samples().get(i))));
+    }
+    b.append("model     s3://").append(bucket).append('/').append(e.modelPrefix()).append('\n');
+    b.append("card      s3://").append(bucket).append('/').append(e.cardKey()).append('\n');
+    b.append("hub       ").append(e.hubModelId()).append('\n');
+    b.append("stages   ");
+    s.stageMillis().forEach((stage, ms) -> b.append(String.format(" %s %.1fs", stage, ms / 1000.0)));
+    b.append('\n');
+    return b.toString();
+  }
+
+  private static String topReasons(Map<String, Long> reasons) {
+    return reasons.entrySet().stream()
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .limit(3)
+        .map(r -> r.getKey() + "=" + r.getValue())
+        .reduce((a, b) -> a + ", " + b)
+        .orElse("");
+  }
+
+  private static String oneLine(String text) {
+    String flat = text.replaceAll("\\s+", " ").trim();
+    return flat.length() > 160 ? flat.substring(0, 160) + "..." : flat;
+  }
+}

@@ -1,0 +1,65 @@
+package dev.kiln.worker.cli;
+
+import dev.kiln.activities.spec.RunSpecLoader;
+import dev.kiln.activities.storage.ObjectStore;
+import dev.kiln.worker.DataSeeder;
+import dev.kiln.worker.KilnWorker;
+import dev.kiln.worker.Preflight;
+import dev.kiln.worker.RunReport;
+import dev.kiln.worker.RunWatcher;
+import dev.kiln.worker.TemporalConnection;
+import dev.kiln.worker.embedded.EmbeddedStack;
+import dev.kiln.workflows.pretraining.RunSummary;
+import dev.kiln.workflows.spec.RunSpec;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The main job: the whole life cycle on the embedded stack, in this JVM, with live progress. */
+@Command(name = "run", description = "Run one pipeline to completion on the embedded stack (in-JVM Temporal + s3proxy).")
+final class RunCommand implements Callable<Integer> {
+  @Parameters(index = "0", description = "run spec (YAML), e.g. configs/tiny-gpt.yaml")
+  Path spec;
+
+  @Option(names = "--run-id", description = "workflow id (default: <name>-<time>)")
+  String runId;
+
+  @Option(names = "--home", defaultValue = ".kiln", description = "embedded stack's directory (S3 data under s3/)")
+  Path home;
+
+  @Option(names = "--data-dir", description = "corpora fetched by infra/fetch-data.sh (default: $KILN_DATA_DIR or ~/.cache/kiln/data)")
+  Path dataDir;
+
+  @Option(names = "--bucket", defaultValue = "kiln")
+  String bucket;
+
+  @Override
+  public Integer call() {
+    RunSpec runSpec = RunSpecLoader.load(spec);
+    String id = runId != null ? runId : StartCommand.defaultRunId(runSpec);
+    System.out.println("kiln: starting the embedded stack (Temporal in-JVM server, s3proxy over " + home.resolve("s3") + ")");
+    try (EmbeddedStack stack = EmbeddedStack.start(home.resolve("s3"), 0, 0);
+        ObjectStore store = new ObjectStore(stack.storage(bucket));
+        TemporalConnection connection = TemporalConnection.connect(stack.temporalAddress(), "default")) {
+      store.ensureBucket();
+      DataSeeder seeder = new DataSeeder(store);
+      Path data = Paths.dataDir(dataDir);
+      int uploaded = seeder.seedRaw(data);
+      seeder.seedHub(Paths.hubCards(spec), data);
+      System.out.printf("kiln: temporal %s, s3 %s (bucket %s, %d new raw objects)%n",
+          stack.temporalAddress(), stack.s3Endpoint(), bucket, uploaded);
+      Preflight.checkData(runSpec, spec.toString(), store);
+
+      try (KilnWorker worker = new KilnWorker(connection.client(), store, true, true, 2, 1)) {
+        worker.start();
+        StartCommand.start(connection, runSpec, id);
+        System.out.println("kiln: run " + id + " started");
+        RunSummary summary = new RunWatcher(connection, System.out).watch(id);
+        System.out.print(RunReport.format(summary, bucket));
+        return summary.evaluation().beatsBaseline() ? 0 : KilnCli.EXIT_RUN_FAILED;
+      }
+    }
+  }
+}

@@ -1,0 +1,33 @@
+package dev.kiln.worker.cli;
+
+import dev.kiln.activities.storage.ObjectStore;
+import dev.kiln.worker.DataSeeder;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Uploads the fetched corpora and the hub cards to an S3 endpoint. */
+@Command(name = "seed", description = "Upload the corpora (raw/) and the model hub cards (hub/) to the bucket.")
+final class SeedCommand implements Callable<Integer> {
+  @Mixin Endpoints endpoints;
+
+  @Option(names = "--data-dir", description = "default: $KILN_DATA_DIR or ~/.cache/kiln/data")
+  Path dataDir;
+
+  @Option(names = "--hub", defaultValue = "configs/hub")
+  Path hub;
+
+  @Override
+  public Integer call() {
+    try (ObjectStore store = new ObjectStore(endpoints.storage())) {
+      store.ensureBucket();
+      DataSeeder seeder = new DataSeeder(store);
+      Path data = Paths.dataDir(dataDir);
+      int uploaded = seeder.seedRaw(data);
+      System.out.println("raw: " + uploaded + " new objects; hub: " + seeder.seedHub(hub, data));
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,48 @@
+package dev.kiln.worker.cli;
+
+import dev.kiln.activities.storage.ObjectStore;
+import dev.kiln.worker.KilnWorker;
+import dev.kiln.worker.TemporalConnection;
+import dev.kiln.workflows.TaskQueues;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** A worker process against any Temporal frontend and S3 endpoint; runs until killed. */
+@Command(name = "worker", description = "Run a worker that polls the cpu and/or gpu task queues.")
+final class WorkerCommand implements Callable<Integer> {
+  @Mixin Endpoints endpoints;
+
+  @Option(names = "--queues", split = ",", defaultValue = "cpu,gpu", description = "task queues to poll: cpu, gpu or both")
+  List<String> queues;
+
+  @Option(names = "--curation-slots", defaultValue = "2", description = "curation activities at once")
+  int curationSlots;
+
+  @Option(names = "--gpu-slots", defaultValue = "1", description = "training activities at once")
+  int gpuSlots;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    for (String q : queues) {
+      if (!q.equals(TaskQueues.CPU) && !q.equals(TaskQueues.GPU)) {
+        throw new IllegalArgumentException("--queues: unknown queue '" + q + "'; use cpu, gpu or cpu,gpu");
+      }
+    }
+    try (TemporalConnection connection = endpoints.connect();
+        ObjectStore store = new ObjectStore(endpoints.storage());
+        KilnWorker worker =
+            new KilnWorker(connection.client(), store, queues.contains(TaskQueues.CPU), queues.contains(TaskQueues.GPU), curationSlots, gpuSlots)) {
+      worker.start();
+      System.out.println("kiln worker: polling " + queues + " on " + connection.address() + " (namespace " + connection.namespace() + ")");
+      System.out.flush();
+      CountDownLatch stop = new CountDownLatch(1);
+      Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+      stop.await();
+      return 0;
+    }
+  }
+}

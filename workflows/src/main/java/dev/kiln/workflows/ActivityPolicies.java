@@ -1,0 +1,64 @@
+package dev.kiln.workflows;
+
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import java.time.Duration;
+
+/**
+ * Activity options, declared once and named for what they guard. Transient faults (a worker killed, storage
+ * down) are retried without limit with backoff; the failure types in {@link Failures} are never retried.
+ */
+public final class ActivityPolicies {
+  private static final RetryOptions RETRY_TRANSIENT =
+      RetryOptions.newBuilder()
+          .setInitialInterval(Duration.ofSeconds(1))
+          .setBackoffCoefficient(2)
+          .setMaximumInterval(Duration.ofSeconds(30))
+          .setDoNotRetry(
+              Failures.INVALID_RUN_SPEC,
+              Failures.NOT_AVAILABLE_YET,
+              Failures.EMPTY_CURATION,
+              Failures.BAD_DATA,
+              Failures.DIVERGED)
+          .build();
+
+  /** Quick decisions on the cpu queue: scope, hub. */
+  public static final ActivityOptions DECISION =
+      ActivityOptions.newBuilder()
+          .setTaskQueue(TaskQueues.CPU)
+          .setStartToCloseTimeout(Duration.ofMinutes(2))
+          .setRetryOptions(RETRY_TRANSIENT)
+          .build();
+
+  /** Curation work over data: heartbeats so that a dead worker's shard moves on within a minute. */
+  public static final ActivityOptions DATA_WORK =
+      ActivityOptions.newBuilder()
+          .setTaskQueue(TaskQueues.CPU)
+          .setStartToCloseTimeout(Duration.ofHours(2))
+          .setHeartbeatTimeout(Duration.ofSeconds(60))
+          .setRetryOptions(RETRY_TRANSIENT)
+          .build();
+
+  /**
+   * A training segment on the gpu queue. The short heartbeat timeout notices a dead worker within seconds;
+   * the retry resumes from the last checkpoint the attempt heartbeated.
+   */
+  public static final ActivityOptions TRAINING_SEGMENT =
+      ActivityOptions.newBuilder()
+          .setTaskQueue(TaskQueues.GPU)
+          .setStartToCloseTimeout(Duration.ofHours(6))
+          .setHeartbeatTimeout(Duration.ofSeconds(10))
+          .setRetryOptions(RETRY_TRANSIENT)
+          .build();
+
+  /** Evaluation reads the model and held-out data and writes the card. */
+  public static final ActivityOptions EVALUATION =
+      ActivityOptions.newBuilder()
+          .setTaskQueue(TaskQueues.CPU)
+          .setStartToCloseTimeout(Duration.ofHours(1))
+          .setHeartbeatTimeout(Duration.ofSeconds(60))
+          .setRetryOptions(RETRY_TRANSIENT)
+          .build();
+
+  private ActivityPolicies() {}
+}

@@ -1,0 +1,123 @@
+package dev.kiln.workflows.pretraining;
+
+import dev.kiln.workflows.ActivityPolicies;
+import dev.kiln.workflows.Failures;
+import dev.kiln.workflows.TaskQueues;
+import dev.kiln.workflows.curation.CurationRequest;
+import dev.kiln.workflows.curation.CurationResult;
+import dev.kiln.workflows.curation.CurationWorkflow;
+import dev.kiln.workflows.evaluation.EvaluationActivities;
+import dev.kiln.workflows.evaluation.EvaluationRequest;
+import dev.kiln.workflows.evaluation.EvaluationResult;
+import dev.kiln.workflows.hub.ModelHubActivities;
+import dev.kiln.workflows.hub.ModelSelection;
+import dev.kiln.workflows.hub.SelectModelRequest;
+import dev.kiln.workflows.scope.ModelShape;
+import dev.kiln.workflows.scope.ScopeActivities;
+import dev.kiln.workflows.scope.ScopePlan;
+import dev.kiln.workflows.spec.InvalidRunSpecException;
+import dev.kiln.workflows.spec.RunSpec;
+import dev.kiln.workflows.spec.RunSpecValidator;
+import dev.kiln.workflows.spec.SpecProblem;
+import dev.kiln.workflows.training.TrainingConfig;
+import dev.kiln.workflows.training.TrainingRequest;
+import dev.kiln.workflows.training.TrainingResult;
+import dev.kiln.workflows.training.TrainingWorkflow;
+import io.temporal.api.enums.v1.ParentClosePolicy;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.workflow.ChildWorkflowOptions;
+import io.temporal.workflow.Workflow;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** One run of the life cycle, stage after stage. */
+public class PretrainingWorkflowImpl implements PretrainingWorkflow {
+  /** The objectives this version trains; the others fail plainly instead of half-working. */
+  static final Set<String> TRAINABLE_OBJECTIVES = Set.of("clm");
+
+  private final ScopeActivities scope = Workflow.newActivityStub(ScopeActivities.class, ActivityPolicies.DECISION);
+  private final ModelHubActivities hub = Workflow.newActivityStub(ModelHubActivities.class, ActivityPolicies.DECISION);
+  private final EvaluationActivities evaluation =
+      Workflow.newActivityStub(EvaluationActivities.class, ActivityPolicies.EVALUATION);
+
+  private final Map<String, Long> stageMillis = new LinkedHashMap<>();
+  private Stage stage = Stage.SCOPE;
+  private long stageStarted;
+  private String curationWorkflowId;
+  private String trainingWorkflowId;
+
+  @Override
+  public RunSummary run(RunSpec spec) {
+    List<SpecProblem> problems = RunSpecValidator.validate(spec);
+    if (!problems.isEmpty()) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          new InvalidRunSpecException("(workflow input)", problems).getMessage(), Failures.INVALID_RUN_SPEC);
+    }
+    String runId = Workflow.getInfo().getWorkflowId();
+    curationWorkflowId = runId + "-curate";
+    trainingWorkflowId = runId + "-train";
+
+    enter(Stage.SCOPE);
+    ScopePlan plan = scope.scope(spec);
+    if (!TRAINABLE_OBJECTIVES.contains(plan.objective())) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "task '" + plan.task() + "' needs an " + plan.architecture() + " model pretrained with "
+              + plan.objective() + ", which is not available yet in this version of Kiln (it trains "
+              + TRAINABLE_OBJECTIVES + " only). Fix: use a generation task, e.g. useCase.task: generation",
+          Failures.NOT_AVAILABLE_YET);
+    }
+
+    enter(Stage.SELECT_MODEL);
+    ModelSelection selection = hub.selectModel(new SelectModelRequest(spec, plan));
+
+    enter(Stage.CURATE);
+    CurationWorkflow curate =
+        Workflow.newChildWorkflowStub(CurationWorkflow.class, childOptions(curationWorkflowId));
+    CurationResult curation = curate.curate(new CurationRequest(runId, spec, selection.tokenizerKey()));
+
+    enter(Stage.PRETRAIN);
+    TrainingConfig config = trainingConfig(spec, plan, selection, curation);
+    TrainingWorkflow train = Workflow.newChildWorkflowStub(TrainingWorkflow.class, childOptions(trainingWorkflowId));
+    TrainingResult training = train.train(new TrainingRequest(runId, config, spec.training().segmentSteps()));
+
+    enter(Stage.EVALUATE);
+    EvaluationResult evaluated =
+        evaluation.evaluate(new EvaluationRequest(runId, spec, plan, selection, curation, config, training));
+    enter(Stage.DONE);
+    return new RunSummary(runId, plan, selection, curation, training, evaluated, Map.copyOf(stageMillis));
+  }
+
+  static TrainingConfig trainingConfig(
+      RunSpec spec, ScopePlan plan, ModelSelection selection, CurationResult curation) {
+    RunSpec.TrainingSpec t = spec.training();
+    ModelShape shape = selection.continues() ? selection.shape() : plan.shape().withVocabSize(curation.vocabSize());
+    return new TrainingConfig(
+        shape, plan.objective(), t.batchSize(), plan.steps(), t.learningRate(), t.minLearningRate(),
+        t.warmupSteps(), t.weightDecay(), t.gradClip(), t.dropout(), t.seed(), t.checkpointEvery(), t.device(),
+        curation.manifestKey(), selection.weightsKey());
+  }
+
+  private ChildWorkflowOptions childOptions(String workflowId) {
+    return ChildWorkflowOptions.newBuilder()
+        .setWorkflowId(workflowId)
+        .setTaskQueue(TaskQueues.CPU)
+        .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_TERMINATE)
+        .build();
+  }
+
+  private void enter(Stage next) {
+    long now = Workflow.currentTimeMillis();
+    if (stageStarted > 0) {
+      stageMillis.put(stage.label(), now - stageStarted);
+    }
+    stage = next;
+    stageStarted = now;
+  }
+
+  @Override
+  public RunProgress progress() {
+    return new RunProgress(stage.label(), curationWorkflowId, trainingWorkflowId, Map.copyOf(stageMillis));
+  }
+}
