@@ -1,0 +1,224 @@
+package dev.kiln.workflows;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.workflows.curation.CurationActivities;
+import dev.kiln.workflows.curation.CurationResult;
+import dev.kiln.workflows.curation.CurationWorkflowImpl;
+import dev.kiln.workflows.curation.FinalizeRequest;
+import dev.kiln.workflows.curation.ShardPlan;
+import dev.kiln.workflows.curation.ShardRequest;
+import dev.kiln.workflows.curation.ShardResult;
+import dev.kiln.workflows.curation.StepStats;
+import dev.kiln.workflows.evaluation.EvaluationActivities;
+import dev.kiln.workflows.evaluation.EvaluationRequest;
+import dev.kiln.workflows.evaluation.EvaluationResult;
+import dev.kiln.workflows.hub.ModelHubActivities;
+import dev.kiln.workflows.hub.ModelSelection;
+import dev.kiln.workflows.hub.SelectModelRequest;
+import dev.kiln.workflows.pretraining.PretrainingWorkflow;
+import dev.kiln.workflows.pretraining.PretrainingWorkflowImpl;
+import dev.kiln.workflows.pretraining.RunSummary;
+import dev.kiln.workflows.scope.ModelShape;
+import dev.kiln.workflows.scope.ScopeActivities;
+import dev.kiln.workflows.scope.ScopePlan;
+import dev.kiln.workflows.spec.RunSpec;
+import dev.kiln.workflows.training.CheckpointRef;
+import dev.kiln.workflows.training.SegmentRequest;
+import dev.kiln.workflows.training.SegmentResult;
+import dev.kiln.workflows.training.TrainingActivities;
+import dev.kiln.workflows.training.TrainingWorkflowImpl;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The life cycle's orchestration with activities replaced by small fakes that record their calls. */
+class PretrainingWorkflowTest {
+  private static final ModelShape SHAPE = new ModelShape(4096, 128, 64, 2, 2);
+
+  private TestWorkflowEnvironment env;
+  private final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+  private final List<SegmentRequest> segments = Collections.synchronizedList(new ArrayList<>());
+  private final AtomicInteger shardsInFlight = new AtomicInteger();
+  private final AtomicInteger maxShardsInFlight = new AtomicInteger();
+  private String objective = "clm";
+  private int shards = 3;
+
+  @BeforeEach
+  void setUp() {
+    env = TestWorkflowEnvironment.newInstance();
+    Worker cpu = env.newWorker(TaskQueues.CPU);
+    cpu.registerWorkflowImplementationTypes(PretrainingWorkflowImpl.class, CurationWorkflowImpl.class, TrainingWorkflowImpl.class);
+    cpu.registerActivitiesImplementations(new FakeScope(), new FakeHub(), new FakeCuration(), new FakeEvaluation());
+    env.newWorker(TaskQueues.GPU).registerActivitiesImplementations(new FakeTraining());
+    env.start();
+  }
+
+  @AfterEach
+  void tearDown() {
+    env.close();
+  }
+
+  private RunSummary run(RunSpec spec) {
+    WorkflowClient client = env.getWorkflowClient();
+    PretrainingWorkflow wf = client.newWorkflowStub(
+        PretrainingWorkflow.class, WorkflowOptions.newBuilder().setWorkflowId("run-1").setTaskQueue(TaskQueues.CPU).build());
+    return wf.run(spec);
+  }
+
+  @Test
+  void runsTheStagesInOrderAndTrainsInSegments() {
+    RunSummary summary = run(TestSpecs.valid());
+
+    assertEquals("scope", calls.get(0));
+    assertEquals("select", calls.get(1));
+    assertEquals("plan", calls.get(2));
+    assertEquals("evaluate", calls.get(calls.size() - 1));
+    assertTrue(calls.indexOf("finalize") < calls.indexOf("train"), "curation finishes before training");
+    // 120 steps in segments of 50: 0-50, 50-100, 100-120, each resuming from the previous segment's checkpoint
+    assertEquals(List.of(50, 100, 120), segments.stream().map(SegmentRequest::endStep).toList());
+    assertEquals(null, segments.get(0).resumeFrom());
+    assertEquals(50, segments.get(1).resumeFrom().step());
+    assertEquals(100, segments.get(2).resumeFrom().step());
+    assertEquals(120, summary.training().finalCheckpoint().step());
+    assertEquals(SHAPE.withVocabSize(4000).parameters(), summary.training().parameters());
+    assertEquals(java.util.Set.of("scope", "select-model", "curate", "pretrain", "evaluate"), summary.stageMillis().keySet());
+  }
+
+  @Test
+  void trainingUsesTheVocabularyCurationProduced() {
+    run(TestSpecs.valid());
+    assertEquals(4000, segments.get(0).config().shape().vocabSize());
+    assertEquals("runs/run-1/curated/manifest.json", segments.get(0).config().manifestKey());
+  }
+
+  @Test
+  void curationFansOutEveryShardWithBoundedParallelism() {
+    shards = 20;
+    RunSummary summary = run(TestSpecs.valid());
+    assertEquals(20, calls.stream().filter(c -> c.startsWith("shard ")).count());
+    assertTrue(maxShardsInFlight.get() <= 8, "at most 8 shards at once, saw " + maxShardsInFlight.get());
+    assertEquals(20, summary.curation().keptDocuments());
+  }
+
+  @Test
+  void objectivesNotAvailableYetFailPlainlyBeforeAnyData() {
+    objective = "mlm";
+    WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> run(TestSpecs.withTask(TestSpecs.valid(), "classification")));
+    ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
+    assertEquals(Failures.NOT_AVAILABLE_YET, failure.getType());
+    assertTrue(failure.getOriginalMessage().contains("not available yet"), failure.getOriginalMessage());
+    assertEquals(List.of("scope"), calls);
+  }
+
+  @Test
+  void anInvalidSpecFailsInsideTheWorkflowWithoutRetry() {
+    RunSpec bad = TestSpecs.withTraining(TestSpecs.valid(), TestSpecs.training(0, 100, 2, 3));
+    WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> run(bad));
+    ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
+    assertEquals(Failures.INVALID_RUN_SPEC, failure.getType());
+    assertTrue(failure.getOriginalMessage().contains("training.heads"), failure.getOriginalMessage());
+    assertTrue(calls.isEmpty());
+  }
+
+  @Test
+  void aSegmentThatResumedAfterACrashIsRecorded() {
+    crashResumeAt = 70;
+    RunSummary summary = run(TestSpecs.valid());
+    assertEquals(List.of(70), summary.training().resumes());
+  }
+
+  private int crashResumeAt = -1;
+
+  private class FakeScope implements ScopeActivities {
+    @Override
+    public ScopePlan scope(RunSpec spec) {
+      calls.add("scope");
+      return new ScopePlan(spec.useCase().task(), objective.equals("clm") ? "decoder" : "encoder", objective, "why",
+          SHAPE, SHAPE.parameters(), 120L * 2048, 120L * 2048 * 20, 120, "sizing");
+    }
+  }
+
+  private class FakeHub implements ModelHubActivities {
+    @Override
+    public ModelSelection selectModel(SelectModelRequest request) {
+      calls.add("select");
+      return new ModelSelection("scratch", null, "train from scratch: empty hub", null, null, null);
+    }
+  }
+
+  private class FakeCuration implements CurationActivities {
+    @Override
+    public ShardPlan planShards(PlanRequest request) {
+      calls.add("plan");
+      return new ShardPlan("runs/run-1/curated/plan.json", shards, shards * 10L, shards * 1000L);
+    }
+
+    @Override
+    public ShardResult curateShard(ShardRequest request) {
+      int now = shardsInFlight.incrementAndGet();
+      maxShardsInFlight.accumulateAndGet(now, Math::max);
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      shardsInFlight.decrementAndGet();
+      calls.add("shard " + request.shard());
+      StepStats stats = new StepStats("decode", 10, 1, 1000, 100, Map.of("x", 9L), 1);
+      return new ShardResult(request.shard(), "runs/run-1/curated/docs/" + request.shard(), 1, List.of(stats));
+    }
+
+    @Override
+    public CurationResult finalizeCuration(FinalizeRequest request) {
+      calls.add("finalize");
+      assertEquals(request.shards().stream().map(ShardResult::shard).sorted().toList(),
+          request.shards().stream().map(ShardResult::shard).toList(), "shards arrive in order");
+      StepStats merged = request.shards().stream().map(s -> s.steps().get(0)).reduce(StepStats::plus).orElseThrow();
+      return new CurationResult("runs/run-1/curated/manifest.json", "runs/run-1/curated/tokenizer.json",
+          "runs/run-1/curated/stats.json", 4000, merged.documentsIn(), merged.tokensIn(), merged.documentsKept(),
+          merged.tokensKept(), 900, 100, List.of(merged));
+    }
+  }
+
+  private class FakeTraining implements TrainingActivities {
+    @Override
+    public SegmentResult trainSegment(SegmentRequest request) {
+      calls.add("train");
+      segments.add(request);
+      int start = request.resumeFrom() == null ? 0 : request.resumeFrom().step();
+      int resumedFrom = start < crashResumeAt && crashResumeAt < request.endStep() ? crashResumeAt : start;
+      List<CheckpointRef> written = new ArrayList<>();
+      for (int step = resumedFrom + request.config().checkpointEvery(); step <= request.endStep(); step += request.config().checkpointEvery()) {
+        written.add(new CheckpointRef("runs/run-1/checkpoints/step-" + step + "/", step, 5.0 - step / 100.0));
+      }
+      if (written.isEmpty() || written.get(written.size() - 1).step() != request.endStep()) {
+        written.add(new CheckpointRef("runs/run-1/checkpoints/step-" + request.endStep() + "/", request.endStep(), 4.0));
+      }
+      return new SegmentResult(written, resumedFrom, resumedFrom > start ? 2 : 1, 10_000, 1_000_000_000L);
+    }
+  }
+
+  private class FakeEvaluation implements EvaluationActivities {
+    @Override
+    public EvaluationResult evaluate(EvaluationRequest request) {
+      calls.add("evaluate");
+      return new EvaluationResult(4.0, Math.exp(4.0), 400, 1000, List.of("The end"), "runs/run-1/model/",
+          "runs/run-1/model/README.md", request.spec().name());
+    }
+  }
+}

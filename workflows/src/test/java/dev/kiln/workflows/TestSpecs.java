@@ -1,0 +1,35 @@
+package dev.kiln.workflows;
+
+import dev.kiln.workflows.spec.RunSpec;
+import java.util.List;
+
+/** A valid RunSpec to start from; tests change one part at a time. */
+public final class TestSpecs {
+  private TestSpecs() {}
+
+  public static RunSpec valid() {
+    return new RunSpec(
+        "tiny-gpt",
+        new RunSpec.UseCase("generation", "prose", List.of("en")),
+        new RunSpec.Budget(1e13, 0.05, 20),
+        new RunSpec.ModelChoice("auto", null),
+        new RunSpec.DataSpec(List.of("raw/gutenberg/"), 0.05, 200),
+        new RunSpec.CurationSpec(List.of("en"), 0.65, 50, 2_000_000, 3, 10, 0.1, 0.9, 0.3, 0.8, 2, true),
+        new RunSpec.TokenizerSpec(4096),
+        training(0, 0, 0, 0),
+        new RunSpec.EvaluationSpec(3, 48, 0.8, List.of("The "), 200_000));
+  }
+
+  public static RunSpec.TrainingSpec training(int steps, int dModel, int layers, int heads) {
+    return new RunSpec.TrainingSpec(128, 16, steps, dModel, layers, heads, 3e-3, 3e-4, 10, 0.1, 1.0, 0.0, 1234, 20, 50, "cpu");
+  }
+
+  public static RunSpec withTask(RunSpec s, String task) {
+    return new RunSpec(s.name(), new RunSpec.UseCase(task, "x", List.of("en")), s.budget(), s.model(), s.data(),
+        s.curation(), s.tokenizer(), s.training(), s.evaluation());
+  }
+
+  public static RunSpec withTraining(RunSpec s, RunSpec.TrainingSpec t) {
+    return new RunSpec(s.name(), s.useCase(), s.budget(), s.model(), s.data(), s.curation(), s.tokenizer(), t, s.evaluation());
+  }
+}

@@ -1,0 +1,41 @@
+package dev.kiln.workflows.spec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.workflows.TestSpecs;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RunSpecValidatorTest {
+  @Test
+  void theBundledShapeOfSpecIsValid() {
+    assertEquals(List.of(), RunSpecValidator.validate(TestSpecs.valid()));
+  }
+
+  @Test
+  void headsThatDoNotDivideDModelAreRejectedWithASuggestion() {
+    List<SpecProblem> problems =
+        RunSpecValidator.validate(TestSpecs.withTraining(TestSpecs.valid(), TestSpecs.training(0, 100, 2, 3)));
+    assertEquals(1, problems.size());
+    assertEquals("training.heads", problems.get(0).field());
+    assertTrue(problems.get(0).fix().contains("e.g. 2"), problems.get(0).fix());
+  }
+
+  @Test
+  void aPartlyGivenShapeIsRejected() {
+    List<SpecProblem> problems =
+        RunSpecValidator.validate(TestSpecs.withTraining(TestSpecs.valid(), TestSpecs.training(0, 128, 0, 0)));
+    assertEquals("training.dModel/layers/heads", problems.get(0).field());
+  }
+
+  @Test
+  void everyProblemIsReportedAtOnce() {
+    RunSpec s = TestSpecs.valid();
+    RunSpec bad = new RunSpec("Bad Name!", new RunSpec.UseCase("poetry", null, List.of()), new RunSpec.Budget(-1, 2, 20),
+        s.model(), s.data(), s.curation(), new RunSpec.TokenizerSpec(100), s.training(), s.evaluation());
+    List<String> fields = RunSpecValidator.validate(bad).stream().map(SpecProblem::field).toList();
+    assertEquals(List.of("name", "useCase.task", "useCase.languages", "budget.trainingFlops",
+        "budget.expectedCurationYield", "tokenizer.vocabSize"), fields);
+  }
+}
