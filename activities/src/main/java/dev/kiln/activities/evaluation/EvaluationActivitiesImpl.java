@@ -1,7 +1,7 @@
 package dev.kiln.activities.evaluation;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kiln.activities.curation.TokenCorpus;
+import dev.kiln.activities.tokenizer.TokenCorpus;
 import dev.kiln.activities.hub.ModelCard;
 import dev.kiln.activities.hub.ModelHub;
 import dev.kiln.activities.storage.ObjectStore;
@@ -57,7 +57,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     double loss;
     List<String> samples = new ArrayList<>();
     try (GptModel model = GptModel.load(config.shape(), weights, Devices.parse(config.device()));
-        BpeTokenizer tokenizer = BpeTokenizer.load(download(r.curation().tokenizerKey()))) {
+        BpeTokenizer tokenizer = loadTokenizer(r.curation().tokenizerKey())) {
       LanguageModelEvaluator evaluator = new LanguageModelEvaluator(model);
       loss = evaluator.meanLoss(heldOut, heldOut.length);
       List<String> prompts = spec.prompts() == null || spec.prompts().isEmpty() ? DEFAULT_PROMPTS : spec.prompts();
@@ -142,14 +142,17 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     return e;
   }
 
-  private Path download(String key) {
+  private BpeTokenizer loadTokenizer(String key) {
     try {
       Path file = Files.createTempFile("kiln-tokenizer", ".json");
-      file.toFile().deleteOnExit();
-      Files.write(file, store.get(key));
-      return file;
+      try {
+        Files.write(file, store.get(key));
+        return BpeTokenizer.load(file);
+      } finally {
+        Files.deleteIfExists(file);
+      }
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new UncheckedIOException("cannot load tokenizer " + key, e);
     }
   }
 

@@ -1,6 +1,6 @@
 package dev.kiln.activities.training;
 
-import dev.kiln.activities.curation.TokenCorpus;
+import dev.kiln.activities.tokenizer.TokenCorpus;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.workflows.Failures;
 import dev.kiln.workflows.training.CheckpointRef;

@@ -1,0 +1,274 @@
+package dev.kiln.activities.curation;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.activities.storage.ObjectStore;
+import dev.kiln.activities.tokenizer.BpeTokenizer;
+import dev.kiln.activities.tokenizer.ByteLevelBpeTrainer;
+import dev.kiln.activities.tokenizer.TokenManifest;
+import dev.kiln.activities.tokenizer.TokenShards;
+import dev.kiln.workflows.Failures;
+import dev.kiln.workflows.curation.CurationActivities;
+import dev.kiln.workflows.curation.CurationResult;
+import dev.kiln.workflows.curation.FinalizeRequest;
+import dev.kiln.workflows.curation.ShardPlan;
+import dev.kiln.workflows.curation.ShardRequest;
+import dev.kiln.workflows.curation.ShardResult;
+import dev.kiln.workflows.curation.StepStats;
+import dev.kiln.workflows.spec.RunSpec;
+import io.temporal.activity.Activity;
+import io.temporal.failure.ApplicationFailure;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Stage 3's activities. Outputs go under {@code runs/<run>/curated/}; a shard's stats file is written after
+ * its documents, so a shard whose stats exist is done and is read back instead of redone.
+ */
+public final class CurationActivitiesImpl implements CurationActivities {
+  /** The reference tokenizer that measures tokens in the funnel, the same for every run and profile. */
+  public static final String REFERENCE_TOKENIZER_KEY = "hub/gpt2/tokenizer.json";
+  static final int SHARD_TOKENS = 1 << 20;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final ObjectStore store;
+  private volatile BpeTokenizer referenceTokenizer;
+
+  public CurationActivitiesImpl(ObjectStore store) {
+    this.store = store;
+  }
+
+  static String curatedPrefix(String runId) {
+    return "runs/" + runId + "/curated/";
+  }
+
+  @Override
+  public ShardPlan planShards(PlanRequest request) {
+    RunSpec.DataSpec data = request.spec().data();
+    List<String> keys = new ArrayList<>();
+    long bytes = 0;
+    for (int i = 0; i < data.rawPrefixes().size(); i++) {
+      String prefix = data.rawPrefixes().get(i);
+      List<ObjectStore.StoredObject> objects = store.list(prefix);
+      if (objects.isEmpty()) {
+        throw ApplicationFailure.newNonRetryableFailure(
+            "data.rawPrefixes[" + i + "] '" + prefix + "' holds no objects in bucket " + store.bucket()
+                + ". Fix: upload the data (kiln seed) or correct the prefix",
+            Failures.BAD_DATA);
+      }
+      for (ObjectStore.StoredObject o : objects) {
+        keys.add(o.key());
+        bytes += o.size();
+      }
+    }
+    List<List<String>> shards = new ArrayList<>();
+    for (int from = 0; from < keys.size(); from += data.documentsPerShard()) {
+      shards.add(keys.subList(from, Math.min(keys.size(), from + data.documentsPerShard())));
+    }
+    String planKey = curatedPrefix(request.runId()) + "plan.json";
+    store.put(planKey, json(shards));
+    return new ShardPlan(planKey, shards.size(), keys.size(), bytes);
+  }
+
+  @Override
+  public ShardResult curateShard(ShardRequest request) {
+    String docsKey = String.format("%sdocs/shard-%05d.jsonl.gz", curatedPrefix(request.runId()), request.shard());
+    String statsKey = String.format("%sdocs/shard-%05d.stats.json", curatedPrefix(request.runId()), request.shard());
+    if (store.exists(statsKey)) {
+      return parse(store.get(statsKey), new TypeReference<ShardResult>() {});
+    }
+    List<List<String>> plan = parse(store.get(request.planKey()), new TypeReference<List<List<String>>>() {});
+    List<String> keys = plan.get(request.shard());
+    List<RawDocument> raw = new ArrayList<>(keys.size());
+    for (int i = 0; i < keys.size(); i++) {
+      raw.add(RawDocument.of(keys.get(i), store.get(keys.get(i))));
+      if (i % 50 == 0) {
+        Activity.getExecutionContext().heartbeat("read " + i + "/" + keys.size());
+      }
+    }
+    CurationPipeline pipeline = new CurationPipeline(request.spec().curation(), referenceTokenizer()::countTokens);
+    CurationPipeline.ShardOutcome outcome = pipeline.run(raw);
+    store.put(docsKey, writeDocuments(outcome.kept()));
+    ShardResult result = new ShardResult(request.shard(), docsKey, outcome.kept().size(), outcome.steps());
+    store.put(statsKey, json(result));
+    return result;
+  }
+
+  @Override
+  public CurationResult finalizeCuration(FinalizeRequest request) {
+    RunSpec spec = request.spec();
+    String prefix = curatedPrefix(request.runId());
+    BpeTokenizer reference = referenceTokenizer();
+
+    ExactDeduplicator dedup = new ExactDeduplicator(reference::countTokens);
+    List<Document> kept = new ArrayList<>();
+    for (ShardResult shard : request.shards()) {
+      for (Document doc : readDocuments(store.get(shard.outputKey()))) {
+        if (!spec.curation().exactDedup() || dedup.offer(doc)) {
+          kept.add(doc);
+        }
+      }
+      Activity.getExecutionContext().heartbeat("dedup shard " + shard.shard());
+    }
+    List<StepStats> funnel = mergeShardStats(request.shards());
+    if (spec.curation().exactDedup()) {
+      funnel.add(dedup.stats());
+    }
+    failIfEmpty(kept, funnel);
+
+    List<Document> train = new ArrayList<>();
+    List<Document> heldOut = new ArrayList<>();
+    for (Document doc : kept) {
+      (TokenShards.isHeldOut(doc.id(), spec.data().heldOutFraction()) ? heldOut : train).add(doc);
+    }
+    if (heldOut.isEmpty() || train.isEmpty()) {
+      // a tiny corpus can hash every document to one side: move the last one over so both splits exist
+      (heldOut.isEmpty() ? heldOut : train).add((heldOut.isEmpty() ? train : heldOut).remove(0));
+    }
+
+    String tokenizerKey = request.tokenizerKey();
+    if (tokenizerKey == null) {
+      Activity.getExecutionContext().heartbeat("training tokenizer");
+      tokenizerKey = prefix + "tokenizer.json";
+      String tokenizerJson = new ByteLevelBpeTrainer(spec.tokenizer().vocabSize()).train(train.stream().map(Document::text).toList());
+      store.put(tokenizerKey, tokenizerJson.getBytes(StandardCharsets.UTF_8));
+    }
+    TokenManifest manifest;
+    try (BpeTokenizer tokenizer = load(store.get(tokenizerKey))) {
+      List<TokenManifest.Shard> trainShards = pack(prefix, "train", train, tokenizer);
+      List<TokenManifest.Shard> heldOutShards = pack(prefix, "heldout", heldOut, tokenizer);
+      manifest = new TokenManifest(TokenManifest.UINT16, tokenizer.vocabSize(), tokenizer.eosId(), trainShards, heldOutShards);
+    }
+    String manifestKey = prefix + "manifest.json";
+    store.put(manifestKey, manifest.toJson().getBytes(StandardCharsets.UTF_8));
+
+    long rawTokens = funnel.get(0).tokensIn();
+    long rawDocuments = funnel.get(0).documentsIn();
+    long keptTokens = manifest.trainTokens() + manifest.heldOutTokens();
+    CurationResult result = new CurationResult(
+        manifestKey, tokenizerKey, prefix + "stats.json", manifest.vocabSize(), rawDocuments, rawTokens, kept.size(),
+        keptTokens, manifest.trainTokens(), manifest.heldOutTokens(), funnel);
+    store.put(result.statsKey(), json(result));
+    return result;
+  }
+
+  private List<TokenManifest.Shard> pack(String prefix, String split, List<Document> docs, BpeTokenizer tokenizer) {
+    TokenShards shards = new TokenShards(split, tokenizer.vocabSize(), tokenizer.eosId(), SHARD_TOKENS,
+        (name, content) -> store.put(prefix + name, content));
+    int n = 0;
+    for (Document doc : docs) {
+      shards.addDocument(tokenizer.encode(doc.text()));
+      if (++n % 100 == 0) {
+        Activity.getExecutionContext().heartbeat("tokenizing " + split + " " + n + "/" + docs.size());
+      }
+    }
+    return shards.finish();
+  }
+
+  /** Sums each step's stats over the shards, keeping the steps' order. */
+  static List<StepStats> mergeShardStats(List<ShardResult> shards) {
+    Map<String, StepStats> merged = new LinkedHashMap<>();
+    for (ShardResult shard : shards) {
+      for (StepStats step : shard.steps()) {
+        merged.merge(step.step(), step, StepStats::plus);
+      }
+    }
+    return new ArrayList<>(merged.values());
+  }
+
+  /** Nothing left to train on: fail before training, showing the funnel and the step that removed most. */
+  static void failIfEmpty(List<Document> kept, List<StepStats> funnel) {
+    if (!kept.isEmpty()) {
+      return;
+    }
+    StepStats worst = funnel.stream().max((a, b) -> Long.compare(a.documentsDropped(), b.documentsDropped())).orElseThrow();
+    StringBuilder message = new StringBuilder("curation kept no documents; step '" + worst.step() + "' removed the most ("
+        + worst.documentsDropped() + " documents, reasons " + worst.droppedByReason() + "). Funnel:");
+    funnel.forEach(s -> message.append(String.format("%n  %-16s %,d -> %,d documents", s.step(), s.documentsIn(), s.documentsKept())));
+    message.append("\nFix: loosen that step's thresholds in the run spec's curation section, or add data that passes it");
+    throw ApplicationFailure.newNonRetryableFailure(message.toString(), Failures.EMPTY_CURATION);
+  }
+
+  private BpeTokenizer referenceTokenizer() {
+    if (referenceTokenizer == null) {
+      synchronized (this) {
+        if (referenceTokenizer == null) {
+          if (!store.exists(REFERENCE_TOKENIZER_KEY)) {
+            throw ApplicationFailure.newNonRetryableFailure(
+                "the reference tokenizer " + REFERENCE_TOKENIZER_KEY + " that counts tokens in the curation funnel is"
+                    + " missing. Fix: run kiln seed (it uploads the GPT-2 tokenizer fetched by infra/fetch-data.sh)",
+                Failures.BAD_DATA);
+          }
+          referenceTokenizer = load(store.get(REFERENCE_TOKENIZER_KEY));
+        }
+      }
+    }
+    return referenceTokenizer;
+  }
+
+  private static BpeTokenizer load(byte[] tokenizerJson) {
+    try {
+      Path file = Files.createTempFile("kiln-tokenizer", ".json");
+      try {
+        Files.write(file, tokenizerJson);
+        return BpeTokenizer.load(file);
+      } finally {
+        Files.deleteIfExists(file);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static byte[] writeDocuments(List<Document> docs) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (GZIPOutputStream gz = new GZIPOutputStream(bytes)) {
+      for (Document doc : docs) {
+        gz.write(JSON.writeValueAsBytes(doc));
+        gz.write('\n');
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  static List<Document> readDocuments(byte[] gzippedJsonLines) {
+    List<Document> docs = new ArrayList<>();
+    try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(
+        new GZIPInputStream(new java.io.ByteArrayInputStream(gzippedJsonLines)), StandardCharsets.UTF_8))) {
+      for (String line; (line = reader.readLine()) != null; ) {
+        docs.add(JSON.readValue(line, Document.class));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return docs;
+  }
+
+  private static byte[] json(Object value) {
+    try {
+      return JSON.writeValueAsBytes(value);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static <T> T parse(byte[] bytes, TypeReference<T> type) {
+    try {
+      return JSON.readValue(bytes, type);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
