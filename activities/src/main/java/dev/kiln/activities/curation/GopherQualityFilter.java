@@ -1,0 +1,126 @@
+package dev.kiln.activities.curation;
+
+import dev.kiln.workflows.spec.RunSpec.CurationSpec;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The Gopher quality rules (Rae et al. 2021, "Scaling Language Models", appendix A1.1), with thresholds
+ * taken from the run's {@link CurationSpec}. Each rule has its own drop reason, {@code gopher:<rule>}, so a
+ * run's statistics show which rule removed what.
+ */
+public final class GopherQualityFilter implements CurationStep {
+
+  public static final String NAME = "gopher-quality";
+  public static final String WORD_COUNT = "gopher:word-count";
+  public static final String MEAN_WORD_LENGTH = "gopher:mean-word-length";
+  public static final String SYMBOL_TO_WORD_RATIO = "gopher:symbol-to-word-ratio";
+  public static final String BULLET_LINES = "gopher:bullet-lines";
+  public static final String ELLIPSIS_LINES = "gopher:ellipsis-lines";
+  public static final String ALPHABETIC_WORDS = "gopher:alphabetic-words";
+  public static final String STOP_WORDS = "gopher:stop-words";
+
+  /** The paper's English stop words: a document without a few of them is rarely natural prose. */
+  static final Set<String> STOP_WORD_SET = Set.of("the", "be", "to", "of", "and", "that", "have", "with");
+
+  private static final Pattern WHITESPACE = Pattern.compile("\\s+");
+  private static final Pattern PUNCTUATION_EDGES = Pattern.compile("^\\p{Punct}+|\\p{Punct}+$");
+  private static final String[] BULLETS = {"•", "●", "○", "◦", "▪", "▫", "■", "□", "‣", "⁃", "-", "*"};
+
+  private final CurationSpec spec;
+
+  public GopherQualityFilter(CurationSpec spec) {
+    this.spec = spec;
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public StepOutcome apply(Document doc) {
+    String text = doc.text();
+    String[] tokens = WHITESPACE.split(text.strip());
+    int words = 0;
+    long wordChars = 0;
+    int alphabeticWords = 0;
+    int stopWords = 0;
+    for (String token : tokens) {
+      if (token.isEmpty()) {
+        continue;
+      }
+      String word = PUNCTUATION_EDGES.matcher(token).replaceAll("");
+      if (word.isEmpty()) {
+        continue; // a bare symbol such as "-" or "|" is not a word (as in the paper and DataTrove)
+      }
+      words++;
+      wordChars += word.codePointCount(0, word.length());
+      if (word.codePoints().anyMatch(Character::isAlphabetic)) {
+        alphabeticWords++;
+      }
+      if (STOP_WORD_SET.contains(word.toLowerCase(Locale.ROOT))) {
+        stopWords++;
+      }
+    }
+    if (words == 0 || words < spec.minWords() || words > spec.maxWords()) {
+      return StepOutcome.drop(WORD_COUNT);
+    }
+    double meanWordLength = (double) wordChars / words;
+    if (meanWordLength < spec.minMeanWordLength() || meanWordLength > spec.maxMeanWordLength()) {
+      return StepOutcome.drop(MEAN_WORD_LENGTH);
+    }
+    double symbols = count(text, "#") + count(text, "...") + count(text, "…");
+    if (symbols / words > spec.maxSymbolToWordRatio()) {
+      return StepOutcome.drop(SYMBOL_TO_WORD_RATIO);
+    }
+    String[] lines = text.split("\n");
+    int bulletLines = 0;
+    int ellipsisLines = 0;
+    int nonEmptyLines = 0;
+    for (String line : lines) {
+      String stripped = line.strip();
+      if (stripped.isEmpty()) {
+        continue;
+      }
+      nonEmptyLines++;
+      if (startsWithBullet(stripped)) {
+        bulletLines++;
+      }
+      if (stripped.endsWith("...") || stripped.endsWith("…")) {
+        ellipsisLines++;
+      }
+    }
+    if ((double) bulletLines / nonEmptyLines > spec.maxBulletLineFraction()) {
+      return StepOutcome.drop(BULLET_LINES);
+    }
+    if ((double) ellipsisLines / nonEmptyLines > spec.maxEllipsisLineFraction()) {
+      return StepOutcome.drop(ELLIPSIS_LINES);
+    }
+    if ((double) alphabeticWords / words < spec.minAlphabeticWordFraction()) {
+      return StepOutcome.drop(ALPHABETIC_WORDS);
+    }
+    if (stopWords < spec.minStopWords()) {
+      return StepOutcome.drop(STOP_WORDS);
+    }
+    return StepOutcome.keep(doc);
+  }
+
+  private static boolean startsWithBullet(String line) {
+    for (String bullet : BULLETS) {
+      if (line.startsWith(bullet)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static int count(String text, String symbol) {
+    int count = 0;
+    for (int at = text.indexOf(symbol); at >= 0; at = text.indexOf(symbol, at + symbol.length())) {
+      count++;
+    }
+    return count;
+  }
+}

@@ -1,0 +1,72 @@
+package dev.kiln.activities.curation;
+
+import dev.kiln.workflows.curation.StepStats;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.ToIntFunction;
+
+/**
+ * Bookkeeping shared by every step: documents and tokens in and kept, drops per reason, time spent in the
+ * step. Token counts travel with the document ({@link CountedDocument}) so that a text the step did not
+ * change is not tokenized again. One instance per shard run; not thread-safe.
+ */
+public final class StepAccounting {
+
+  /** A document with the number of tokens of its text. */
+  public record CountedDocument(Document document, int tokens) {}
+
+  private final String step;
+  private final ToIntFunction<String> tokenCounter;
+  private final Map<String, Long> droppedByReason = new TreeMap<>();
+  private long documentsIn;
+  private long documentsKept;
+  private long tokensIn;
+  private long tokensKept;
+  private long nanos;
+
+  public StepAccounting(String step, ToIntFunction<String> tokenCounter) {
+    this.step = step;
+    this.tokenCounter = tokenCounter;
+  }
+
+  public Optional<CountedDocument> apply(CurationStep curationStep, CountedDocument in) {
+    long start = System.nanoTime();
+    StepOutcome outcome = curationStep.apply(in.document());
+    nanos += System.nanoTime() - start;
+    return account(in.document().text(), in.tokens(), outcome);
+  }
+
+  /**
+   * Accounts for the decoding step, whose input is bytes: its tokens in are those of the decoded text, and
+   * a document that cannot be decoded has no text and so no tokens.
+   */
+  public Optional<CountedDocument> decode(TextDecoder decoder, RawDocument raw) {
+    long start = System.nanoTime();
+    StepOutcome outcome = decoder.decode(raw);
+    nanos += System.nanoTime() - start;
+    if (outcome instanceof StepOutcome.Keep keep) {
+      String text = keep.document().text();
+      return account(text, tokenCounter.applyAsInt(text), outcome);
+    }
+    return account(null, 0, outcome);
+  }
+
+  private Optional<CountedDocument> account(String textIn, int tokens, StepOutcome outcome) {
+    documentsIn++;
+    tokensIn += tokens;
+    if (outcome instanceof StepOutcome.Drop drop) {
+      droppedByReason.merge(drop.reason(), 1L, Long::sum);
+      return Optional.empty();
+    }
+    Document kept = ((StepOutcome.Keep) outcome).document();
+    int keptTokens = kept.text().equals(textIn) ? tokens : tokenCounter.applyAsInt(kept.text());
+    documentsKept++;
+    tokensKept += keptTokens;
+    return Optional.of(new CountedDocument(kept, keptTokens));
+  }
+
+  public StepStats stats() {
+    return new StepStats(step, documentsIn, documentsKept, tokensIn, tokensKept, new TreeMap<>(droppedByReason), nanos);
+  }
+}

@@ -1,0 +1,91 @@
+package dev.kiln.activities.tokenizer;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * A byte-level BPE tokenizer loaded from a Hugging Face {@code tokenizer.json} (ours or GPT-2's), encoding
+ * through DJL's binding of the Rust {@code tokenizers} library. Holds native memory: close it.
+ */
+public final class BpeTokenizer implements AutoCloseable {
+
+  /**
+   * DJL truncates to 512 tokens and adds special tokens unless told otherwise; Kiln tokenizes whole
+   * documents and places the end-of-text token itself.
+   */
+  private static final Map<String, String> OPTIONS =
+      Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false");
+
+  private final HuggingFaceTokenizer tokenizer;
+  private final int vocabSize;
+  private final int eosId;
+
+  private BpeTokenizer(HuggingFaceTokenizer tokenizer, int vocabSize, int eosId) {
+    this.tokenizer = tokenizer;
+    this.vocabSize = vocabSize;
+    this.eosId = eosId;
+  }
+
+  public static BpeTokenizer load(Path tokenizerJson) throws IOException {
+    JsonNode root = new ObjectMapper().readTree(tokenizerJson.toFile());
+    int maxId = -1;
+    Integer eosId = null;
+    for (Iterator<Map.Entry<String, JsonNode>> it = root.path("model").path("vocab").fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> entry = it.next();
+      maxId = Math.max(maxId, entry.getValue().asInt());
+      if (entry.getKey().equals(ByteLevelBpeTrainer.END_OF_TEXT)) {
+        eosId = entry.getValue().asInt();
+      }
+    }
+    for (JsonNode added : root.path("added_tokens")) {
+      maxId = Math.max(maxId, added.path("id").asInt());
+      if (added.path("content").asText().equals(ByteLevelBpeTrainer.END_OF_TEXT)) {
+        eosId = added.path("id").asInt();
+      }
+    }
+    if (eosId == null) {
+      throw new IllegalArgumentException(tokenizerJson + " has no " + ByteLevelBpeTrainer.END_OF_TEXT + " token");
+    }
+    return new BpeTokenizer(HuggingFaceTokenizer.newInstance(tokenizerJson, OPTIONS), maxId + 1, eosId);
+  }
+
+  public int[] encode(String text) {
+    long[] ids = tokenizer.encode(text, false, false).getIds();
+    int[] out = new int[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      out[i] = (int) ids[i];
+    }
+    return out;
+  }
+
+  /** Number of tokens of a text: the token counter the curation statistics use. */
+  public int countTokens(String text) {
+    return tokenizer.encode(text, false, false).getIds().length;
+  }
+
+  public String decode(int[] ids) {
+    long[] longIds = new long[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      longIds[i] = ids[i];
+    }
+    return tokenizer.decode(longIds, false);
+  }
+
+  public int vocabSize() {
+    return vocabSize;
+  }
+
+  public int eosId() {
+    return eosId;
+  }
+
+  @Override
+  public void close() {
+    tokenizer.close();
+  }
+}
