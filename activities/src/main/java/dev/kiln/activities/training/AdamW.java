@@ -1,0 +1,204 @@
+package dev.kiln.activities.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Adam with decoupled weight decay (Loshchilov and Hutter), with global-norm gradient clipping, bound
+ * to a set of named parameters. Its state (first and second moments, step count) is keyed by parameter
+ * name so it can be saved and restored exactly, which DJL's own Adam cannot do.
+ *
+ * <p>Weight decay applies to matrices only (every parameter with two or more dimensions, as in nanoGPT):
+ * the Linear weights and both embeddings, the token embedding being also the output projection. Biases
+ * and LayerNorm gains and biases are not decayed: pulling a gain towards 0 shrinks a whole feature.
+ *
+ * <p>The update runs outside the autograd graph, so plain NDArray ops with Number operands are safe
+ * here (the FINDINGS pitfall is about scalars that autograd keeps for backward).
+ */
+public final class AdamW implements AutoCloseable {
+
+  /** nanoGPT's values for GPT-2 pretraining; beta2 0.95 (not 0.999) keeps large-batch training stable. */
+  public static final double BETA1 = 0.9;
+  public static final double BETA2 = 0.95;
+  public static final double EPSILON = 1e-8;
+
+  private static final String FIRST_MOMENT = ".exp_avg";
+  private static final String SECOND_MOMENT = ".exp_avg_sq";
+  private static final String STEP = ".step";
+
+  private final SortedMap<String, NDArray> parameters;
+  private final double weightDecay;
+  private final double gradClip;
+  private final NDManager manager;
+  private final Map<String, NDArray> firstMoments = new HashMap<>();
+  private final Map<String, NDArray> secondMoments = new HashMap<>();
+  private final Map<String, Long> steps = new HashMap<>();
+
+  /** @param gradClip maximum global L2 norm of the gradients; 0 or less disables clipping */
+  public AdamW(SortedMap<String, NDArray> parameters, double weightDecay, double gradClip) {
+    if (parameters.isEmpty()) {
+      throw new IllegalArgumentException("No parameters to optimise");
+    }
+    this.parameters = parameters;
+    this.weightDecay = weightDecay;
+    this.gradClip = gradClip;
+    this.manager = NDManager.newBaseManager(parameters.values().iterator().next().getDevice());
+    reset();
+  }
+
+  public static boolean decays(NDArray parameter) {
+    return parameter.getShape().dimension() >= 2;
+  }
+
+  /** Forgets all moments and steps, as for a new run. */
+  public void reset() {
+    for (Map.Entry<String, NDArray> entry : parameters.entrySet()) {
+      String name = entry.getKey();
+      NDArray parameter = entry.getValue();
+      replace(firstMoments, name, namedZeros(name + FIRST_MOMENT, parameter));
+      replace(secondMoments, name, namedZeros(name + SECOND_MOMENT, parameter));
+      steps.put(name, 0L);
+    }
+  }
+
+  /**
+   * Applies one update from the gradients accumulated by backward, then clears them (PyTorch
+   * accumulates gradients across backward passes).
+   *
+   * @return the global gradient norm before clipping
+   */
+  public double update(double learningRate) {
+    try (NDManager scratch = manager.newSubManager()) {
+      Map<String, NDArray> gradients = new HashMap<>();
+      for (Map.Entry<String, NDArray> entry : parameters.entrySet()) {
+        NDArray gradient = entry.getValue().getGradient();
+        gradient.attach(scratch);
+        gradients.put(entry.getKey(), gradient);
+      }
+      double norm = globalNorm(gradients.values());
+      if (!Double.isFinite(norm)) {
+        throw new IllegalStateException("Gradient norm is " + norm + "; parameters were not updated");
+      }
+      double clipScale = gradClip > 0 && norm > gradClip ? gradClip / (norm + 1e-6) : 1.0;
+      for (Map.Entry<String, NDArray> entry : parameters.entrySet()) {
+        String name = entry.getKey();
+        NDArray parameter = entry.getValue();
+        NDArray gradient = gradients.get(name);
+        NDArray clipped = clipScale == 1.0 ? gradient : gradient.mul(clipScale);
+        NDArray m = firstMoments.get(name);
+        NDArray v = secondMoments.get(name);
+        m.muli(BETA1).addi(clipped.mul(1 - BETA1));
+        v.muli(BETA2).addi(clipped.square().muli(1 - BETA2));
+        long t = steps.merge(name, 1L, Long::sum);
+        double firstCorrection = 1 - Math.pow(BETA1, t);
+        double secondCorrection = 1 - Math.pow(BETA2, t);
+        if (weightDecay > 0 && decays(parameter)) {
+          parameter.muli(1 - learningRate * weightDecay);
+        }
+        NDArray denominator = v.sqrt().divi(Math.sqrt(secondCorrection)).addi(EPSILON);
+        parameter.subi(m.div(denominator).muli(learningRate / firstCorrection));
+        gradient.subi(gradient);
+      }
+      return norm;
+    }
+  }
+
+  /** Steps applied to the named parameter (all parameters advance together). */
+  public long step(String parameterName) {
+    return steps.get(parameterName);
+  }
+
+  /** Moments and step of every parameter as safetensors: {@code <name>.exp_avg}, {@code .exp_avg_sq}, {@code .step}. */
+  public byte[] state() {
+    try (NDManager scratch = manager.newSubManager()) {
+      List<NDArray> arrays = new ArrayList<>();
+      for (String name : parameters.keySet()) {
+        arrays.add(firstMoments.get(name));
+        arrays.add(secondMoments.get(name));
+        NDArray step = scratch.create(new long[] {steps.get(name)});
+        step.setName(name + STEP);
+        arrays.add(step);
+      }
+      return new NDList(arrays).encode(NDList.Encoding.SAFETENSORS);
+    }
+  }
+
+  /** Restores a {@link #state()}; every parameter must have its three tensors, with matching shapes. */
+  public void loadState(byte[] safetensors) {
+    try (NDManager scratch = manager.newSubManager()) {
+      Map<String, NDArray> byName = new TreeMap<>();
+      for (NDArray array : NDList.decode(scratch, safetensors)) {
+        byName.put(array.getName(), array);
+      }
+      Map<String, NDArray> first = new HashMap<>();
+      Map<String, NDArray> second = new HashMap<>();
+      Map<String, Long> loadedSteps = new HashMap<>();
+      for (Map.Entry<String, NDArray> entry : parameters.entrySet()) {
+        String name = entry.getKey();
+        first.put(name, copyOf(byName.remove(name + FIRST_MOMENT), name + FIRST_MOMENT, entry.getValue()));
+        second.put(name, copyOf(byName.remove(name + SECOND_MOMENT), name + SECOND_MOMENT, entry.getValue()));
+        NDArray step = byName.remove(name + STEP);
+        if (step == null) {
+          throw new IllegalArgumentException("Optimizer state lacks tensor '" + name + STEP + "'");
+        }
+        loadedSteps.put(name, step.toType(DataType.INT64, false).toLongArray()[0]);
+      }
+      if (!byName.isEmpty()) {
+        throw new IllegalArgumentException("Optimizer state has tensors for unknown parameters: " + byName.keySet());
+      }
+      first.forEach((name, array) -> replace(firstMoments, name, array));
+      second.forEach((name, array) -> replace(secondMoments, name, array));
+      steps.putAll(loadedSteps);
+    }
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+
+  private static double globalNorm(Iterable<NDArray> gradients) {
+    List<NDArray> squaredNorms = new ArrayList<>();
+    for (NDArray gradient : gradients) {
+      squaredNorms.add(gradient.square().sum());
+    }
+    // One device-to-host read for all parameters instead of one per tensor.
+    return Math.sqrt(NDArrays.stack(new NDList(squaredNorms)).sum().getFloat());
+  }
+
+  private NDArray namedZeros(String name, NDArray like) {
+    NDArray zeros = manager.zeros(like.getShape(), like.getDataType());
+    zeros.setName(name);
+    return zeros;
+  }
+
+  private NDArray copyOf(NDArray source, String name, NDArray parameter) {
+    if (source == null) {
+      throw new IllegalArgumentException("Optimizer state lacks tensor '" + name + "'");
+    }
+    if (!source.getShape().equals(parameter.getShape()) || source.getDataType() != parameter.getDataType()) {
+      throw new IllegalArgumentException(
+          "Optimizer tensor '" + name + "' is " + source.getDataType() + source.getShape()
+              + " but its parameter is " + parameter.getDataType() + parameter.getShape());
+    }
+    NDArray copy = namedZeros(name, parameter);
+    copy.set(source.toByteBuffer());
+    return copy;
+  }
+
+  private static void replace(Map<String, NDArray> arrays, String name, NDArray array) {
+    NDArray previous = arrays.put(name, array);
+    if (previous != null) {
+      previous.close();
+    }
+  }
+}

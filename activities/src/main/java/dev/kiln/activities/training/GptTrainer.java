@@ -1,0 +1,137 @@
+package dev.kiln.activities.training;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import dev.kiln.workflows.scope.ModelShape;
+import dev.kiln.workflows.training.TrainingConfig;
+
+/**
+ * The causal-LM training loop of one run: model, optimizer and learning-rate schedule. Every source of
+ * randomness (initialisation, data order, dropout) is a pure function of the run seed and the global
+ * step, so a run restored from {@link #modelState()}, {@link #optimizerState()} and its step continues
+ * bitwise identically to an uninterrupted one (on the same device type and thread count).
+ *
+ * <p>Use: construct, then {@link #initialise()}, {@link #loadWeights} or {@link #restore}, then call
+ * {@link #trainStep} with consecutive steps.
+ */
+public final class GptTrainer implements AutoCloseable {
+
+  private final TrainingConfig config;
+  private final GptModel model;
+  private final AdamW optimizer;
+  private final LearningRateSchedule schedule;
+  private int nextStep = -1;
+
+  /**
+   * @param shape the model to build; it may differ from {@code config.shape()} when curation fixed the
+   *     vocabulary after the config was written
+   */
+  public GptTrainer(ModelShape shape, TrainingConfig config, Device device) {
+    this.config = config;
+    this.model = new GptModel(shape, config.dropout(), device);
+    this.optimizer = new AdamW(model.parameters(), config.weightDecay(), config.gradClip());
+    this.schedule = LearningRateSchedule.of(config);
+  }
+
+  /** Starts a run from scratch: GPT-2 initialisation from the config's seed, at step 0. */
+  public void initialise() {
+    model.initialise(config.seed());
+    optimizer.reset();
+    nextStep = 0;
+  }
+
+  /** Starts a run at step 0 from a pretrained model of the same shape, with a fresh optimizer. */
+  public void loadWeights(byte[] safetensors) {
+    model.loadWeights(safetensors);
+    optimizer.reset();
+    nextStep = 0;
+  }
+
+  /** Resumes a run: the next {@link #trainStep} must be {@code step}, the number of steps already taken. */
+  public void restore(byte[] modelState, byte[] optimizerState, int step) {
+    model.loadWeights(modelState);
+    optimizer.loadState(optimizerState);
+    for (String name : model.parameters().keySet()) {
+      if (optimizer.step(name) != step) {
+        throw new IllegalArgumentException(
+            "Optimizer state of '" + name + "' has taken " + optimizer.step(name) + " steps, but resuming at step " + step);
+      }
+    }
+    nextStep = step;
+  }
+
+  /**
+   * One optimizer step on one batch.
+   *
+   * @return the batch's mean next-token cross-entropy in nats, before the update
+   * @throws IllegalStateException if the loss or the gradients are not finite; the parameters are then
+   *     left as they were before this step
+   */
+  public double trainStep(int step, TokenBatcher.Batch batch) {
+    if (nextStep < 0) {
+      throw new IllegalStateException("Call initialise(), loadWeights() or restore() before training");
+    }
+    if (step != nextStep) {
+      throw new IllegalArgumentException("Expected step " + nextStep + " but got " + step);
+    }
+    Engine engine = Engine.getInstance();
+    double loss;
+    try (NDManager stepManager = model.newStepManager()) {
+      NDArray inputs = GptModel.tokenArray(stepManager, batch.inputs(), batch.batchSize(), batch.contextLength());
+      NDArray targets = GptModel.tokenArray(stepManager, batch.targets(), batch.batchSize(), batch.contextLength());
+      try (GradientCollector collector = engine.newGradientCollector()) {
+        // Seeded inside the collector: DJL allows one collector at a time, so no other step can reseed.
+        engine.setRandomSeed(StepSeeds.forDropout(config.seed(), step));
+        NDArray lossArray = GptModel.crossEntropy(model.forward(inputs, true), targets);
+        loss = lossArray.getFloat();
+        if (!Double.isFinite(loss)) {
+          throw new IllegalStateException("Loss is " + loss + " at step " + step + "; parameters were not updated");
+        }
+        collector.backward(lossArray);
+      }
+      try {
+        optimizer.update(schedule.at(step));
+      } catch (IllegalStateException e) {
+        throw new IllegalStateException("Step " + step + ": " + e.getMessage(), e);
+      }
+    }
+    nextStep = step + 1;
+    return loss;
+  }
+
+  /** The next step {@link #trainStep} expects. */
+  public int nextStep() {
+    return nextStep;
+  }
+
+  public GptModel model() {
+    return model;
+  }
+
+  /** Model weights as safetensors (see {@link GptModel#weights()}). */
+  public byte[] modelState() {
+    return model.weights();
+  }
+
+  /** Optimizer moments and steps as safetensors (see {@link AdamW#state()}). */
+  public byte[] optimizerState() {
+    return optimizer.state();
+  }
+
+  public long parameterCount() {
+    return model.parameterCount();
+  }
+
+  public String parameterHash() {
+    return model.parameterHash();
+  }
+
+  @Override
+  public void close() {
+    optimizer.close();
+    model.close();
+  }
+}

@@ -1,0 +1,119 @@
+package dev.kiln.activities.training;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.kiln.workflows.scope.ModelShape;
+import java.util.Arrays;
+import java.util.SortedMap;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+class TrainingPartsTest {
+
+  @Test
+  void scheduleWarmsUpLinearlyThenDecaysByCosineToTheMinimum() {
+    LearningRateSchedule schedule = new LearningRateSchedule(1e-3, 1e-4, 10, 110);
+    assertEquals(1e-4, schedule.at(0), 1e-12);
+    assertEquals(5e-4, schedule.at(4), 1e-12);
+    assertEquals(1e-3, schedule.at(9), 1e-12);
+    assertEquals(1e-3, schedule.at(10), 1e-12);
+    assertEquals(5.5e-4, schedule.at(60), 1e-12, "halfway through the decay");
+    assertEquals(1e-4, schedule.at(110), 1e-12);
+    assertEquals(1e-4, schedule.at(500), 1e-12);
+  }
+
+  @Test
+  void batchesArePureFunctionsOfSeedAndStep() {
+    int[] stream = new SplittableRandom(1).ints(500, 0, 100).toArray();
+    TokenBatcher batcher = new TokenBatcher(stream, 8, 4, 99);
+    TokenBatcher.Batch batch = batcher.batch(7);
+    assertArrayEquals(batch.inputs(), new TokenBatcher(stream, 8, 4, 99).batch(7).inputs());
+    assertFalse(Arrays.equals(batch.inputs(), batcher.batch(8).inputs()));
+    assertFalse(Arrays.equals(batch.inputs(), new TokenBatcher(stream, 8, 4, 100).batch(7).inputs()));
+    for (int row = 0; row < 4; row++) {
+      for (int t = 0; t < 7; t++) {
+        assertEquals(batch.inputs()[row * 8 + t + 1], batch.targets()[row * 8 + t], "targets are the next tokens");
+      }
+    }
+  }
+
+  @Test
+  void batcherRejectsStreamsShorterThanOneWindow() {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> new TokenBatcher(new int[8], 8, 2, 1));
+    assertTrue(e.getMessage().contains("contextLength + 1"), e.getMessage());
+    new TokenBatcher(new int[9], 8, 2, 1).batch(0);
+  }
+
+  @Test
+  void weightDecaySkipsBiasesAndLayerNorms() {
+    try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+      SortedMap<String, NDArray> parameters = new TreeMap<>();
+      parameters.put("fc.weight", parameter(manager, new Shape(2, 2)));
+      parameters.put("fc.bias", parameter(manager, new Shape(2)));
+      parameters.put("ln.weight", parameter(manager, new Shape(2)));
+      try (AdamW adamW = new AdamW(parameters, 0.5, 1.0)) {
+        // No backward ran, so every gradient is zero and only weight decay moves a parameter.
+        adamW.update(0.1);
+        assertArrayEquals(new float[] {0.95f, 0.95f, 0.95f, 0.95f}, parameters.get("fc.weight").toFloatArray(), 1e-7f);
+        assertArrayEquals(new float[] {1f, 1f}, parameters.get("fc.bias").toFloatArray());
+        assertArrayEquals(new float[] {1f, 1f}, parameters.get("ln.weight").toFloatArray());
+        assertEquals(1, adamW.step("fc.bias"));
+      }
+    }
+  }
+
+  private static NDArray parameter(NDManager manager, Shape shape) {
+    NDArray array = manager.ones(shape);
+    array.setRequiresGradient(true);
+    return array;
+  }
+
+  @Test
+  void untrainedModelLossIsAboutLogVocab() {
+    ModelShape shape = new ModelShape(256, 32, 32, 2, 2);
+    try (GptModel model = new GptModel(shape, 0, Device.cpu())) {
+      model.initialise(3);
+      int[] heldOut = new SplittableRandom(2).ints(1000, 0, 256).toArray();
+      double loss = new LanguageModelEvaluator(model).meanLoss(heldOut, 900);
+      assertEquals(Math.log(256), loss, 0.1);
+    }
+  }
+
+  @Test
+  void greedyGenerationContinuesTheLearnedPattern() {
+    ModelShape shape = new ModelShape(32, 16, 32, 2, 4);
+    int[] stream = GptTrainerTest.repetitiveStream(2000);
+    TokenBatcher batcher = new TokenBatcher(stream, 16, 8, 3);
+    try (GptTrainer trainer = new GptTrainer(shape, GptTrainerTest.config(shape, 100, 0.0), Device.cpu())) {
+      trainer.initialise();
+      for (int step = 0; step < 100; step++) {
+        trainer.trainStep(step, batcher.batch(step));
+      }
+      LanguageModelEvaluator evaluator = new LanguageModelEvaluator(trainer.model());
+      int[] generated = evaluator.generate(Arrays.copyOf(stream, 5), 20, 0, 0);
+      assertArrayEquals(Arrays.copyOf(stream, 25), generated, "a period-12 pattern beyond the 16-token context");
+      int[] sampled = evaluator.generate(Arrays.copyOf(stream, 5), 20, 1.0, 8);
+      assertArrayEquals(sampled, evaluator.generate(Arrays.copyOf(stream, 5), 20, 1.0, 8), "seeded sampling");
+      assertTrue(evaluator.meanLoss(stream, 1000) < new UnigramBaseline(stream, 32).meanLoss(stream));
+    }
+  }
+
+  @Test
+  void unigramBaselineUsesAddOneSmoothedFrequencies() {
+    UnigramBaseline baseline = new UnigramBaseline(new int[] {0, 0, 0, 1, 1, 2}, 4);
+    // Counts 3, 2, 1, 0 plus one each over 6 + 4 tokens: p = 0.4, 0.3, 0.2, 0.1.
+    assertEquals(-Math.log(0.4), baseline.meanLoss(new int[] {0}), 1e-12);
+    assertEquals(-(Math.log(0.3) + Math.log(0.1)) / 2, baseline.meanLoss(new int[] {1, 3}), 1e-12);
+    assertEquals(1 / 0.2, baseline.perplexity(new int[] {2}), 1e-9);
+  }
+}
