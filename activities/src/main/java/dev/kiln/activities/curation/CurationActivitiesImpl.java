@@ -36,13 +36,10 @@ import java.util.zip.GZIPOutputStream;
  * its documents, so a shard whose stats exist is done and is read back instead of redone.
  */
 public final class CurationActivitiesImpl implements CurationActivities {
-  /** The reference tokenizer that measures tokens in the funnel, the same for every run and profile. */
-  public static final String REFERENCE_TOKENIZER_KEY = "hub/gpt2/tokenizer.json";
   static final int SHARD_TOKENS = 1 << 20;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ObjectStore store;
-  private volatile BpeTokenizer referenceTokenizer;
 
   public CurationActivitiesImpl(ObjectStore store) {
     this.store = store;
@@ -96,7 +93,7 @@ public final class CurationActivitiesImpl implements CurationActivities {
         Activity.getExecutionContext().heartbeat("read " + i + "/" + keys.size());
       }
     }
-    CurationPipeline pipeline = new CurationPipeline(request.spec().curation(), referenceTokenizer()::countTokens);
+    CurationPipeline pipeline = new CurationPipeline(request.spec().curation(), ReferenceTokenCounter.GPT2);
     CurationPipeline.ShardOutcome outcome = pipeline.run(raw);
     store.put(docsKey, writeDocuments(outcome.kept()));
     ShardResult result = new ShardResult(request.shard(), docsKey, outcome.kept().size(), outcome.steps());
@@ -108,9 +105,7 @@ public final class CurationActivitiesImpl implements CurationActivities {
   public CurationResult finalizeCuration(FinalizeRequest request) {
     RunSpec spec = request.spec();
     String prefix = curatedPrefix(request.runId());
-    BpeTokenizer reference = referenceTokenizer();
-
-    ExactDeduplicator dedup = new ExactDeduplicator(reference::countTokens);
+    ExactDeduplicator dedup = new ExactDeduplicator(ReferenceTokenCounter.GPT2);
     List<Document> kept = new ArrayList<>();
     for (ShardResult shard : request.shards()) {
       for (Document doc : readDocuments(store.get(shard.outputKey()))) {
@@ -197,23 +192,6 @@ public final class CurationActivitiesImpl implements CurationActivities {
     funnel.forEach(s -> message.append(String.format("%n  %-16s %,d -> %,d documents", s.step(), s.documentsIn(), s.documentsKept())));
     message.append("\nFix: loosen that step's thresholds in the run spec's curation section, or add data that passes it");
     throw ApplicationFailure.newNonRetryableFailure(message.toString(), Failures.EMPTY_CURATION);
-  }
-
-  private BpeTokenizer referenceTokenizer() {
-    if (referenceTokenizer == null) {
-      synchronized (this) {
-        if (referenceTokenizer == null) {
-          if (!store.exists(REFERENCE_TOKENIZER_KEY)) {
-            throw ApplicationFailure.newNonRetryableFailure(
-                "the reference tokenizer " + REFERENCE_TOKENIZER_KEY + " that counts tokens in the curation funnel is"
-                    + " missing. Fix: run kiln seed (it uploads the GPT-2 tokenizer fetched by infra/fetch-data.sh)",
-                Failures.BAD_DATA);
-          }
-          referenceTokenizer = load(store.get(REFERENCE_TOKENIZER_KEY));
-        }
-      }
-    }
-    return referenceTokenizer;
   }
 
   private static BpeTokenizer load(byte[] tokenizerJson) {

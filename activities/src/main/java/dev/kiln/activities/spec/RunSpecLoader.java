@@ -2,6 +2,7 @@ package dev.kiln.activities.spec;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -14,7 +15,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /** Reads a RunSpec from YAML and validates it; every failure names the file, the field and the fix. */
@@ -24,6 +29,9 @@ public final class RunSpecLoader {
           .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
           .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true)
           .configure(DeserializationFeature.ACCEPT_FLOAT_AS_INT, false);
+
+  private static final Set<String> OPTIONAL_FIELDS =
+      Set.of("useCase.description", "model.hubModel", "evaluation.prompts");
 
   private RunSpecLoader() {}
 
@@ -43,7 +51,16 @@ public final class RunSpecLoader {
   public static RunSpec parse(byte[] yaml, String source) {
     RunSpec spec;
     try {
-      spec = YAML.readValue(yaml, RunSpec.class);
+      JsonNode tree = YAML.readTree(yaml);
+      if (tree == null || tree.isMissingNode() || tree.isNull()) {
+        throw new InvalidRunSpecException(source, List.of(new SpecProblem("(file)", "is empty", "start from configs/tiny-gpt.yaml")));
+      }
+      List<SpecProblem> missing = new ArrayList<>();
+      findMissingAndUnknown(tree, RunSpec.class, "", missing);
+      if (!missing.isEmpty()) {
+        throw new InvalidRunSpecException(source, missing);
+      }
+      spec = YAML.treeToValue(tree, RunSpec.class);
     } catch (UnrecognizedPropertyException e) {
       throw new InvalidRunSpecException(source, List.of(new SpecProblem(
           path(e), "is not a known field" + line(e),
@@ -62,6 +79,34 @@ public final class RunSpecLoader {
     }
     RunSpecValidator.check(spec, source);
     return spec;
+  }
+
+  /**
+   * Fields that a YAML file must give (every record component but the few optional ones) and fields it must
+   * not (typos), checked before binding so a forgotten field is reported by name instead of becoming 0.
+   */
+  private static void findMissingAndUnknown(JsonNode node, Class<?> type, String path, List<SpecProblem> problems) {
+    if (!node.isObject()) {
+      return; // a scalar where a section belongs: reported by binding with its type
+    }
+    for (RecordComponent component : type.getRecordComponents()) {
+      String field = path.isEmpty() ? component.getName() : path + "." + component.getName();
+      JsonNode value = node.get(component.getName());
+      if (value == null || value.isNull()) {
+        if (!OPTIONAL_FIELDS.contains(field)) {
+          problems.add(new SpecProblem(field, "is missing", "add it (see configs/tiny-gpt.yaml for every field with a comment)"));
+        }
+      } else if (component.getType().isRecord()) {
+        findMissingAndUnknown(value, component.getType(), field, problems);
+      }
+    }
+    List<String> known = Arrays.stream(type.getRecordComponents()).map(RecordComponent::getName).toList();
+    node.fieldNames().forEachRemaining(name -> {
+      if (!known.contains(name)) {
+        problems.add(new SpecProblem(path.isEmpty() ? name : path + "." + name, "is not a known field",
+            "remove it or fix its spelling; known fields here: " + String.join(", ", known)));
+      }
+    });
   }
 
   private static String path(JsonMappingException e) {
