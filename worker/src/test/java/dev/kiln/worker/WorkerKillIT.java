@@ -1,0 +1,95 @@
+package dev.kiln.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.activities.spec.RunSpecLoader;
+import dev.kiln.activities.storage.ObjectStore;
+import dev.kiln.worker.embedded.EmbeddedStack;
+import dev.kiln.workflows.TaskQueues;
+import dev.kiln.workflows.pretraining.PretrainingWorkflow;
+import dev.kiln.workflows.pretraining.RunSummary;
+import dev.kiln.workflows.spec.RunSpec;
+import dev.kiln.workflows.training.TrainingHeartbeat;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole life cycle with the worker in a separate JVM that is killed with SIGKILL during pretraining: a new
+ * worker takes the run over and training resumes from a checkpoint, not from step 0.
+ */
+class WorkerKillIT {
+  @TempDir Path home;
+
+  @Test
+  void aRunSurvivesItsWorkerBeingKilledDuringPretraining() throws Exception {
+    Path data = TestData.dataDir();
+    RunSpec spec = RunSpecLoader.load(Path.of("src", "test", "resources", "kill-test.yaml"));
+    try (EmbeddedStack stack = EmbeddedStack.start(home.resolve("s3"), 0, 0);
+        ObjectStore store = new ObjectStore(stack.storage("kiln"));
+        TemporalConnection connection = TemporalConnection.connect(stack.temporalAddress(), "default")) {
+      store.ensureBucket();
+      TestData.seedSmallCorpus(store, data);
+      new DataSeeder(store).seedHub(Path.of("..", "configs", "hub"), data);
+
+      WorkerProcess first = WorkerProcess.start(stack, "kiln", home, "worker-1");
+      WorkerProcess second = null;
+      try {
+        PretrainingWorkflow run = connection.client().newWorkflowStub(PretrainingWorkflow.class,
+            WorkflowOptions.newBuilder().setWorkflowId("kill-test").setTaskQueue(TaskQueues.CPU).build());
+        CompletableFuture<RunSummary> result = WorkflowClient.execute(run::run, spec);
+
+        RunWatcher watcher = new RunWatcher(connection, System.out);
+        TrainingHeartbeat beat = awaitTrainingPast(watcher, "kill-test-train", 2 * spec.training().checkpointEvery() + 5, first);
+        first.kill();
+        System.out.println("killed worker " + first.pid() + " at step " + beat.step() + " (last checkpoint "
+            + beat.lastCheckpoint().step() + ")");
+        second = WorkerProcess.start(stack, "kiln", home, "worker-2");
+
+        RunSummary summary = result.get(8, TimeUnit.MINUTES);
+        assertEquals(summary.plan().steps(), summary.training().finalCheckpoint().step());
+        assertFalse(summary.training().resumes().isEmpty(), "training resumed after the kill: " + summary.training());
+        int resumedAt = summary.training().resumes().get(0);
+        assertTrue(resumedAt > 0, "resumed from a checkpoint, not from step 0");
+        assertEquals(0, resumedAt % spec.training().checkpointEvery(), "resumed exactly at a checkpoint");
+        assertTrue(resumedAt <= beat.step(), "no step was skipped");
+        assertTrue(summary.evaluation().beatsBaseline(),
+            "held-out perplexity " + summary.evaluation().heldOutPerplexity() + " vs unigram " + summary.evaluation().unigramPerplexity());
+        assertTrue(store.exists(summary.evaluation().cardKey()));
+        assertTrue(store.exists("hub/kill-test/card.yaml"));
+        assertTrue(second.log().contains("resumes from checkpoint at step " + resumedAt), second.log());
+      } finally {
+        first.close();
+        if (second != null) {
+          second.close();
+        }
+      }
+    }
+  }
+
+  private static TrainingHeartbeat awaitTrainingPast(RunWatcher watcher, String trainingId, int step, WorkerProcess worker) throws Exception {
+    Instant deadline = Instant.now().plus(Duration.ofMinutes(6));
+    while (Instant.now().isBefore(deadline)) {
+      try {
+        Optional<TrainingHeartbeat> beat = watcher.trainingHeartbeat(trainingId);
+        if (beat.isPresent() && beat.get().step() >= step && beat.get().lastCheckpoint() != null) {
+          return beat.get();
+        }
+      } catch (io.grpc.StatusRuntimeException notStartedYet) {
+        // the training child workflow does not exist until curation is done
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("training never reached step " + step + "; worker log:\n" + worker.log());
+  }
+}
