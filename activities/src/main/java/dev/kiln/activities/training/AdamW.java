@@ -86,6 +86,10 @@ public final class AdamW implements AutoCloseable {
       }
       double norm = globalNorm(gradients.values());
       if (!Double.isFinite(norm)) {
+        // Overwrite rather than subtract: NaN - NaN stays NaN and would poison every later step.
+        for (NDArray gradient : gradients.values()) {
+          gradient.set(new float[Math.toIntExact(gradient.size())]);
+        }
         throw new IllegalStateException("Gradient norm is " + norm + "; parameters were not updated");
       }
       double clipScale = gradClip > 0 && norm > gradClip ? gradClip / (norm + 1e-6) : 1.0;
