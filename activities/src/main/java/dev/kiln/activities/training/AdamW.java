@@ -86,6 +86,10 @@ public final class AdamW implements AutoCloseable {
       }
       double norm = globalNorm(gradients.values());
       if (!Double.isFinite(norm)) {
+        // Overwrite rather than subtract: NaN - NaN stays NaN and would poison every later step.
+        for (NDArray gradient : gradients.values()) {
+          gradient.set(new float[Math.toIntExact(gradient.size())]);
+        }
         throw new IllegalStateException("Gradient norm is " + norm + "; parameters were not updated");
       }
       double clipScale = gradClip > 0 && norm > gradClip ? gradClip / (norm + 1e-6) : 1.0;
@@ -104,8 +108,14 @@ public final class AdamW implements AutoCloseable {
         if (weightDecay > 0 && decays(parameter)) {
           parameter.muli(1 - learningRate * weightDecay);
         }
-        NDArray denominator = v.sqrt().divi(Math.sqrt(secondCorrection)).addi(EPSILON);
-        parameter.subi(m.div(denominator).muli(learningRate / firstCorrection));
+        // An op's result lives in its first operand's manager: move results of m and v to the scratch
+        // manager, or they would pile up in the optimizer's for the whole run.
+        NDArray denominator = v.sqrt();
+        denominator.attach(scratch);
+        denominator.divi(Math.sqrt(secondCorrection)).addi(EPSILON);
+        NDArray adamStep = m.div(denominator);
+        adamStep.attach(scratch);
+        parameter.subi(adamStep.muli(learningRate / firstCorrection));
         gradient.subi(gradient);
       }
       return norm;

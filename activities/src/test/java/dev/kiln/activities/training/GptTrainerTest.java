@@ -145,6 +145,24 @@ class GptTrainerTest {
   }
 
   @Test
+  void nonFiniteLossNamesTheStepAndLeavesParametersUntouched() {
+    TrainingConfig config = config(TINY, 10, 0.0);
+    TokenBatcher batcher = new TokenBatcher(repetitiveStream(100), 16, 8, 3);
+    try (GptTrainer trainer = new GptTrainer(TINY, config, CPU)) {
+      trainer.initialise();
+      trainer.trainStep(0, batcher.batch(0));
+      float[] nan = new float[16 * 32];
+      java.util.Arrays.fill(nan, Float.NaN);
+      trainer.model().parameters().get("transformer.wpe.weight").set(nan);
+      String poisoned = trainer.parameterHash();
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> trainer.trainStep(1, batcher.batch(1)));
+      assertTrue(e.getMessage().contains("step 1"), e.getMessage());
+      assertEquals(poisoned, trainer.parameterHash());
+      assertEquals(1, trainer.nextStep());
+    }
+  }
+
+  @Test
   void weightsRoundTripThroughSafetensors() {
     try (GptModel model = new GptModel(TINY, 0, CPU)) {
       model.initialise(11);
