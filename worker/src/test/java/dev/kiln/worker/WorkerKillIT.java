@@ -25,11 +25,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole life cycle with the worker in a separate JVM that is killed with SIGKILL during pretraining: a new
- * worker takes the run over and training resumes from a checkpoint, not from step 0.
+ * The whole life cycle with the training worker (the {@code gpu} queue) in a separate JVM that is killed with
+ * SIGKILL during pretraining: a new worker takes the run over and training resumes from a checkpoint, not from
+ * step 0. Workflows and CPU activities run on a worker in this JVM: the in-JVM test server never times out a
+ * dead worker's sticky queue, so a killed workflow worker would strand its workflows there (a real server
+ * moves them on after the sticky schedule-to-start timeout).
  */
 class WorkerKillIT {
   @TempDir Path home;
+  private final Path logs = Path.of("target", "it-logs").toAbsolutePath();
 
   @Test
   void aRunSurvivesItsWorkerBeingKilledDuringPretraining() throws Exception {
@@ -42,7 +46,11 @@ class WorkerKillIT {
       TestData.seedSmallCorpus(store, data);
       new DataSeeder(store).seedHub(Path.of("..", "configs", "hub"), data);
 
-      WorkerProcess first = WorkerProcess.start(stack, "kiln", home, "worker-1");
+      Files.createDirectories(logs);
+      System.out.println("stack: temporal " + stack.temporalAddress() + ", s3 " + stack.s3Endpoint() + "; worker logs in " + logs);
+      KilnWorker workflows = new KilnWorker(connection.client(), store, true, false, 2, 0);
+      workflows.start();
+      WorkerProcess first = WorkerProcess.start(stack, "kiln", logs, "worker-1");
       WorkerProcess second = null;
       try {
         PretrainingWorkflow run = connection.client().newWorkflowStub(PretrainingWorkflow.class,
@@ -50,11 +58,11 @@ class WorkerKillIT {
         CompletableFuture<RunSummary> result = WorkflowClient.execute(run::run, spec);
 
         RunWatcher watcher = new RunWatcher(connection, System.out);
-        TrainingHeartbeat beat = awaitTrainingPast(watcher, "kill-test-train", 2 * spec.training().checkpointEvery() + 5, first);
+        TrainingHeartbeat beat = awaitTrainingPast(watcher, "kill-test-train", 4 * spec.training().checkpointEvery(), first);
         first.kill();
         System.out.println("killed worker " + first.pid() + " at step " + beat.step() + " (last checkpoint "
             + beat.lastCheckpoint().step() + ")");
-        second = WorkerProcess.start(stack, "kiln", home, "worker-2");
+        second = WorkerProcess.start(stack, "kiln", logs, "worker-2");
 
         RunSummary summary = result.get(8, TimeUnit.MINUTES);
         assertEquals(summary.plan().steps(), summary.training().finalCheckpoint().step());
@@ -69,6 +77,7 @@ class WorkerKillIT {
         assertTrue(store.exists("hub/kill-test/card.yaml"));
         assertTrue(second.log().contains("resumes from checkpoint at step " + resumedAt), second.log());
       } finally {
+        workflows.close();
         first.close();
         if (second != null) {
           second.close();

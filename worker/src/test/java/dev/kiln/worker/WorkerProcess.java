@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A `kiln worker` in its own JVM, pointed at an embedded stack, with its output in a log file. */
+/** A training worker ({@code kiln worker --queues gpu}) in its own JVM, pointed at an embedded stack, with its output in a log file. */
 final class WorkerProcess implements AutoCloseable {
   private final Process process;
   private final Path log;
@@ -31,7 +31,8 @@ final class WorkerProcess implements AutoCloseable {
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g",
         "-Dai.djl.offline=true", "-Dai.djl.default_engine=PyTorch",
         "-cp", classpath, "dev.kiln.worker.cli.KilnCli", "worker",
-        "--address", stack.temporalAddress(), "--s3-endpoint", stack.s3Endpoint().toString(), "--bucket", bucket));
+        "--queues", "gpu", "--address", stack.temporalAddress(), "--s3-endpoint", stack.s3Endpoint().toString(),
+        "--bucket", bucket));
     Path log = logDir.resolve(name + ".log");
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("AWS_ACCESS_KEY_ID", EmbeddedStack.ACCESS_KEY);
