@@ -82,7 +82,7 @@ public final class RunWatcher {
                     line.append(String.format(
                         " step %d/%d  loss %.4f  %,.0f tokens/s  ETA %s",
                         h.step(), h.totalSteps(), h.loss(), h.tokensPerSecond(), eta(h))),
-                () -> line.append(" waiting for a training worker"));
+                () -> line.append(" between segments, or waiting for a gpu worker"));
       }
     } catch (RuntimeException e) {
       line.append(" (child not started yet)");

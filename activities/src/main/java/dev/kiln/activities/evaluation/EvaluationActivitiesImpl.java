@@ -65,7 +65,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
         String prompt = prompts.get(i % prompts.size());
         double temperature = i == 0 ? 0 : spec.temperature(); // the first sample is greedy
         int[] generated = evaluator.generate(tokenizer.encode(prompt), spec.maxNewTokens(), temperature, config.seed() + i);
-        samples.add(prompt + tokenizer.decode(generated));
+        samples.add(tokenizer.decode(generated)); // the generated ids begin with the prompt's
         Activity.getExecutionContext().heartbeat("sample " + (i + 1));
       }
     }

@@ -86,7 +86,7 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
     EvaluationResult evaluated =
         evaluation.evaluate(new EvaluationRequest(runId, spec, plan, selection, curation, config, training));
     enter(Stage.DONE);
-    return new RunSummary(runId, plan, selection, curation, training, evaluated, Map.copyOf(stageMillis));
+    return new RunSummary(runId, plan, selection, curation, training, evaluated, new LinkedHashMap<>(stageMillis));
   }
 
   static TrainingConfig trainingConfig(
@@ -118,6 +118,6 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
 
   @Override
   public RunProgress progress() {
-    return new RunProgress(stage.label(), curationWorkflowId, trainingWorkflowId, Map.copyOf(stageMillis));
+    return new RunProgress(stage.label(), curationWorkflowId, trainingWorkflowId, new LinkedHashMap<>(stageMillis));
   }
 }
