@@ -147,9 +147,10 @@ public final class CurationActivitiesImpl implements CurationActivities {
     String manifestKey = prefix + "manifest.json";
     store.put(manifestKey, manifest.toJson().getBytes(StandardCharsets.UTF_8));
 
+    // retention compares like with like: reference (GPT-2) tokens before the first step and after the last
     long rawTokens = funnel.get(0).tokensIn();
     long rawDocuments = funnel.get(0).documentsIn();
-    long keptTokens = manifest.trainTokens() + manifest.heldOutTokens();
+    long keptTokens = funnel.get(funnel.size() - 1).tokensKept();
     CurationResult result = new CurationResult(
         manifestKey, tokenizerKey, prefix + "stats.json", manifest.vocabSize(), rawDocuments, rawTokens, kept.size(),
         keptTokens, manifest.trainTokens(), manifest.heldOutTokens(), funnel);

@@ -6,7 +6,10 @@ import java.util.List;
  * What curation produced: keys of the manifest, tokenizer and stats in S3, and the funnel.
  *
  * @param rawTokens tokens of the raw documents as read (markup included), counted with the reference
- *     tokenizer; the denominator of {@link #tokenRetention()}
+ *     tokenizer (GPT-2); the denominator of {@link #tokenRetention()}
+ * @param keptTokens reference tokens of the documents that survived every step
+ * @param trainTokens tokens of the training shards, in the run's own tokenizer (end-of-text tokens included)
+ * @param heldOutTokens tokens of the held-out shards, in the run's own tokenizer
  */
 public record CurationResult(
     String manifestKey,
@@ -21,7 +24,7 @@ public record CurationResult(
     long heldOutTokens,
     List<StepStats> funnel) {
 
-  /** Fraction of raw tokens that made it into the training and held-out shards. */
+  /** Fraction of raw reference tokens that survived curation. */
   public double tokenRetention() {
     return rawTokens == 0 ? 0 : (double) keptTokens / rawTokens;
   }
