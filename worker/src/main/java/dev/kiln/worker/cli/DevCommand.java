@@ -1,7 +1,6 @@
 package dev.kiln.worker.cli;
 
 import dev.kiln.activities.storage.ObjectStore;
-import dev.kiln.worker.DataSeeder;
 import dev.kiln.worker.KilnWorker;
 import dev.kiln.worker.TemporalConnection;
 import dev.kiln.worker.embedded.EmbeddedStack;
@@ -9,6 +8,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Keeps the embedded stack up for other processes (kiln worker / start / watch) until interrupted. */
@@ -20,34 +20,20 @@ final class DevCommand implements Callable<Integer> {
   @Option(names = "--s3-port", defaultValue = "9000")
   int s3Port;
 
-  @Option(names = "--home", defaultValue = ".kiln")
-  Path home;
-
-  @Option(names = "--data-dir", description = "corpora to upload (default: $KILN_DATA_DIR or ~/.cache/kiln/data)")
-  Path dataDir;
+  @Mixin EmbeddedOptions embedded;
 
   @Option(names = "--hub", defaultValue = "configs/hub", description = "hub cards to load")
   Path hub;
-
-  @Option(names = "--bucket", defaultValue = "kiln")
-  String bucket;
 
   @Option(names = "--with-worker", description = "also run a worker on both queues in this process")
   boolean withWorker;
 
   @Override
   public Integer call() throws InterruptedException {
-    try (EmbeddedStack stack = EmbeddedStack.start(home.resolve("s3"), temporalPort, s3Port);
+    String bucket = embedded.bucket;
+    try (EmbeddedStack stack = EmbeddedStack.start(embedded.storageDir(), temporalPort, s3Port);
         ObjectStore store = new ObjectStore(stack.storage(bucket))) {
-      store.ensureBucket();
-      DataSeeder seeder = new DataSeeder(store);
-      Path data = Paths.dataDir(dataDir);
-      if (data.resolve("raw").toFile().isDirectory()) {
-        seeder.seedRaw(data);
-      }
-      if (hub.toFile().isDirectory()) {
-        seeder.seedHub(hub, data);
-      }
+      embedded.seed(store, hub);
       KilnWorker worker = null;
       TemporalConnection connection = null;
       if (withWorker) {

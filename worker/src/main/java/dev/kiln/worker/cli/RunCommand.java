@@ -2,7 +2,6 @@ package dev.kiln.worker.cli;
 
 import dev.kiln.activities.spec.RunSpecLoader;
 import dev.kiln.activities.storage.ObjectStore;
-import dev.kiln.worker.DataSeeder;
 import dev.kiln.worker.KilnWorker;
 import dev.kiln.worker.Preflight;
 import dev.kiln.worker.RunReport;
@@ -14,6 +13,7 @@ import dev.kiln.workflows.spec.RunSpec;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -26,28 +26,18 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--run-id", description = "workflow id (default: <name>-<time>)")
   String runId;
 
-  @Option(names = "--home", defaultValue = ".kiln", description = "embedded stack's directory (S3 data under s3/)")
-  Path home;
-
-  @Option(names = "--data-dir", description = "corpora fetched by infra/fetch-data.sh (default: $KILN_DATA_DIR or ~/.cache/kiln/data)")
-  Path dataDir;
-
-  @Option(names = "--bucket", defaultValue = "kiln")
-  String bucket;
+  @Mixin EmbeddedOptions embedded;
 
   @Override
   public Integer call() {
     RunSpec runSpec = RunSpecLoader.load(spec);
     String id = runId != null ? runId : StartCommand.defaultRunId(runSpec);
-    System.out.println("kiln: starting the embedded stack (Temporal in-JVM server, s3proxy over " + home.resolve("s3") + ")");
-    try (EmbeddedStack stack = EmbeddedStack.start(home.resolve("s3"), 0, 0);
+    String bucket = embedded.bucket;
+    System.out.println("kiln: starting the embedded stack (Temporal in-JVM server, s3proxy over " + embedded.storageDir() + ")");
+    try (EmbeddedStack stack = EmbeddedStack.start(embedded.storageDir(), 0, 0);
         ObjectStore store = new ObjectStore(stack.storage(bucket));
         TemporalConnection connection = TemporalConnection.connect(stack.temporalAddress(), "default")) {
-      store.ensureBucket();
-      DataSeeder seeder = new DataSeeder(store);
-      Path data = Paths.dataDir(dataDir);
-      int uploaded = seeder.seedRaw(data);
-      seeder.seedHub(Paths.hubCards(spec), data);
+      int uploaded = embedded.seed(store, Paths.hubCards(spec));
       System.out.printf("kiln: temporal %s, s3 %s (bucket %s, %d new raw objects)%n",
           stack.temporalAddress(), stack.s3Endpoint(), bucket, uploaded);
       Preflight.checkData(runSpec, spec.toString(), store);

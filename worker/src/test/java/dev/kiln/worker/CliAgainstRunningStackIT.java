@@ -1,0 +1,124 @@
+package dev.kiln.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.activities.storage.ObjectStore;
+import dev.kiln.worker.cli.KilnCli;
+import dev.kiln.worker.embedded.EmbeddedStack;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The CLI commands that talk to a running stack (`start`, `status`, `cancel`), pointed at it with the same
+ * flags a user gives for a real cluster and with S3 credentials from the AWS default chain.
+ */
+class CliAgainstRunningStackIT {
+  @TempDir Path home;
+  EmbeddedStack stack;
+  ObjectStore store;
+  TemporalConnection connection;
+  KilnWorker worker;
+  String[] endpoints;
+
+  @BeforeEach
+  void startStack() throws Exception {
+    stack = EmbeddedStack.start(home.resolve("s3"), 0, 0);
+    store = new ObjectStore(stack.storage("kiln"));
+    store.ensureBucket();
+    TestData.seedSmallCorpus(store, TestData.dataDir());
+    new DataSeeder(store).seedHub(Path.of("..", "configs", "hub"), TestData.dataDir());
+    connection = TemporalConnection.connect(stack.temporalAddress(), "default");
+    worker = new KilnWorker(connection.client(), store, true, true, 2, 1);
+    worker.start();
+    // the AWS default credentials chain reads these system properties, as it reads AWS_ACCESS_KEY_ID
+    System.setProperty("aws.accessKeyId", EmbeddedStack.ACCESS_KEY);
+    System.setProperty("aws.secretAccessKey", EmbeddedStack.SECRET_KEY);
+    System.setProperty("aws.region", "us-east-1");
+    endpoints = new String[] {"--address", stack.temporalAddress(), "--s3-endpoint", stack.s3Endpoint().toString(), "--bucket", "kiln"};
+  }
+
+  @AfterEach
+  void stopStack() {
+    worker.close();
+    connection.close();
+    store.close();
+    stack.close();
+  }
+
+  @Test
+  void startStatusAndCancelARun() throws Exception {
+    Result started = kiln("start", "src/test/resources/kill-test.yaml", "--run-id", "cli-run");
+    assertEquals(0, started.code, started.err);
+    assertEquals("cli-run", started.out.trim());
+
+    RunWatcher watcher = new RunWatcher(connection, System.out);
+    Instant deadline = Instant.now().plus(Duration.ofMinutes(4));
+    while (!watcher.describe("cli-run").startsWith("[pretrain] step") && Instant.now().isBefore(deadline)) {
+      Thread.sleep(500);
+    }
+    Result status = kiln("status", "cli-run");
+    assertEquals(0, status.code, status.err);
+    assertTrue(status.out.contains("cli-run: running") && status.out.contains("[pretrain] step"), status.out);
+
+    Result cancelled = kiln("cancel", "cli-run");
+    assertEquals(0, cancelled.code, cancelled.err);
+    while (watcher.status("cli-run") == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING && Instant.now().isBefore(deadline)) {
+      Thread.sleep(200);
+    }
+    assertEquals(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CANCELED, watcher.status("cli-run"));
+    assertTrue(store.list("runs/cli-run/checkpoints/").size() > 0 || store.list("runs/cli-run/curated/").size() > 0,
+        "what the run wrote before the cancel is kept");
+  }
+
+  @Test
+  void aSpecWhoseDataIsNotInTheBucketIsRejectedBeforeStarting() throws Exception {
+    Path spec = home.resolve("missing-data.yaml");
+    Files.writeString(spec, Files.readString(Path.of("src/test/resources/kill-test.yaml"))
+        .replace("raw/gutenberg-small/", "raw/common-crawl/"));
+    Result result = kiln("start", spec.toString());
+    assertEquals(KilnCli.EXIT_BAD_INPUT, result.code);
+    assertTrue(result.err.contains("data.rawPrefixes[0]: 'raw/common-crawl/' holds no objects"), result.err);
+    assertTrue(result.err.contains("use one of [raw/gutenberg-small/]"), result.err);
+  }
+
+  @Test
+  void aMalformedSpecIsRejectedWithFieldAndFix() throws Exception {
+    Path spec = home.resolve("bad.yaml");
+    Files.writeString(spec, Files.readString(Path.of("src/test/resources/kill-test.yaml")).replace("heads: 2", "heads: 3"));
+    Result result = kiln("start", spec.toString());
+    assertEquals(KilnCli.EXIT_BAD_INPUT, result.code);
+    assertTrue(result.err.contains("training.heads: 3 heads do not divide dModel 128"), result.err);
+  }
+
+  private Result kiln(String... args) {
+    String[] full = new String[args.length + endpoints.length];
+    System.arraycopy(args, 0, full, 0, args.length);
+    System.arraycopy(endpoints, 0, full, args.length, endpoints.length);
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+    ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
+      int code = KilnCli.execute(full);
+      return new Result(code, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+
+  private record Result(int code, String out, String err) {}
+}
