@@ -61,6 +61,7 @@ class PretrainingWorkflowTest {
   @BeforeEach
   void setUp() {
     env = TestWorkflowEnvironment.newInstance();
+    KilnSearchAttributes.all().forEach(env::registerSearchAttribute);
     Worker cpu = env.newWorker(TaskQueues.CPU);
     cpu.registerWorkflowImplementationTypes(PretrainingWorkflowImpl.class, CurationWorkflowImpl.class, TrainingWorkflowImpl.class);
     cpu.registerActivitiesImplementations(new FakeScope(), new FakeHub(), new FakeCuration(), new FakeEvaluation());
@@ -97,6 +98,17 @@ class PretrainingWorkflowTest {
     assertEquals(120, summary.training().finalCheckpoint().step());
     assertEquals(SHAPE.withVocabSize(4000).parameters(), summary.training().parameters());
     assertEquals(java.util.Set.of("scope", "select-model", "curate", "pretrain", "evaluate"), summary.stageMillis().keySet());
+  }
+
+  @Test
+  void theRunIsFindableByStageArchitectureAndLoss() {
+    run(TestSpecs.valid());
+    var attributes = env.getWorkflowClient().newUntypedWorkflowStub("run-1").describe().getTypedSearchAttributes();
+    assertEquals("done", attributes.get(KilnSearchAttributes.STAGE));
+    assertEquals("decoder", attributes.get(KilnSearchAttributes.ARCHITECTURE));
+    assertEquals("clm", attributes.get(KilnSearchAttributes.OBJECTIVE));
+    assertEquals(120L, attributes.get(KilnSearchAttributes.STEP));
+    assertEquals(5.0 - 120 / 100.0, attributes.get(KilnSearchAttributes.LOSS), 1e-9);
   }
 
   @Test

@@ -1,6 +1,9 @@
 package dev.kiln.worker.embedded;
 
 import dev.kiln.activities.storage.StorageSettings;
+import dev.kiln.worker.SearchAttributeRegistration;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.testserver.TestServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,6 +47,13 @@ public final class EmbeddedStack implements AutoCloseable {
       Files.createDirectories(root);
       int tPort = temporalPort == 0 ? freePort() : temporalPort;
       TestServer.PortBoundTestServer temporal = TestServer.createPortBoundServer(tPort, true);
+      WorkflowServiceStubs service =
+          WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget("127.0.0.1:" + tPort).build());
+      try {
+        SearchAttributeRegistration.register(service, "default");
+      } finally {
+        service.shutdown();
+      }
       int sPort = s3Port == 0 ? freePort() : s3Port;
       S3Proxy s3 =
           S3Proxy.builder()

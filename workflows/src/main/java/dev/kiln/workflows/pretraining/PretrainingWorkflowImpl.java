@@ -2,6 +2,7 @@ package dev.kiln.workflows.pretraining;
 
 import dev.kiln.workflows.ActivityPolicies;
 import dev.kiln.workflows.Failures;
+import dev.kiln.workflows.KilnSearchAttributes;
 import dev.kiln.workflows.TaskQueues;
 import dev.kiln.workflows.curation.CurationRequest;
 import dev.kiln.workflows.curation.CurationResult;
@@ -69,6 +70,10 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
           Failures.NOT_AVAILABLE_YET);
     }
 
+    Workflow.upsertTypedSearchAttributes(
+        KilnSearchAttributes.ARCHITECTURE.valueSet(plan.architecture()),
+        KilnSearchAttributes.OBJECTIVE.valueSet(plan.objective()));
+
     enter(Stage.SELECT_MODEL);
     ModelSelection selection = hub.selectModel(new SelectModelRequest(spec, plan));
 
@@ -81,6 +86,11 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
     TrainingConfig config = trainingConfig(spec, plan, selection, curation);
     TrainingWorkflow train = Workflow.newChildWorkflowStub(TrainingWorkflow.class, childOptions(trainingWorkflowId));
     TrainingResult training = train.train(new TrainingRequest(runId, config, spec.training().segmentSteps()));
+
+    Workflow.upsertTypedSearchAttributes(
+        KilnSearchAttributes.STEP.valueSet((long) training.finalCheckpoint().step()),
+        KilnSearchAttributes.TOKENS_SEEN.valueSet(training.tokensSeen()),
+        KilnSearchAttributes.LOSS.valueSet(training.finalCheckpoint().trainLoss()));
 
     enter(Stage.EVALUATE);
     EvaluationResult evaluated =
@@ -114,6 +124,7 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
     }
     stage = next;
     stageStarted = now;
+    Workflow.upsertTypedSearchAttributes(KilnSearchAttributes.STAGE.valueSet(next.label()));
   }
 
   @Override

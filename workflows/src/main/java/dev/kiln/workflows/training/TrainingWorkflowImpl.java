@@ -1,6 +1,7 @@
 package dev.kiln.workflows.training;
 
 import dev.kiln.workflows.ActivityPolicies;
+import dev.kiln.workflows.KilnSearchAttributes;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +33,10 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
       }
       committed.addAll(segment.checkpoints());
       trainNanos += segment.trainNanos();
+      Workflow.upsertTypedSearchAttributes(
+          KilnSearchAttributes.STEP.valueSet((long) segment.last().step()),
+          KilnSearchAttributes.TOKENS_SEEN.valueSet(segment.last().step() * config.tokensPerStep()),
+          KilnSearchAttributes.LOSS.valueSet(segment.last().trainLoss()));
       tokensTrained += (long) (end - segment.resumedFromStep()) * config.tokensPerStep();
       last = segment.last();
     }
