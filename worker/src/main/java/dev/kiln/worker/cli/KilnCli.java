@@ -21,7 +21,9 @@ import picocli.CommandLine.Command;
       StartCommand.class,
       StatusCommand.class,
       WatchCommand.class,
-      CancelCommand.class
+      CancelCommand.class,
+      ListCommand.class,
+      SetupCommand.class
     })
 public final class KilnCli {
   public static final int EXIT_RUN_FAILED = 1;

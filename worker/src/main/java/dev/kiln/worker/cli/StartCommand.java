@@ -12,6 +12,8 @@ import io.temporal.client.WorkflowOptions;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,11 +49,27 @@ final class StartCommand implements Callable<Integer> {
     return spec.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
   }
 
+  /** What the Web UI shows beside the run: the spec in a few fields. */
+  static Map<String, Object> memo(RunSpec spec) {
+    Map<String, Object> memo = new LinkedHashMap<>();
+    memo.put("spec", spec.name());
+    memo.put("task", spec.useCase().task());
+    memo.put("languages", spec.useCase().languages());
+    memo.put("trainingFlops", spec.budget().trainingFlops());
+    memo.put("model", spec.model().strategy() + (spec.model().hubModel() == null ? "" : " " + spec.model().hubModel()));
+    memo.put("data", spec.data().rawPrefixes());
+    return memo;
+  }
+
   static void start(TemporalConnection connection, RunSpec spec, String runId) {
     PretrainingWorkflow run =
         connection.client().newWorkflowStub(
             PretrainingWorkflow.class,
-            WorkflowOptions.newBuilder().setWorkflowId(runId).setTaskQueue(TaskQueues.CPU).build());
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(runId)
+                .setTaskQueue(TaskQueues.CPU)
+                .setMemo(memo(spec))
+                .build());
     WorkflowClient.start(run::run, spec);
   }
 }
