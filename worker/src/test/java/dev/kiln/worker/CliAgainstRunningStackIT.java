@@ -101,6 +101,17 @@ class CliAgainstRunningStackIT {
     assertTrue(result.err.contains("training.heads: 3 heads do not divide dModel 128"), result.err);
   }
 
+  @Test
+  void theEmbeddedServerSaysPlainlyThatSchedulesAndListingNeedARealServer() {
+    Result schedules = kiln("schedule", "list");
+    assertEquals(KilnCli.EXIT_BAD_INPUT, schedules.code);
+    assertTrue(schedules.err.contains("Temporal Schedules need a real Temporal server")
+        && schedules.err.contains("infra/start-temporal-dev.sh"), schedules.err);
+    Result list = kiln("list", "--query", "KilnStage='pretrain'");
+    assertEquals(KilnCli.EXIT_BAD_INPUT, list.code);
+    assertTrue(list.err.contains("needs visibility queries"), list.err);
+  }
+
   private Result kiln(String... args) {
     String[] full = new String[args.length + endpoints.length];
     System.arraycopy(args, 0, full, 0, args.length);

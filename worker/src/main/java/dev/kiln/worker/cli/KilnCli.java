@@ -23,7 +23,8 @@ import picocli.CommandLine.Command;
       WatchCommand.class,
       CancelCommand.class,
       ListCommand.class,
-      SetupCommand.class
+      SetupCommand.class,
+      ScheduleCommand.class
     })
 public final class KilnCli {
   public static final int EXIT_RUN_FAILED = 1;

@@ -1,0 +1,204 @@
+package dev.kiln.worker.cli;
+
+import dev.kiln.activities.spec.RunSpecLoader;
+import dev.kiln.worker.TemporalConnection;
+import dev.kiln.workflows.TaskQueues;
+import dev.kiln.workflows.pretraining.PretrainingWorkflow;
+import dev.kiln.workflows.spec.RunSpec;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.enums.v1.ScheduleOverlapPolicy;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.schedules.Schedule;
+import io.temporal.client.schedules.ScheduleActionStartWorkflow;
+import io.temporal.client.schedules.ScheduleClient;
+import io.temporal.client.schedules.ScheduleClientOptions;
+import io.temporal.client.schedules.ScheduleDescription;
+import io.temporal.client.schedules.ScheduleHandle;
+import io.temporal.client.schedules.ScheduleIntervalSpec;
+import io.temporal.client.schedules.ScheduleOptions;
+import io.temporal.client.schedules.SchedulePolicy;
+import io.temporal.client.schedules.ScheduleSpec;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * Long-running, recurring pretraining on Temporal Schedules: e.g. nightly continued pretraining from the newest
+ * fitting hub model (a spec with {@code model.strategy: auto}). Schedules need a real Temporal server.
+ */
+@Command(
+    name = "schedule",
+    description = "Create and manage Temporal Schedules that start pretraining runs.",
+    subcommands = {
+      ScheduleCommand.Create.class,
+      ScheduleCommand.ListSchedules.class,
+      ScheduleCommand.Describe.class,
+      ScheduleCommand.Pause.class,
+      ScheduleCommand.Unpause.class,
+      ScheduleCommand.Trigger.class,
+      ScheduleCommand.Delete.class
+    })
+final class ScheduleCommand {
+  private ScheduleCommand() {}
+
+  /** Runs {@code action} with a schedule client; turns the embedded server's UNIMPLEMENTED into a plain answer. */
+  static <T> T withSchedules(Endpoints endpoints, Function<ScheduleClient, T> action) {
+    try (TemporalConnection connection = endpoints.connect()) {
+      ScheduleClient client = ScheduleClient.newInstance(
+          connection.service(), ScheduleClientOptions.newBuilder().setNamespace(connection.namespace()).build());
+      return action.apply(client);
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
+        throw new IllegalArgumentException(
+            "Temporal Schedules need a real Temporal server; the embedded in-JVM server has none. Start one with"
+                + " infra/start-temporal-dev.sh and pass --address 127.0.0.1:7233 (or point --address at your cluster)");
+      }
+      throw e;
+    } catch (io.temporal.client.schedules.ScheduleException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+  }
+
+  @Command(name = "create", description = "Start a run of SPEC on a cron expression or an interval.")
+  static final class Create implements Callable<Integer> {
+    @Parameters(index = "0", description = "schedule id") String id;
+    @Parameters(index = "1", description = "run spec (YAML)") Path spec;
+    @Option(names = "--cron", description = "cron expression, e.g. '0 2 * * *' (nightly at 02:00)") String cron;
+    @Option(names = "--interval", description = "ISO-8601 duration between runs, e.g. PT24H") Duration interval;
+    @Option(names = "--overlap", defaultValue = "skip", description = "when a run is still going: skip or buffer-one") String overlap;
+    @Option(names = "--catchup-window", defaultValue = "PT1H", description = "how late a missed run may still start") Duration catchup;
+    @Option(names = "--pause-on-failure", description = "pause the schedule when a run fails") boolean pauseOnFailure;
+    @Option(names = "--paused", description = "create it paused") boolean paused;
+    @Mixin Endpoints endpoints;
+
+    @Override
+    public Integer call() {
+      if ((cron == null) == (interval == null)) {
+        throw new IllegalArgumentException("give exactly one of --cron or --interval");
+      }
+      RunSpec runSpec = RunSpecLoader.load(spec);
+      Schedule schedule = Schedule.newBuilder()
+          .setAction(ScheduleActionStartWorkflow.newBuilder()
+              .setWorkflowType(PretrainingWorkflow.class)
+              .setArguments(runSpec)
+              .setOptions(WorkflowOptions.newBuilder()
+                  .setWorkflowId(runSpec.name())
+                  .setTaskQueue(TaskQueues.CPU)
+                  .setMemo(StartCommand.memo(runSpec))
+                  .build())
+              .build())
+          .setSpec(cron != null
+              ? ScheduleSpec.newBuilder().setCronExpressions(List.of(cron)).build()
+              : ScheduleSpec.newBuilder().setIntervals(List.of(new ScheduleIntervalSpec(interval))).build())
+          .setPolicy(SchedulePolicy.newBuilder()
+              .setOverlap(overlapPolicy(overlap))
+              .setCatchupWindow(catchup)
+              .setPauseOnFailure(pauseOnFailure)
+              .build())
+          .setState(io.temporal.client.schedules.ScheduleState.newBuilder().setPaused(paused).build())
+          .build();
+      withSchedules(endpoints, client -> client.createSchedule(id, schedule, ScheduleOptions.newBuilder().build()));
+      System.out.println("schedule " + id + " created: " + (cron != null ? "cron '" + cron + "'" : "every " + interval)
+          + ", overlap " + overlap + ", runs of " + runSpec.name());
+      return 0;
+    }
+
+    static ScheduleOverlapPolicy overlapPolicy(String name) {
+      return switch (name) {
+        case "skip" -> ScheduleOverlapPolicy.SCHEDULE_OVERLAP_POLICY_SKIP;
+        case "buffer-one" -> ScheduleOverlapPolicy.SCHEDULE_OVERLAP_POLICY_BUFFER_ONE;
+        default -> throw new IllegalArgumentException("--overlap '" + name + "': use skip or buffer-one");
+      };
+    }
+  }
+
+  @Command(name = "list", description = "List schedules.")
+  static final class ListSchedules implements Callable<Integer> {
+    @Mixin Endpoints endpoints;
+
+    @Override
+    public Integer call() {
+      List<String> ids = withSchedules(endpoints, client -> client.listSchedules().map(s -> s.getScheduleId()).toList());
+      ids.forEach(System.out::println);
+      return 0;
+    }
+  }
+
+  @Command(name = "describe", description = "Show a schedule's spec, state, recent and next runs.")
+  static final class Describe implements Callable<Integer> {
+    @Parameters(index = "0") String id;
+    @Mixin Endpoints endpoints;
+
+    @Override
+    public Integer call() {
+      ScheduleDescription d = withSchedules(endpoints, client -> client.getHandle(id).describe());
+      System.out.println("schedule " + d.getId() + (d.getSchedule().getState().isPaused() ? " (paused)" : ""));
+      System.out.println("spec:    " + d.getSchedule().getSpec());
+      System.out.println("policy:  " + d.getSchedule().getPolicy());
+      System.out.println("runs:    " + d.getInfo().getNumActions() + " started, " + d.getInfo().getNumActionsSkippedOverlap()
+          + " skipped (overlap), " + d.getInfo().getNumActionsMissedCatchupWindow() + " missed (catch-up window)");
+      d.getInfo().getRecentActions().forEach(a -> System.out.println("recent:  " + a.getStartedAt() + " " + a.getAction()));
+      d.getInfo().getNextActionTimes().stream().limit(3).forEach(t -> System.out.println("next:    " + t));
+      return 0;
+    }
+  }
+
+  @Command(name = "pause", description = "Pause a schedule.")
+  static final class Pause implements Callable<Integer> {
+    @Parameters(index = "0") String id;
+    @Mixin Endpoints endpoints;
+
+    @Override
+    public Integer call() {
+      withSchedules(endpoints, client -> { client.getHandle(id).pause("paused with kiln schedule pause"); return null; });
+      System.out.println("schedule " + id + " paused");
+      return 0;
+    }
+  }
+
+  @Command(name = "unpause", description = "Unpause a schedule.")
+  static final class Unpause implements Callable<Integer> {
+    @Parameters(index = "0") String id;
+    @Mixin Endpoints endpoints;
+
+    @Override
+    public Integer call() {
+      withSchedules(endpoints, client -> { client.getHandle(id).unpause("unpaused with kiln schedule unpause"); return null; });
+      System.out.println("schedule " + id + " unpaused");
+      return 0;
+    }
+  }
+
+  @Command(name = "trigger", description = "Start a run now (the overlap policy still applies).")
+  static final class Trigger implements Callable<Integer> {
+    @Parameters(index = "0") String id;
+    @Mixin Endpoints endpoints;
+
+    @Override
+    public Integer call() {
+      withSchedules(endpoints, client -> { client.getHandle(id).trigger(); return null; });
+      System.out.println("schedule " + id + " triggered");
+      return 0;
+    }
+  }
+
+  @Command(name = "delete", description = "Delete a schedule (runs it started go on).")
+  static final class Delete implements Callable<Integer> {
+    @Parameters(index = "0") String id;
+    @Mixin Endpoints endpoints;
+
+    @Override
+    public Integer call() {
+      withSchedules(endpoints, client -> { client.getHandle(id).delete(); return null; });
+      System.out.println("schedule " + id + " deleted");
+      return 0;
+    }
+  }
+}
