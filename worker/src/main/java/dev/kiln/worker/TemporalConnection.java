@@ -1,5 +1,6 @@
 package dev.kiln.worker;
 
+import com.uber.m3.tally.Scope;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
@@ -16,15 +17,24 @@ public final class TemporalConnection implements AutoCloseable {
   private final String address;
   private final String namespace;
 
-  private TemporalConnection(String address, String namespace) {
+  private TemporalConnection(String address, String namespace, Scope metricsScope) {
     this.address = address;
     this.namespace = namespace;
-    this.service = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget(address).build());
+    WorkflowServiceStubsOptions.Builder options = WorkflowServiceStubsOptions.newBuilder().setTarget(address);
+    if (metricsScope != null) {
+      options.setMetricsScope(metricsScope);
+    }
+    this.service = WorkflowServiceStubs.newServiceStubs(options.build());
     this.client = WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder().setNamespace(namespace).build());
   }
 
   public static TemporalConnection connect(String addressFlag, String namespaceFlag) {
-    return new TemporalConnection(resolveAddress(addressFlag), resolveNamespace(namespaceFlag));
+    return connect(addressFlag, namespaceFlag, null);
+  }
+
+  /** @param metricsScope where the SDK reports its metrics, or null */
+  public static TemporalConnection connect(String addressFlag, String namespaceFlag, Scope metricsScope) {
+    return new TemporalConnection(resolveAddress(addressFlag), resolveNamespace(namespaceFlag), metricsScope);
   }
 
   public static String resolveAddress(String flag) {

@@ -62,7 +62,14 @@ class WorkerKillIT {
         first.kill();
         System.out.println("killed worker " + first.pid() + " at step " + beat.step() + " (last checkpoint "
             + beat.lastCheckpoint().step() + ")");
-        second = WorkerProcess.start(stack, "kiln", logs, "worker-2");
+        int metricsPort = freePort();
+        second = WorkerProcess.start(stack, "kiln", logs, "worker-2", "--metrics-port", Integer.toString(metricsPort), "--metrics-host", "127.0.0.1");
+        TrainingHeartbeat resumed = awaitTrainingPast(watcher, "kill-test-train", beat.step() + 1, second);
+        String scraped = scrape(metricsPort);
+        assertTrue(scraped.contains("kiln_training_step "), scraped);
+        assertTrue(scraped.contains("kiln_training_tokens_per_second "), scraped);
+        assertTrue(scraped.contains("temporal_"), "the SDK's own metrics are exposed too");
+        System.out.println("the new worker trains at step " + resumed.step() + "; its /metrics has Kiln's gauges");
 
         RunSummary summary = result.get(8, TimeUnit.MINUTES);
         assertEquals(summary.plan().steps(), summary.training().finalCheckpoint().step());
@@ -84,6 +91,20 @@ class WorkerKillIT {
         }
       }
     }
+  }
+
+  private static int freePort() throws java.io.IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static String scrape(int port) throws Exception {
+    java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, response.statusCode());
+    return response.body();
   }
 
   private static TrainingHeartbeat awaitTrainingPast(RunWatcher watcher, String trainingId, int step, WorkerProcess worker) throws Exception {

@@ -19,7 +19,7 @@ final class WorkerProcess implements AutoCloseable {
     this.log = log;
   }
 
-  static WorkerProcess start(EmbeddedStack stack, String bucket, Path logDir, String name) throws IOException {
+  static WorkerProcess start(EmbeddedStack stack, String bucket, Path logDir, String name, String... extraArgs) throws IOException {
     Path target = Path.of("target").toAbsolutePath();
     Path jar;
     try (var files = Files.list(target)) {
@@ -33,6 +33,7 @@ final class WorkerProcess implements AutoCloseable {
         "-cp", classpath, "dev.kiln.worker.cli.KilnCli", "worker",
         "--queues", "gpu", "--address", stack.temporalAddress(), "--s3-endpoint", stack.s3Endpoint().toString(),
         "--bucket", bucket));
+    command.addAll(List.of(extraArgs));
     Path log = logDir.resolve(name + ".log");
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("AWS_ACCESS_KEY_ID", EmbeddedStack.ACCESS_KEY);

@@ -29,6 +29,7 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
 
   private final ObjectStore store;
   private final CheckpointStore checkpoints;
+  private final TrainingMetrics metrics = new TrainingMetrics();
 
   public TrainingActivitiesImpl(ObjectStore store) {
     this.store = store;
@@ -81,6 +82,7 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
         double seconds = (System.nanoTime() - began) / 1e9;
         double tokensPerSecond = (step - resumedFrom) * config.tokensPerStep() / seconds;
         double eta = (config.steps() - step) * config.tokensPerStep() / tokensPerSecond;
+        metrics.record(step, loss, tokensPerSecond);
         context.heartbeat(new TrainingHeartbeat(step, config.steps(), loss, tokensPerSecond, eta, last));
       }
       long nanos = System.nanoTime() - began;

@@ -23,6 +23,10 @@ public final class Endpoints {
     return TemporalConnection.connect(address, namespace);
   }
 
+  TemporalConnection connect(com.uber.m3.tally.Scope metricsScope) {
+    return TemporalConnection.connect(address, namespace, metricsScope);
+  }
+
   StorageSettings storage() {
     StorageSettings fromEnv = StorageSettings.fromEnvironment();
     StorageSettings settings = bucket == null ? fromEnv : new StorageSettings(fromEnv.endpoint(), bucket, fromEnv.region(), null, null);

@@ -2,6 +2,7 @@ package dev.kiln.worker.cli;
 
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.worker.KilnWorker;
+import dev.kiln.worker.MetricsEndpoint;
 import dev.kiln.worker.TemporalConnection;
 import dev.kiln.workflows.TaskQueues;
 import java.util.List;
@@ -25,6 +26,12 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--gpu-slots", defaultValue = "1", description = "training activities at once")
   int gpuSlots;
 
+  @Option(names = "--metrics-port", defaultValue = "-1", description = "serve Prometheus /metrics on this port (0: any free port; default: off)")
+  int metricsPort;
+
+  @Option(names = "--metrics-host", defaultValue = "0.0.0.0", description = "address the metrics endpoint binds")
+  String metricsHost;
+
   @Override
   public Integer call() throws InterruptedException {
     for (String q : queues) {
@@ -32,12 +39,14 @@ final class WorkerCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--queues: unknown queue '" + q + "'; use cpu, gpu or cpu,gpu");
       }
     }
-    try (TemporalConnection connection = endpoints.connect();
+    try (MetricsEndpoint metrics = metricsPort < 0 ? null : new MetricsEndpoint(metricsHost, metricsPort);
+        TemporalConnection connection = endpoints.connect(metrics == null ? null : metrics.sdkScope());
         ObjectStore store = new ObjectStore(endpoints.storage());
         KilnWorker worker =
             new KilnWorker(connection.client(), store, queues.contains(TaskQueues.CPU), queues.contains(TaskQueues.GPU), curationSlots, gpuSlots)) {
       worker.start();
-      System.out.println("kiln worker: polling " + queues + " on " + connection.address() + " (namespace " + connection.namespace() + ")");
+      System.out.println("kiln worker: polling " + queues + " on " + connection.address() + " (namespace " + connection.namespace() + ")"
+          + (metrics == null ? "" : "; metrics on http://" + metricsHost + ":" + metrics.port() + "/metrics"));
       System.out.flush();
       CountDownLatch stop = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
