@@ -71,7 +71,7 @@ class WorkerKillIT {
         assertTrue(scraped.contains("temporal_"), "the SDK's own metrics are exposed too");
         System.out.println("the new worker trains at step " + resumed.step() + "; its /metrics has Kiln's gauges");
 
-        RunSummary summary = result.get(8, TimeUnit.MINUTES);
+        RunSummary summary = result.get(15, TimeUnit.MINUTES);
         assertEquals(summary.plan().steps(), summary.training().finalCheckpoint().step());
         assertFalse(summary.training().resumes().isEmpty(), "training resumed after the kill: " + summary.training());
         int resumedAt = summary.training().resumes().get(0);
@@ -108,7 +108,7 @@ class WorkerKillIT {
   }
 
   private static TrainingHeartbeat awaitTrainingPast(RunWatcher watcher, String trainingId, int step, WorkerProcess worker) throws Exception {
-    Instant deadline = Instant.now().plus(Duration.ofMinutes(6));
+    Instant deadline = Instant.now().plus(Duration.ofMinutes(12));
     while (Instant.now().isBefore(deadline)) {
       try {
         Optional<TrainingHeartbeat> beat = watcher.trainingHeartbeat(trainingId);
