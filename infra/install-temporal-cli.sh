@@ -7,7 +7,8 @@ VERSION="v1.5.1"
 BIN_DIR="${KILN_BIN_DIR:-$HOME/.cache/kiln/bin}"
 BIN="$BIN_DIR/temporal"
 
-if [[ -x "$BIN" ]] && "$BIN" --version 2>/dev/null | grep -q "${VERSION#v}"; then
+# `go install` builds report version 0.0.0-DEV, so the installed version is kept in a marker file
+if [[ -x "$BIN" ]] && [[ "$(cat "$BIN.version" 2>/dev/null)" == "$VERSION" ]]; then
   echo "$BIN"
   exit 0
 fi
@@ -16,4 +17,5 @@ mkdir -p "$BIN_DIR"
 echo "install-temporal-cli: building temporal $VERSION (a cold build takes several minutes)" >&2
 CGO_ENABLED=0 GOBIN="$BIN_DIR" go install "github.com/temporalio/cli/cmd/temporal@$VERSION" >&2
 "$BIN" --version >&2
+echo "$VERSION" >"$BIN.version"
 echo "$BIN"

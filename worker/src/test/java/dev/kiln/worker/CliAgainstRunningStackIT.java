@@ -7,9 +7,6 @@ import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.worker.cli.KilnCli;
 import dev.kiln.worker.embedded.EmbeddedStack;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +26,7 @@ class CliAgainstRunningStackIT {
   ObjectStore store;
   TemporalConnection connection;
   KilnWorker worker;
-  String[] endpoints;
+  CliRunner cli;
 
   @BeforeEach
   void startStack() throws Exception {
@@ -45,7 +42,7 @@ class CliAgainstRunningStackIT {
     System.setProperty("aws.accessKeyId", EmbeddedStack.ACCESS_KEY);
     System.setProperty("aws.secretAccessKey", EmbeddedStack.SECRET_KEY);
     System.setProperty("aws.region", "us-east-1");
-    endpoints = new String[] {"--address", stack.temporalAddress(), "--s3-endpoint", stack.s3Endpoint().toString(), "--bucket", "kiln"};
+    cli = new CliRunner("--address", stack.temporalAddress(), "--s3-endpoint", stack.s3Endpoint().toString(), "--bucket", "kiln");
   }
 
   @AfterEach
@@ -58,7 +55,7 @@ class CliAgainstRunningStackIT {
 
   @Test
   void startStatusAndCancelARun() throws Exception {
-    Result started = kiln("start", "src/test/resources/kill-test.yaml", "--run-id", "cli-run");
+    CliRunner.Result started = cli.kiln("start", "src/test/resources/kill-test.yaml", "--run-id", "cli-run");
     assertEquals(0, started.code, started.err);
     assertTrue(started.out.strip().endsWith("cli-run"), started.out);
 
@@ -67,11 +64,11 @@ class CliAgainstRunningStackIT {
     while (!watcher.describe("cli-run").startsWith("[pretrain] step") && Instant.now().isBefore(deadline)) {
       Thread.sleep(500);
     }
-    Result status = kiln("status", "cli-run");
+    CliRunner.Result status = cli.kiln("status", "cli-run");
     assertEquals(0, status.code, status.err);
     assertTrue(status.out.contains("cli-run: running") && status.out.contains("[pretrain] step"), status.out);
 
-    Result cancelled = kiln("cancel", "cli-run");
+    CliRunner.Result cancelled = cli.kiln("cancel", "cli-run");
     assertEquals(0, cancelled.code, cancelled.err);
     while (watcher.status("cli-run") == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING && Instant.now().isBefore(deadline)) {
       Thread.sleep(200);
@@ -86,7 +83,7 @@ class CliAgainstRunningStackIT {
     Path spec = home.resolve("missing-data.yaml");
     Files.writeString(spec, Files.readString(Path.of("src/test/resources/kill-test.yaml"))
         .replace("raw/gutenberg-small/", "raw/common-crawl/"));
-    Result result = kiln("start", spec.toString());
+    CliRunner.Result result = cli.kiln("start", spec.toString());
     assertEquals(KilnCli.EXIT_BAD_INPUT, result.code);
     assertTrue(result.err.contains("data.rawPrefixes[0]: 'raw/common-crawl/' holds no objects"), result.err);
     assertTrue(result.err.contains("use one of [raw/gutenberg-small/]"), result.err);
@@ -96,40 +93,20 @@ class CliAgainstRunningStackIT {
   void aMalformedSpecIsRejectedWithFieldAndFix() throws Exception {
     Path spec = home.resolve("bad.yaml");
     Files.writeString(spec, Files.readString(Path.of("src/test/resources/kill-test.yaml")).replace("heads: 2", "heads: 3"));
-    Result result = kiln("start", spec.toString());
+    CliRunner.Result result = cli.kiln("start", spec.toString());
     assertEquals(KilnCli.EXIT_BAD_INPUT, result.code);
     assertTrue(result.err.contains("training.heads: 3 heads do not divide dModel 128"), result.err);
   }
 
   @Test
   void theEmbeddedServerSaysPlainlyThatSchedulesAndListingNeedARealServer() {
-    Result schedules = kiln("schedule", "list");
+    CliRunner.Result schedules = cli.kiln("schedule", "list");
     assertEquals(KilnCli.EXIT_BAD_INPUT, schedules.code);
     assertTrue(schedules.err.contains("Temporal Schedules need a real Temporal server")
         && schedules.err.contains("infra/start-temporal-dev.sh"), schedules.err);
-    Result list = kiln("list", "--query", "KilnStage='pretrain'");
+    CliRunner.Result list = cli.kiln("list", "--query", "KilnStage='pretrain'");
     assertEquals(KilnCli.EXIT_BAD_INPUT, list.code);
     assertTrue(list.err.contains("needs visibility queries"), list.err);
   }
 
-  private Result kiln(String... args) {
-    String[] full = new String[args.length + endpoints.length];
-    System.arraycopy(args, 0, full, 0, args.length);
-    System.arraycopy(endpoints, 0, full, args.length, endpoints.length);
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
-    ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
-      int code = KilnCli.execute(full);
-      return new Result(code, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
-  }
-
-  private record Result(int code, String out, String err) {}
 }

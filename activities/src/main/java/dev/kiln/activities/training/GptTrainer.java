@@ -77,6 +77,7 @@ public final class GptTrainer implements AutoCloseable {
     if (step != nextStep) {
       throw new IllegalArgumentException("Expected step " + nextStep + " but got " + step);
     }
+    GradMode.offOnThisThread();
     Engine engine = Engine.getInstance();
     double loss;
     try (NDManager stepManager = model.newStepManager()) {

@@ -22,6 +22,7 @@ public final class LanguageModelEvaluator {
    * the tokens before it in its window.
    */
   public double meanLoss(int[] heldOutTokens, int maxTokens) {
+    GradMode.offOnThisThread();
     int predictions = Math.min(heldOutTokens.length - 1, maxTokens);
     if (predictions < 1) {
       throw new IllegalArgumentException(
@@ -47,6 +48,7 @@ public final class LanguageModelEvaluator {
    * seed. The model sees at most the last context-length tokens.
    */
   public int[] generate(int[] prompt, int maxNewTokens, double temperature, long seed) {
+    GradMode.offOnThisThread();
     if (prompt.length == 0) {
       throw new IllegalArgumentException("The prompt must hold at least one token");
     }
