@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need, idempotently (the corpora; the Temporal CLI, built from the Go
-# module proxy and cached), starts the real Temporal dev server on loopback if it is not up, then runs every
-# test: unit and workflow tests (surefire) and the integration tests that run the real stack (failsafe).
+# module proxy and cached), starts a real Temporal dev server of its own (fresh SQLite file, ports 17233/18233,
+# so no run of yours is touched and no stale run is picked up), runs every test: unit and workflow tests
+# (surefire) and the integration tests on the real stack (failsafe); then stops that server.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$ROOT/infra/fetch-data.sh"
+
+export KILN_TEMPORAL_DIR="$(mktemp -d -t kiln-test-temporal.XXXXXX)"
+export TEMPORAL_PORT="${KILN_TEST_TEMPORAL_PORT:-17233}" TEMPORAL_UI_PORT="${KILN_TEST_TEMPORAL_UI_PORT:-18233}"
+export TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"
+cleanup() { "$ROOT/infra/stop-temporal-dev.sh" >/dev/null 2>&1 || true; rm -rf "$KILN_TEMPORAL_DIR"; }
+trap cleanup EXIT
 "$ROOT/infra/start-temporal-dev.sh"
+
 cd "$ROOT"
-exec mvn -B verify "$@"
+mvn -B verify "$@"

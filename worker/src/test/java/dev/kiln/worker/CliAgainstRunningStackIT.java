@@ -56,8 +56,8 @@ class CliAgainstRunningStackIT {
   @Test
   void startStatusAndCancelARun() throws Exception {
     CliRunner.Result started = cli.kiln("start", "src/test/resources/kill-test.yaml", "--run-id", "cli-run");
-    assertEquals(0, started.code, started.err);
-    assertTrue(started.out.strip().endsWith("cli-run"), started.out);
+    assertEquals(0, started.code(), started.err());
+    assertTrue(started.out().strip().endsWith("cli-run"), started.out());
 
     RunWatcher watcher = new RunWatcher(connection, System.out);
     Instant deadline = Instant.now().plus(Duration.ofMinutes(4));
@@ -65,11 +65,11 @@ class CliAgainstRunningStackIT {
       Thread.sleep(500);
     }
     CliRunner.Result status = cli.kiln("status", "cli-run");
-    assertEquals(0, status.code, status.err);
-    assertTrue(status.out.contains("cli-run: running") && status.out.contains("[pretrain] step"), status.out);
+    assertEquals(0, status.code(), status.err());
+    assertTrue(status.out().contains("cli-run: running") && status.out().contains("[pretrain] step"), status.out());
 
     CliRunner.Result cancelled = cli.kiln("cancel", "cli-run");
-    assertEquals(0, cancelled.code, cancelled.err);
+    assertEquals(0, cancelled.code(), cancelled.err());
     while (watcher.status("cli-run") == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING && Instant.now().isBefore(deadline)) {
       Thread.sleep(200);
     }
@@ -84,9 +84,9 @@ class CliAgainstRunningStackIT {
     Files.writeString(spec, Files.readString(Path.of("src/test/resources/kill-test.yaml"))
         .replace("raw/gutenberg-small/", "raw/common-crawl/"));
     CliRunner.Result result = cli.kiln("start", spec.toString());
-    assertEquals(KilnCli.EXIT_BAD_INPUT, result.code);
-    assertTrue(result.err.contains("data.rawPrefixes[0]: 'raw/common-crawl/' holds no objects"), result.err);
-    assertTrue(result.err.contains("use one of [raw/gutenberg-small/]"), result.err);
+    assertEquals(KilnCli.EXIT_BAD_INPUT, result.code());
+    assertTrue(result.err().contains("data.rawPrefixes[0]: 'raw/common-crawl/' holds no objects"), result.err());
+    assertTrue(result.err().contains("use one of [raw/gutenberg-small/]"), result.err());
   }
 
   @Test
@@ -94,19 +94,19 @@ class CliAgainstRunningStackIT {
     Path spec = home.resolve("bad.yaml");
     Files.writeString(spec, Files.readString(Path.of("src/test/resources/kill-test.yaml")).replace("heads: 2", "heads: 3"));
     CliRunner.Result result = cli.kiln("start", spec.toString());
-    assertEquals(KilnCli.EXIT_BAD_INPUT, result.code);
-    assertTrue(result.err.contains("training.heads: 3 heads do not divide dModel 128"), result.err);
+    assertEquals(KilnCli.EXIT_BAD_INPUT, result.code());
+    assertTrue(result.err().contains("training.heads: 3 heads do not divide dModel 128"), result.err());
   }
 
   @Test
   void theEmbeddedServerSaysPlainlyThatSchedulesAndListingNeedARealServer() {
     CliRunner.Result schedules = cli.kiln("schedule", "list");
-    assertEquals(KilnCli.EXIT_BAD_INPUT, schedules.code);
-    assertTrue(schedules.err.contains("Temporal Schedules need a real Temporal server")
-        && schedules.err.contains("infra/start-temporal-dev.sh"), schedules.err);
+    assertEquals(KilnCli.EXIT_BAD_INPUT, schedules.code());
+    assertTrue(schedules.err().contains("Temporal Schedules need a real Temporal server")
+        && schedules.err().contains("infra/start-temporal-dev.sh"), schedules.err());
     CliRunner.Result list = cli.kiln("list", "--query", "KilnStage='pretrain'");
-    assertEquals(KilnCli.EXIT_BAD_INPUT, list.code);
-    assertTrue(list.err.contains("needs visibility queries"), list.err);
+    assertEquals(KilnCli.EXIT_BAD_INPUT, list.code());
+    assertTrue(list.err().contains("needs visibility queries"), list.err());
   }
 
 }

@@ -76,27 +76,27 @@ class RealTemporalServerIT {
   void aScheduledRunCompletesAndIsFoundByItsSearchAttributes() throws Exception {
     String schedule = "kiln-it-" + SUFFIX;
     String specPath = "src/test/resources/real-server-test.yaml";
-    assertEquals(0, CLI.kiln("schedule", "create", schedule, specPath, "--interval", "PT12H", "--paused").code);
+    assertEquals(0, CLI.kiln("schedule", "create", schedule, specPath, "--interval", "PT12H", "--paused").code());
     try {
-      assertEquals(0, CLI.kiln("schedule", "trigger", schedule).code);
+      assertEquals(0, CLI.kiln("schedule", "trigger", schedule).code());
       WorkflowExecutionMetadata run = awaitScheduledRun(schedule);
       String runId = run.getExecution().getWorkflowId();
       RunSummary summary = connection.client().newUntypedWorkflowStub(runId).getResult(10, TimeUnit.MINUTES, RunSummary.class);
       assertTrue(summary.evaluation().beatsBaseline());
 
       CliRunner.Result describe = CLI.kiln("schedule", "describe", schedule);
-      assertTrue(describe.out.contains("1 started"), describe.out);
+      assertTrue(describe.out().contains("1 started"), describe.out());
       CliRunner.Result listed = awaitListed("KilnStage='done' AND KilnArchitecture='decoder'", runId);
-      assertTrue(listed.out.contains("done") && listed.out.contains("decoder"), listed.out);
+      assertTrue(listed.out().contains("done") && listed.out().contains("decoder"), listed.out());
       var attributes = connection.client().newUntypedWorkflowStub(runId).describe().getTypedSearchAttributes();
       assertEquals("clm", attributes.get(KilnSearchAttributes.OBJECTIVE));
       assertEquals((long) spec.training().steps(), attributes.get(KilnSearchAttributes.STEP));
       assertTrue(attributes.get(KilnSearchAttributes.LOSS) > 0);
     } finally {
-      assertEquals(0, CLI.kiln("schedule", "delete", schedule).code);
+      assertEquals(0, CLI.kiln("schedule", "delete", schedule).code());
     }
     CliRunner.Result gone = CLI.kiln("schedule", "list");
-    assertTrue(!gone.out.contains(schedule), gone.out);
+    assertTrue(!gone.out().contains(schedule), gone.out());
   }
 
   @Test
@@ -141,12 +141,12 @@ class RealTemporalServerIT {
     CliRunner.Result listed;
     do {
       listed = CLI.kiln("list", "--query", query);
-      if (listed.out.contains(runId)) {
+      if (listed.out().contains(runId)) {
         return listed;
       }
       Thread.sleep(500);
     } while (Instant.now().isBefore(deadline));
-    throw new AssertionError(runId + " not found by " + query + ":\n" + listed.out + listed.err);
+    throw new AssertionError(runId + " not found by " + query + ":\n" + listed.out() + listed.err());
   }
 
 }
