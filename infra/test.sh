@@ -6,6 +6,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$ROOT/infra/fetch-data.sh"
+"$ROOT/infra/install-chromium.sh"
 
 export KILN_TEMPORAL_DIR="$(mktemp -d -t kiln-test-temporal.XXXXXX)"
 export TEMPORAL_PORT="${KILN_TEST_TEMPORAL_PORT:-17233}" TEMPORAL_UI_PORT="${KILN_TEST_TEMPORAL_UI_PORT:-18233}"

@@ -88,6 +88,7 @@ class RealTemporalServerIT {
       assertTrue(describe.out().contains("1 started"), describe.out());
       CliRunner.Result listed = awaitListed("KilnStage='done' AND KilnArchitecture='decoder'", runId);
       assertTrue(listed.out().contains("done") && listed.out().contains("decoder"), listed.out());
+      WebUi.assertListShows("KilnStage='done' AND KilnLoss > 0", runId, Path.of("target", "it-artifacts", "web-ui-runs.png"));
       var attributes = connection.client().newUntypedWorkflowStub(runId).describe().getTypedSearchAttributes();
       assertEquals("clm", attributes.get(KilnSearchAttributes.OBJECTIVE));
       assertEquals((long) spec.training().steps(), attributes.get(KilnSearchAttributes.STEP));
