@@ -116,13 +116,12 @@ class PretrainingWorkflowTest {
   }
 
   @Test
-  void objectivesNotAvailableYetFailPlainlyBeforeAnyData() {
+  void everyObjectiveTrainsWithItsReservedTokensAppendedToTheVocabulary() {
     objective = "mlm";
-    WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> run(TestSpecs.withTask(TestSpecs.valid(), "classification")));
-    ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
-    assertEquals(Failures.NOT_AVAILABLE_YET, failure.getType());
-    assertTrue(failure.getOriginalMessage().contains("not available yet"), failure.getOriginalMessage());
-    assertEquals(List.of("scope"), calls);
+    run(TestSpecs.withTask(TestSpecs.valid(), "classification"));
+    assertEquals("mlm", segments.get(0).config().objective());
+    assertEquals(4001, segments.get(0).config().shape().vocabSize(), "the tokenizer's 4000 ids and [MASK]");
+    assertTrue(calls.contains("evaluate"), calls.toString());
   }
 
   @Test

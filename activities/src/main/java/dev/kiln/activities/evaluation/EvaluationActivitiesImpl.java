@@ -9,6 +9,8 @@ import dev.kiln.activities.tokenizer.BpeTokenizer;
 import dev.kiln.activities.training.CheckpointStore;
 import dev.kiln.activities.training.Devices;
 import dev.kiln.activities.training.GptModel;
+import dev.kiln.activities.training.TransformerModel;
+import dev.kiln.workflows.training.Objective;
 import dev.kiln.activities.training.LanguageModelEvaluator;
 import dev.kiln.activities.training.UnigramBaseline;
 import dev.kiln.workflows.evaluation.EvaluationActivities;
@@ -56,7 +58,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
 
     double loss;
     List<String> samples = new ArrayList<>();
-    try (GptModel model = GptModel.load(config.shape(), weights, Devices.parse(config.device()));
+    try (GptModel model = (GptModel) TransformerModel.load(Objective.CLM, config.shape(), weights, Devices.parse(config.device()));
         BpeTokenizer tokenizer = loadTokenizer(r.curation().tokenizerKey())) {
       LanguageModelEvaluator evaluator = new LanguageModelEvaluator(model);
       loss = evaluator.meanLoss(heldOut, heldOut.length);

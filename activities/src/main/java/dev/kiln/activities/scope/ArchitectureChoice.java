@@ -1,5 +1,6 @@
 package dev.kiln.activities.scope;
 
+import dev.kiln.workflows.training.Objective;
 import java.util.Map;
 
 /**
@@ -8,20 +9,20 @@ import java.util.Map;
 public record ArchitectureChoice(String architecture, String objective, String reason) {
   private static final ArchitectureChoice ENCODER =
       new ArchitectureChoice(
-          "encoder",
-          "mlm",
+          Objective.MLM.architecture(),
+          Objective.MLM.id(),
           "understanding tasks read the whole input at once: an encoder-only model (BERT/RoBERTa-like) pretrained"
               + " with masked language modeling sees context on both sides of every token");
   private static final ArchitectureChoice DECODER =
       new ArchitectureChoice(
-          "decoder",
-          "clm",
+          Objective.CLM.architecture(),
+          Objective.CLM.id(),
           "generation produces text left to right: a decoder-only model (GPT/BLOOM-like) pretrained with causal"
               + " language modeling (next-token prediction) generates and works zero-shot");
   private static final ArchitectureChoice ENCODER_DECODER =
       new ArchitectureChoice(
-          "encoder-decoder",
-          "span-corruption",
+          Objective.SPAN_CORRUPTION.architecture(),
+          Objective.SPAN_CORRUPTION.id(),
           "the task maps an input text to a new output text: an encoder-decoder model (T5-like) pretrained with"
               + " span corruption (spans replaced by sentinel tokens, the decoder reconstructs them) fits"
               + " sequence-to-sequence work");

@@ -25,10 +25,10 @@ public final class GptThroughputBenchmark {
   public static void main(String[] args) throws IOException {
     double dropout = args.length > 0 ? Double.parseDouble(args[0]) : 0.0;
     TrainingConfig config =
-        new TrainingConfig(SHAPE, "causal-lm", BATCH, 1000, 6e-4, 6e-5, 100, 0.1, 1.0, dropout, 1L, 100, "cpu", "bench", null);
+        new TrainingConfig(SHAPE, "clm", BATCH, 1000, 6e-4, 6e-5, 100, 0.1, 1.0, dropout, 1L, 100, "cpu", "bench", null);
     int[] stream = new SplittableRandom(1).ints(1_000_000, 0, SHAPE.vocabSize()).toArray();
-    TokenBatcher batcher = new TokenBatcher(stream, SHAPE.contextLength(), BATCH, config.seed());
-    try (GptTrainer trainer = new GptTrainer(SHAPE, config, Device.cpu())) {
+    CausalLanguageModeling batcher = new CausalLanguageModeling(new TokenWindows(stream, BATCH, config.seed()), SHAPE.contextLength());
+    try (Trainer trainer = new Trainer(SHAPE, config, Device.cpu())) {
       trainer.initialise();
       System.out.printf(
           "parameters %d, dropout %.2f, RSS at start %d MB%n", trainer.parameterCount(), dropout, residentMegabytes());
