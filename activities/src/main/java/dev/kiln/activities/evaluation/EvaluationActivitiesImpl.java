@@ -74,6 +74,8 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
         case MLM -> masked((EncoderModel) model, baseline, heldOut, config.seed());
         case SPAN_CORRUPTION -> spanCorruption((EncoderDecoderModel) model, baseline, heldOut, config.seed());
       };
+      metrics = withProbe(metrics, DocumentOfOriginProbe.run(
+          model, corpus.heldOut(), corpus.manifest().eosId(), EvaluationActivitiesImpl::heartbeat));
     }
     double loss = metrics.heldOutLoss();
 
@@ -122,7 +124,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
   /** MLM: pseudo-perplexity is the headline (comparable with the unigram's), masked-token accuracy beside it. */
   private static ModelCardWriter.Metrics masked(EncoderModel model, UnigramBaseline baseline, int[] heldOut, long seed) {
     MaskedLanguageModelEvaluator.Scores s =
-        new MaskedLanguageModelEvaluator(model, baseline).evaluate(heldOut, heldOut.length, PSEUDO_PERPLEXITY_TOKENS, seed);
+        new MaskedLanguageModelEvaluator(model, baseline, EvaluationActivitiesImpl::heartbeat).evaluate(heldOut, heldOut.length, PSEUDO_PERPLEXITY_TOKENS, seed);
     Map<String, Double> extra = new LinkedHashMap<>();
     extra.put("masked_token_accuracy", s.maskedAccuracy());
     extra.put("most_frequent_token_accuracy", s.mostFrequentAccuracy());
@@ -136,7 +138,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
   private static ModelCardWriter.Metrics spanCorruption(
       EncoderDecoderModel model, UnigramBaseline baseline, int[] heldOut, long seed) {
     SpanCorruptionEvaluator.Scores s =
-        new SpanCorruptionEvaluator(model, baseline).evaluate(heldOut, heldOut.length, DECODED_WINDOWS, seed);
+        new SpanCorruptionEvaluator(model, baseline, EvaluationActivitiesImpl::heartbeat).evaluate(heldOut, heldOut.length, DECODED_WINDOWS, seed);
     Map<String, Double> extra = new LinkedHashMap<>();
     extra.put("span_exact_match", s.exactMatch());
     extra.put("baseline_span_exact_match", s.baselineExactMatch());
@@ -167,6 +169,23 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
         List.of("small model trained on a few million tokens; not reliable for facts"),
         hubResults(m),
         "kiln run " + r.runId());
+  }
+
+  /** Adds the document-of-origin probe's accuracy next to its chance level, when the held-out split allows it. */
+  private static ModelCardWriter.Metrics withProbe(ModelCardWriter.Metrics m, DocumentOfOriginProbe.Result probe) {
+    if (probe == null) {
+      return m;
+    }
+    Map<String, Double> extra = new LinkedHashMap<>(m.objectiveMetrics());
+    extra.put("document_probe_accuracy", probe.accuracy());
+    extra.put("document_probe_chance", probe.chance());
+    extra.put("document_probe_documents", (double) probe.documents());
+    return new ModelCardWriter.Metrics(
+        m.heldOutLoss(), m.heldOutPerplexity(), m.unigramPerplexity(), m.tokensEvaluated(), m.samples(), extra);
+  }
+
+  private static void heartbeat() {
+    Activity.getExecutionContext().heartbeat("scoring held-out");
   }
 
   private static Map<String, Double> hubResults(ModelCardWriter.Metrics m) {

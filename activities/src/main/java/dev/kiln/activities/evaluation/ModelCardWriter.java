@@ -53,7 +53,8 @@ public final class ModelCardWriter {
     b.append("---\n\n");
 
     b.append("# ").append(modelId).append("\n\n");
-    b.append("A ").append(r.plan().architecture()).append("-only transformer pretrained with ")
+    String family = r.plan().architecture().equals("encoder-decoder") ? "encoder-decoder" : r.plan().architecture() + "-only";
+    b.append(family.startsWith("e") ? "An " : "A ").append(family).append(" transformer pretrained with ")
         .append(r.plan().objective()).append(" by Kiln run `").append(r.runId()).append("` for the use case: ")
         .append(r.plan().task()).append(".\n\n");
     b.append("## Model details\n\n");

@@ -69,6 +69,12 @@ public final class EncoderDecoderModel extends TransformerModel {
   }
 
   @Override
+  public NDArray features(NDManager stepManager, int[] tokens, int rows, int length) {
+    NDArray padding = AttentionMasks.padding(stepManager, tokens, rows, length);
+    return encode(TrainingBatch.tokenArray(stepManager, tokens, rows, length), padding, false);
+  }
+
+  @Override
   public NDArray logits(NDManager stepManager, TrainingBatch batch, boolean training) {
     NDArray inputs = TrainingBatch.tokenArray(stepManager, batch.inputs(), batch.rows(), batch.inputLength());
     NDArray padding = AttentionMasks.padding(stepManager, batch.inputs(), batch.rows(), batch.inputLength());

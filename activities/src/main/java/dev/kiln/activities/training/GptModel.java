@@ -39,13 +39,23 @@ public final class GptModel extends TransformerModel {
    * training; its randomness comes from the engine's generator, which the caller seeds.
    */
   public NDArray forward(NDArray tokens, boolean training) {
+    // Weight tying: the output projection is the token embedding, logits = x . wte^T.
+    return Linear.linear(features(tokens, training), tokenEmbedding).singletonOrThrow();
+  }
+
+  /** Hidden states [batch, time, dModel] after the final LayerNorm; position t has seen tokens 0..t only. */
+  public NDArray features(NDArray tokens, boolean training) {
     NDArray x = embed(tokens, tokenEmbedding, positionEmbedding, training);
     NDArray causal = masks.causal(tokens.getShape().get(1));
     for (TransformerBlock block : blocks) {
       x = block.forward(x, causal, training);
     }
-    // Weight tying: the output projection is the token embedding, logits = x . wte^T.
-    return Linear.linear(finalNorm.apply(x), tokenEmbedding).singletonOrThrow();
+    return finalNorm.apply(x);
+  }
+
+  @Override
+  public NDArray features(NDManager stepManager, int[] tokens, int rows, int length) {
+    return features(TrainingBatch.tokenArray(stepManager, tokens, rows, length), false);
   }
 
   @Override

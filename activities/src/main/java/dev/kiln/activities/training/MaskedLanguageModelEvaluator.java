@@ -27,10 +27,13 @@ public final class MaskedLanguageModelEvaluator {
 
   private final EncoderModel model;
   private final UnigramBaseline baseline;
+  private final Runnable progress;
 
-  public MaskedLanguageModelEvaluator(EncoderModel model, UnigramBaseline baseline) {
+  /** @param progress called after each batch, e.g. to heartbeat a long evaluation */
+  public MaskedLanguageModelEvaluator(EncoderModel model, UnigramBaseline baseline, Runnable progress) {
     this.model = model;
     this.baseline = baseline;
+    this.progress = progress;
   }
 
   /**
@@ -68,6 +71,7 @@ public final class MaskedLanguageModelEvaluator {
           }
         }
       }
+      progress.run();
     }
     int scored = Math.min(pseudoTokens, windows * context);
     double pseudoLoss = pseudoLogLoss(heldOut, scored, context);
@@ -97,6 +101,7 @@ public final class MaskedLanguageModelEvaluator {
           sum -= logProbabilities[r * context + r];
         }
       }
+      progress.run();
     }
     return sum / tokens;
   }

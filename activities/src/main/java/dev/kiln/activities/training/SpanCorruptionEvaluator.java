@@ -23,10 +23,13 @@ public final class SpanCorruptionEvaluator {
 
   private final EncoderDecoderModel model;
   private final UnigramBaseline baseline;
+  private final Runnable progress;
 
-  public SpanCorruptionEvaluator(EncoderDecoderModel model, UnigramBaseline baseline) {
+  /** @param progress called after each batch, e.g. to heartbeat a long evaluation */
+  public SpanCorruptionEvaluator(EncoderDecoderModel model, UnigramBaseline baseline, Runnable progress) {
     this.model = model;
     this.baseline = baseline;
+    this.progress = progress;
   }
 
   /**
@@ -74,6 +77,7 @@ public final class SpanCorruptionEvaluator {
           }
         }
       }
+      progress.run();
     }
     return new Scores(lossSum / targets, baselineSum / targets, targets,
         spans == 0 ? 0 : (double) matched / spans, spans == 0 ? 0 : (double) baselineMatched / spans, spans);

@@ -58,6 +58,12 @@ public abstract class TransformerModel implements AutoCloseable {
   /** Logits [rows, target length, vocab] for the positions the batch's targets describe. */
   public abstract NDArray logits(NDManager stepManager, TrainingBatch batch, boolean training);
 
+  /**
+   * What a downstream task reads from the frozen model: the last layer's hidden states [rows, length,
+   * dModel] of token ids [rows, length] (for the encoder-decoder, its encoder's output).
+   */
+  public abstract NDArray features(NDManager stepManager, int[] tokens, int rows, int length);
+
   /** Mean cross-entropy in nats over the batch's predicted positions. */
   public NDArray loss(NDManager stepManager, TrainingBatch batch, boolean training) {
     return batch.crossEntropy(logits(stepManager, batch, training));

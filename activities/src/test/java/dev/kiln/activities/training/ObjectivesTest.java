@@ -116,6 +116,17 @@ class ObjectivesTest {
     assertEquals(batch.targets().length, batch.predictedPositions(), "every target position has a loss");
   }
 
+  @Test
+  void decodedSpansAreReadBetweenSentinels() {
+    int firstSentinel = 100;
+    List<int[]> spans = SpanCorruptionEvaluator.spansOf(new int[] {102, 5, 6, 101, 7, 100, 8, 9, 9}, firstSentinel);
+    assertEquals(3, spans.size());
+    assertArrayEquals(new int[] {5, 6}, spans.get(0));
+    assertArrayEquals(new int[] {7}, spans.get(1));
+    assertArrayEquals(new int[] {8, 9, 9}, spans.get(2));
+    assertTrue(SpanCorruptionEvaluator.spansOf(new int[] {5, 6}, firstSentinel).isEmpty(), "no sentinel, no span");
+  }
+
   private static List<Integer> sentinelsIn(int[] tokens, int modelVocab) {
     List<Integer> sentinels = new ArrayList<>();
     for (int token : tokens) {

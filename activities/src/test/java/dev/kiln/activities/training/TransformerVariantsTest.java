@@ -84,6 +84,7 @@ class TransformerVariantsTest {
       assertNotEquals(base[3][0], laterTarget[3][0]);
       assertNotEquals(base[0][0], otherInput[0][0], "decoder position 0 cross-attends to the last input token");
       assertEquals(new Shape(1, 5, shape.vocabSize()).size(), (long) base.length * base[0].length);
+      assertEquals(shape.parameters("encoder-decoder"), model.parameterCount());
     }
   }
 
