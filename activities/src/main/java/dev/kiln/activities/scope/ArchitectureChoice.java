@@ -1,7 +1,6 @@
 package dev.kiln.activities.scope;
 
 import dev.kiln.workflows.training.Objective;
-import java.util.Map;
 
 /**
  * Which transformer family and pretraining objective fit a task, and why (the seed's rule of thumb).
@@ -27,20 +26,12 @@ public record ArchitectureChoice(String architecture, String objective, String r
               + " span corruption (spans replaced by sentinel tokens, the decoder reconstructs them) fits"
               + " sequence-to-sequence work");
 
-  private static final Map<String, ArchitectureChoice> BY_TASK =
-      Map.of(
-          "classification", ENCODER,
-          "ner", ENCODER,
-          "generation", DECODER,
-          "translation", ENCODER_DECODER,
-          "summarization", ENCODER_DECODER,
-          "qa", ENCODER_DECODER);
-
+  /** The family the seed's rule of thumb ({@link Objective#forTask}) picks, with the reason. */
   public static ArchitectureChoice forTask(String task) {
-    ArchitectureChoice choice = BY_TASK.get(task);
-    if (choice == null) {
-      throw new IllegalArgumentException("unknown task '" + task + "'; known: " + BY_TASK.keySet());
-    }
-    return choice;
+    return switch (Objective.forTask(task)) {
+      case MLM -> ENCODER;
+      case CLM -> DECODER;
+      case SPAN_CORRUPTION -> ENCODER_DECODER;
+    };
   }
 }
