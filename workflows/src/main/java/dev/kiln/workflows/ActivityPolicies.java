@@ -16,7 +16,6 @@ public final class ActivityPolicies {
           .setMaximumInterval(Duration.ofSeconds(30))
           .setDoNotRetry(
               Failures.INVALID_RUN_SPEC,
-              Failures.NOT_AVAILABLE_YET,
               Failures.EMPTY_CURATION,
               Failures.BAD_DATA,
               Failures.DIVERGED)

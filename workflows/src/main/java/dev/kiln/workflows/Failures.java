@@ -4,8 +4,6 @@ package dev.kiln.workflows;
 public final class Failures {
   /** The RunSpec is malformed; the message names the file, field and fix. */
   public static final String INVALID_RUN_SPEC = "InvalidRunSpec";
-  /** Scope picked a path (architecture/objective) this version of Kiln cannot train yet. */
-  public static final String NOT_AVAILABLE_YET = "NotAvailableYet";
   /** Curation kept nothing (or too little to train on); the message shows the funnel. */
   public static final String EMPTY_CURATION = "EmptyCuration";
   /** Input data that cannot be used as it is (missing prefix, unreadable manifest, ...). */

@@ -6,9 +6,16 @@ import dev.kiln.activities.hub.ModelCard;
 import dev.kiln.activities.hub.ModelHub;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.activities.tokenizer.BpeTokenizer;
+import dev.kiln.activities.tokenizer.ReservedTokens;
 import dev.kiln.activities.training.CheckpointStore;
 import dev.kiln.activities.training.Devices;
+import dev.kiln.activities.training.EncoderDecoderModel;
+import dev.kiln.activities.training.EncoderModel;
 import dev.kiln.activities.training.GptModel;
+import dev.kiln.activities.training.MaskedLanguageModelEvaluator;
+import dev.kiln.activities.training.SpanCorruptionEvaluator;
+import dev.kiln.activities.training.TransformerModel;
+import dev.kiln.workflows.training.Objective;
 import dev.kiln.activities.training.LanguageModelEvaluator;
 import dev.kiln.activities.training.UnigramBaseline;
 import dev.kiln.workflows.evaluation.EvaluationActivities;
@@ -34,6 +41,10 @@ import java.util.Map;
  * publishes the model under {@code runs/<run>/model/} and to the hub.
  */
 public final class EvaluationActivitiesImpl implements EvaluationActivities {
+  /** Pseudo-perplexity costs one forward row per token: a few hundred tokens give a stable estimate. */
+  static final int PSEUDO_PERPLEXITY_TOKENS = 512;
+  /** Greedy decoding runs the decoder once per target token; 32 windows give ~200 spans at context 128. */
+  static final int DECODED_WINDOWS = 32;
   static final List<String> DEFAULT_PROMPTS = List.of("The ", "It was a ", "In the beginning");
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -54,34 +65,30 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     byte[] weights = checkpoints.readModel(r.training().finalCheckpoint());
     Activity.getExecutionContext().heartbeat("scoring held-out");
 
-    double loss;
-    List<String> samples = new ArrayList<>();
-    try (GptModel model = GptModel.load(config.shape(), weights, Devices.parse(config.device()));
-        BpeTokenizer tokenizer = loadTokenizer(r.curation().tokenizerKey())) {
-      LanguageModelEvaluator evaluator = new LanguageModelEvaluator(model);
-      loss = evaluator.meanLoss(heldOut, heldOut.length);
-      List<String> prompts = spec.prompts() == null || spec.prompts().isEmpty() ? DEFAULT_PROMPTS : spec.prompts();
-      for (int i = 0; i < spec.samples(); i++) {
-        String prompt = prompts.get(i % prompts.size());
-        double temperature = i == 0 ? 0 : spec.temperature(); // the first sample is greedy
-        int[] generated = evaluator.generate(tokenizer.encode(prompt), spec.maxNewTokens(), temperature, config.seed() + i);
-        samples.add(tokenizer.decode(generated)); // the generated ids begin with the prompt's
-        Activity.getExecutionContext().heartbeat("sample " + (i + 1));
-      }
+    Objective objective = Objective.of(config.objective());
+    UnigramBaseline baseline = new UnigramBaseline(corpus.train(), config.shape().vocabSize());
+    ModelCardWriter.Metrics metrics;
+    try (TransformerModel model = TransformerModel.load(objective, config.shape(), weights, Devices.parse(config.device()))) {
+      metrics = switch (objective) {
+        case CLM -> causal((GptModel) model, baseline, heldOut, r);
+        case MLM -> masked((EncoderModel) model, baseline, heldOut, config.seed());
+        case SPAN_CORRUPTION -> spanCorruption((EncoderDecoderModel) model, baseline, heldOut, config.seed());
+      };
+      metrics = withProbe(metrics, DocumentOfOriginProbe.run(
+          model, corpus.heldOut(), corpus.manifest().eosId(), EvaluationActivitiesImpl::heartbeat));
     }
-    double baselineLoss = new UnigramBaseline(corpus.train(), config.shape().vocabSize()).meanLoss(heldOut);
+    double loss = metrics.heldOutLoss();
 
     String modelId = r.spec().name();
     String prefix = "runs/" + r.runId() + "/model/";
-    ModelCardWriter.Metrics metrics =
-        new ModelCardWriter.Metrics(loss, Math.exp(loss), Math.exp(baselineLoss), heldOut.length, samples);
-    byte[] tokenizerJson = store.get(r.curation().tokenizerKey());
+    byte[] tokenizerJson = ReservedTokens.addTo(
+        store.get(r.curation().tokenizerKey()), objective, config.shape().vocabSize(), config.shape().contextLength());
     store.put(prefix + "model.safetensors", weights);
     store.put(prefix + "tokenizer.json", tokenizerJson);
     store.put(prefix + "config.json", json(modelConfig(r)));
     store.put(prefix + "eval.json", json(evalJson(metrics)));
     store.put(prefix + "loss.png", LossCurvePlot.render(
-        modelId + " (" + r.runId() + ")", trainingLosses(r.training().committed()), loss, baselineLoss));
+        modelId + " (" + r.runId() + ")", trainingLosses(r.training().committed()), loss, Math.log(metrics.unigramPerplexity())));
     store.put(prefix + "README.md", ModelCardWriter.write(modelId, r, metrics).getBytes(StandardCharsets.UTF_8));
 
     String hubWeights = ModelHub.PREFIX + modelId + "/model.safetensors";
@@ -90,7 +97,54 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     store.put(hubTokenizer, tokenizerJson);
     new ModelHub(store).publish(hubCard(modelId, r, metrics, hubWeights, hubTokenizer));
     return new EvaluationResult(
-        loss, Math.exp(loss), Math.exp(baselineLoss), heldOut.length, samples, prefix, prefix + "README.md", modelId);
+        loss, metrics.heldOutPerplexity(), metrics.unigramPerplexity(), metrics.tokensEvaluated(), metrics.samples(),
+        metrics.objectiveMetrics(), prefix, prefix + "README.md", modelId);
+  }
+
+  /** CLM: held-out perplexity and samples (the first greedy, the others at the spec's temperature). */
+  private ModelCardWriter.Metrics causal(GptModel model, UnigramBaseline baseline, int[] heldOut, EvaluationRequest r) {
+    RunSpec.EvaluationSpec spec = r.spec().evaluation();
+    LanguageModelEvaluator evaluator = new LanguageModelEvaluator(model);
+    double loss = evaluator.meanLoss(heldOut, heldOut.length);
+    List<String> samples = new ArrayList<>();
+    try (BpeTokenizer tokenizer = loadTokenizer(r.curation().tokenizerKey())) {
+      List<String> prompts = spec.prompts() == null || spec.prompts().isEmpty() ? DEFAULT_PROMPTS : spec.prompts();
+      for (int i = 0; i < spec.samples(); i++) {
+        String prompt = prompts.get(i % prompts.size());
+        double temperature = i == 0 ? 0 : spec.temperature(); // the first sample is greedy
+        int[] generated = evaluator.generate(tokenizer.encode(prompt), spec.maxNewTokens(), temperature, r.config().seed() + i);
+        samples.add(tokenizer.decode(generated)); // the generated ids begin with the prompt's
+        Activity.getExecutionContext().heartbeat("sample " + (i + 1));
+      }
+    }
+    return new ModelCardWriter.Metrics(
+        loss, Math.exp(loss), Math.exp(baseline.meanLoss(heldOut)), heldOut.length, samples, Map.of());
+  }
+
+  /** MLM: pseudo-perplexity is the headline (comparable with the unigram's), masked-token accuracy beside it. */
+  private static ModelCardWriter.Metrics masked(EncoderModel model, UnigramBaseline baseline, int[] heldOut, long seed) {
+    MaskedLanguageModelEvaluator.Scores s =
+        new MaskedLanguageModelEvaluator(model, baseline, EvaluationActivitiesImpl::heartbeat).evaluate(heldOut, heldOut.length, PSEUDO_PERPLEXITY_TOKENS, seed);
+    Map<String, Double> extra = new LinkedHashMap<>();
+    extra.put("masked_token_accuracy", s.maskedAccuracy());
+    extra.put("most_frequent_token_accuracy", s.mostFrequentAccuracy());
+    extra.put("masked_token_loss", s.maskedLoss());
+    extra.put("masked_tokens", (double) s.maskedTokens());
+    return new ModelCardWriter.Metrics(
+        Math.log(s.pseudoPerplexity()), s.pseudoPerplexity(), s.unigramPerplexity(), s.pseudoTokens(), List.of(), extra);
+  }
+
+  /** Span corruption: target perplexity against the unigram's, exact match of greedily reconstructed spans. */
+  private static ModelCardWriter.Metrics spanCorruption(
+      EncoderDecoderModel model, UnigramBaseline baseline, int[] heldOut, long seed) {
+    SpanCorruptionEvaluator.Scores s =
+        new SpanCorruptionEvaluator(model, baseline, EvaluationActivitiesImpl::heartbeat).evaluate(heldOut, heldOut.length, DECODED_WINDOWS, seed);
+    Map<String, Double> extra = new LinkedHashMap<>();
+    extra.put("span_exact_match", s.exactMatch());
+    extra.put("baseline_span_exact_match", s.baselineExactMatch());
+    extra.put("spans_decoded", (double) s.spans());
+    return new ModelCardWriter.Metrics(
+        s.loss(), Math.exp(s.loss()), Math.exp(s.baselineLoss()), s.targetTokens(), List.of(), extra);
   }
 
   /** Every training step's loss, in order, from the committed checkpoints' metadata. */
@@ -108,13 +162,38 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
 
   private static ModelCard hubCard(String id, EvaluationRequest r, ModelCardWriter.Metrics m, String weights, String tokenizer) {
     return new ModelCard(
-        id, r.plan().architecture(), r.plan().objective(), r.config().shape().parameters(), r.config().shape(),
+        id, r.plan().architecture(), r.plan().objective(), r.config().shape().parameters(r.plan().architecture()), r.config().shape(),
         tokenizer, weights, "other", r.spec().useCase().languages(), List.of(r.plan().task()),
         String.format("%s; %,d tokens kept of %,d raw (%.2f%%), run %s", r.spec().data().rawPrefixes(),
             r.curation().keptTokens(), r.curation().rawTokens(), 100 * r.curation().tokenRetention(), r.runId()),
         List.of("small model trained on a few million tokens; not reliable for facts"),
-        Map.of("held_out_perplexity", m.heldOutPerplexity(), "unigram_perplexity", m.unigramPerplexity()),
+        hubResults(m),
         "kiln run " + r.runId());
+  }
+
+  /** Adds the document-of-origin probe's accuracy next to its chance level, when the held-out split allows it. */
+  private static ModelCardWriter.Metrics withProbe(ModelCardWriter.Metrics m, DocumentOfOriginProbe.Result probe) {
+    if (probe == null) {
+      return m;
+    }
+    Map<String, Double> extra = new LinkedHashMap<>(m.objectiveMetrics());
+    extra.put("document_probe_accuracy", probe.accuracy());
+    extra.put("document_probe_chance", probe.chance());
+    extra.put("document_probe_documents", (double) probe.documents());
+    return new ModelCardWriter.Metrics(
+        m.heldOutLoss(), m.heldOutPerplexity(), m.unigramPerplexity(), m.tokensEvaluated(), m.samples(), extra);
+  }
+
+  private static void heartbeat() {
+    Activity.getExecutionContext().heartbeat("scoring held-out");
+  }
+
+  private static Map<String, Double> hubResults(ModelCardWriter.Metrics m) {
+    Map<String, Double> results = new LinkedHashMap<>();
+    results.put("held_out_perplexity", m.heldOutPerplexity());
+    results.put("unigram_perplexity", m.unigramPerplexity());
+    results.putAll(m.objectiveMetrics());
+    return results;
   }
 
   private static Map<String, Object> modelConfig(EvaluationRequest r) {
@@ -128,7 +207,8 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     c.put("n_layer", s.layers());
     c.put("n_head", s.heads());
     c.put("tie_word_embeddings", true);
-    c.put("parameters", s.parameters());
+    c.put("parameters", s.parameters(r.plan().architecture()));
+    c.put("reserved_tokens", Objective.of(r.config().objective()).reservedTokens(s.contextLength()));
     return c;
   }
 
@@ -138,6 +218,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     e.put("held_out_perplexity", m.heldOutPerplexity());
     e.put("unigram_perplexity", m.unigramPerplexity());
     e.put("held_out_tokens", m.tokensEvaluated());
+    e.putAll(m.objectiveMetrics());
     e.put("samples", m.samples());
     return e;
   }

@@ -4,9 +4,11 @@ import dev.kiln.workflows.curation.CurationResult;
 import dev.kiln.workflows.curation.StepStats;
 import dev.kiln.workflows.evaluation.EvaluationRequest;
 import dev.kiln.workflows.scope.ModelShape;
+import dev.kiln.workflows.training.Objective;
 import dev.kiln.workflows.training.TrainingConfig;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Writes the Hugging Face-style model card (README.md with YAML front matter and a model-index) of a model
@@ -15,8 +17,13 @@ import java.util.Locale;
 public final class ModelCardWriter {
   private ModelCardWriter() {}
 
+  /**
+   * @param heldOutPerplexity perplexity for CLM, pseudo-perplexity for MLM, target perplexity for span corruption
+   * @param objectiveMetrics the objective's own scores and their baselines (accuracy, exact match), by name
+   */
   public record Metrics(
-      double heldOutLoss, double heldOutPerplexity, double unigramPerplexity, long tokensEvaluated, List<String> samples) {}
+      double heldOutLoss, double heldOutPerplexity, double unigramPerplexity, long tokensEvaluated, List<String> samples,
+      Map<String, Double> objectiveMetrics) {}
 
   public static String write(String modelId, EvaluationRequest r, Metrics m) {
     TrainingConfig c = r.config();
@@ -28,27 +35,32 @@ public final class ModelCardWriter {
     r.spec().useCase().languages().forEach(l -> b.append("- ").append(l).append('\n'));
     b.append("license: other\n");
     b.append("library_name: kiln\n");
-    b.append("pipeline_tag: text-generation\n");
+    b.append("pipeline_tag: ").append(pipelineTag(r.plan().objective())).append('\n');
     b.append("tags:\n- kiln\n- ").append(r.plan().architecture()).append("\n- ").append(r.plan().objective()).append('\n');
     b.append("model-index:\n");
     b.append("- name: ").append(modelId).append('\n');
     b.append("  results:\n");
-    b.append("  - task:\n      type: text-generation\n      name: causal language modeling\n");
+    b.append("  - task:\n      type: ").append(pipelineTag(r.plan().objective())).append("\n      name: ")
+        .append(objectiveName(r.plan().objective())).append('\n');
     b.append("    dataset:\n      type: kiln-held-out\n      name: held-out documents of run ").append(r.runId()).append('\n');
     b.append("    metrics:\n");
-    b.append(String.format(Locale.ROOT, "    - type: perplexity%n      value: %.4f%n      name: held-out perplexity%n", m.heldOutPerplexity()));
+    b.append(String.format(Locale.ROOT, "    - type: perplexity%n      value: %.4f%n      name: held-out %s%n",
+        m.heldOutPerplexity(), perplexityName(r.plan().objective())));
     b.append(String.format(Locale.ROOT, "    - type: perplexity%n      value: %.4f%n      name: unigram baseline perplexity%n", m.unigramPerplexity()));
     b.append(String.format(Locale.ROOT, "    - type: loss%n      value: %.4f%n      name: held-out cross-entropy (nats/token)%n", m.heldOutLoss()));
+    m.objectiveMetrics().forEach((name, value) ->
+        b.append(String.format(Locale.ROOT, "    - type: %s%n      value: %.4f%n      name: %s%n", name, value, name.replace('_', ' '))));
     b.append("---\n\n");
 
     b.append("# ").append(modelId).append("\n\n");
-    b.append("A ").append(r.plan().architecture()).append("-only transformer pretrained with ")
+    String family = r.plan().architecture().equals("encoder-decoder") ? "encoder-decoder" : r.plan().architecture() + "-only";
+    b.append(family.startsWith("e") ? "An " : "A ").append(family).append(" transformer pretrained with ")
         .append(r.plan().objective()).append(" by Kiln run `").append(r.runId()).append("` for the use case: ")
         .append(r.plan().task()).append(".\n\n");
     b.append("## Model details\n\n");
     b.append(String.format(Locale.ROOT,
         "- Parameters: %,d (d_model %d, %d layers, %d heads, context %d, vocabulary %d, tied embeddings)%n",
-        s.parameters(), s.dModel(), s.layers(), s.heads(), s.contextLength(), s.vocabSize()));
+        s.parameters(r.plan().architecture()), s.dModel(), s.layers(), s.heads(), s.contextLength(), s.vocabSize()));
     b.append("- Why this architecture: ").append(r.plan().architectureReason()).append('\n');
     b.append("- Size: ").append(r.plan().sizingReason()).append('\n');
     b.append("- Starting point: ").append(r.selection().reason()).append("\n\n");
@@ -81,11 +93,16 @@ public final class ModelCardWriter {
     b.append("\n![training loss](loss.png)\n\n");
     b.append("## Evaluation\n\n");
     b.append(String.format(Locale.ROOT,
-        "Held-out perplexity **%.2f** against a unigram baseline of %.2f (fitted on the training tokens), over %,d held-out tokens.%n%n",
-        m.heldOutPerplexity(), m.unigramPerplexity(), m.tokensEvaluated()));
-    b.append("Samples:\n\n");
-    for (String sample : m.samples()) {
-      b.append("> ").append(sample.replace("\n", "\n> ")).append("\n\n");
+        "Held-out %s **%.2f** against a unigram baseline of %.2f (fitted on the training tokens), over %,d held-out tokens.%n%n",
+        perplexityName(r.plan().objective()), m.heldOutPerplexity(), m.unigramPerplexity(), m.tokensEvaluated()));
+    m.objectiveMetrics().forEach((name, value) ->
+        b.append(String.format(Locale.ROOT, "- %s: %.4f%n", name.replace('_', ' '), value)));
+    b.append('\n');
+    if (!m.samples().isEmpty()) {
+      b.append("Samples:\n\n");
+      for (String sample : m.samples()) {
+        b.append("> ").append(sample.replace("\n", "\n> ")).append("\n\n");
+      }
     }
     b.append("## Limitations\n\n");
     b.append("- A small model trained on a few million tokens: it learns local word statistics and style, not facts;"
@@ -93,5 +110,29 @@ public final class ModelCardWriter {
     b.append("- Trained only on the curated sources above; it reflects their language, era and biases.\n");
     b.append("- Only a language filter, Gopher-style quality rules and exact dedup were applied to the data.\n");
     return b.toString();
+  }
+
+  private static String pipelineTag(String objective) {
+    return switch (Objective.of(objective)) {
+      case CLM -> "text-generation";
+      case MLM -> "fill-mask";
+      case SPAN_CORRUPTION -> "text2text-generation";
+    };
+  }
+
+  private static String objectiveName(String objective) {
+    return switch (Objective.of(objective)) {
+      case CLM -> "causal language modeling";
+      case MLM -> "masked language modeling";
+      case SPAN_CORRUPTION -> "span corruption";
+    };
+  }
+
+  private static String perplexityName(String objective) {
+    return switch (Objective.of(objective)) {
+      case CLM -> "perplexity";
+      case MLM -> "pseudo-perplexity";
+      case SPAN_CORRUPTION -> "span-target perplexity";
+    };
   }
 }

@@ -63,7 +63,7 @@ public final class LanguageModelEvaluator {
       int[] window = Arrays.copyOfRange(sequence, start, length);
       float[] logits;
       try (NDManager scratch = model.newStepManager()) {
-        NDArray all = model.forward(GptModel.tokenArray(scratch, window, 1, window.length), false);
+        NDArray all = model.forward(TrainingBatch.tokenArray(scratch, window, 1, window.length), false);
         logits = all.get(0, window.length - 1).toFloatArray();
       }
       sequence[length] = temperature == 0 ? argmax(logits) : sample(logits, temperature, random);
@@ -79,8 +79,8 @@ public final class LanguageModelEvaluator {
       System.arraycopy(tokens, offset + w * length + 1, targets, w * length, length);
     }
     try (NDManager scratch = model.newStepManager()) {
-      NDArray logits = model.forward(GptModel.tokenArray(scratch, inputs, windows, length), false);
-      return GptModel.crossEntropy(logits, GptModel.tokenArray(scratch, targets, windows, length)).getFloat();
+      TrainingBatch batch = TrainingBatch.of(windows, length, inputs, targets);
+      return model.loss(scratch, batch, false).getFloat();
     }
   }
 

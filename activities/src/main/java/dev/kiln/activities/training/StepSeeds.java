@@ -9,11 +9,17 @@ final class StepSeeds {
 
   private static final long DATA_STREAM = 0x44415441L; // "DATA"
   private static final long DROPOUT_STREAM = 0x44524f50L; // "DROP"
+  private static final long CORRUPTION_STREAM = 0x4d41534bL; // "MASK"
 
   private StepSeeds() {}
 
   static long forData(long seed, int step) {
     return mix(seed, step, DATA_STREAM);
+  }
+
+  /** Which tokens MLM masks and which spans span corruption drops. */
+  static long forCorruption(long seed, int step) {
+    return mix(seed, step, CORRUPTION_STREAM);
   }
 
   /** The engine takes an int seed. */

@@ -4,6 +4,7 @@ import dev.kiln.activities.tokenizer.TokenCorpus;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.workflows.Failures;
 import dev.kiln.workflows.training.CheckpointRef;
+import dev.kiln.workflows.training.Objective;
 import dev.kiln.workflows.training.SegmentRequest;
 import dev.kiln.workflows.training.SegmentResult;
 import dev.kiln.workflows.training.TrainingActivities;
@@ -19,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One segment of causal-LM training. Resumes from the newest durable checkpoint this activity knows of: the
+ * One segment of pretraining, with the objective (and so the architecture) the config names. Resumes from the newest durable checkpoint this activity knows of: the
  * one a previous attempt heartbeated (after a worker crash), else the one the workflow committed. Writes a
  * checkpoint every {@code checkpointEvery} steps and at the segment's end, and heartbeats it only once it is
  * durable, so a retry never resumes from something that is not there.
@@ -43,15 +44,21 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
     CheckpointRef start = newest(request.resumeFrom(), context.getHeartbeatDetails(TrainingHeartbeat.class));
     int attempt = context.getInfo().getAttempt();
 
-    int[] tokens = TokenCorpus.load(store, config.manifestKey()).train();
-    TokenBatcher batcher;
+    Objective objective;
     try {
-      batcher = new TokenBatcher(tokens, config.shape().contextLength(), config.batchSize(), config.seed());
+      objective = Objective.of(config.objective());
+    } catch (IllegalArgumentException e) {
+      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), Failures.INVALID_RUN_SPEC);
+    }
+    int[] tokens = TokenCorpus.load(store, config.manifestKey()).train();
+    PretrainingObjective batches;
+    try {
+      batches = PretrainingObjective.of(objective, tokens, config.shape(), config.batchSize(), config.seed());
     } catch (IllegalArgumentException e) {
       throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), Failures.BAD_DATA);
     }
 
-    try (GptTrainer trainer = new GptTrainer(config.shape(), config, parseDevice(config.device()))) {
+    try (Trainer trainer = new Trainer(config.shape(), config, parseDevice(config.device()))) {
       int step = begin(trainer, start, config);
       if (step > 0 && attempt > 1) {
         log.info("attempt {} of {} resumes from checkpoint at step {}", attempt, request.runId(), step);
@@ -64,7 +71,7 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
       while (step < request.endStep()) {
         double loss;
         try {
-          loss = trainer.trainStep(step, batcher.batch(step));
+          loss = trainer.trainStep(step, batches.batch(step));
         } catch (IllegalStateException diverged) {
           throw ApplicationFailure.newNonRetryableFailure(diverged.getMessage(), Failures.DIVERGED);
         }
@@ -95,7 +102,7 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
   }
 
   /** Loads the start state into the trainer and returns the step to train next. */
-  private int begin(GptTrainer trainer, CheckpointRef start, TrainingConfig config) {
+  private int begin(Trainer trainer, CheckpointRef start, TrainingConfig config) {
     if (start != null) {
       CheckpointStore.Loaded loaded = checkpoints.read(start, config.hash());
       trainer.restore(loaded.model(), loaded.optimizer(), start.step());

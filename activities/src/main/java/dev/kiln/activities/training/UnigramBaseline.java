@@ -7,6 +7,7 @@ package dev.kiln.activities.training;
 public final class UnigramBaseline {
 
   private final double[] logProbability;
+  private final int mostFrequentToken;
 
   /** Add-one (Laplace) smoothing, so tokens never seen in training still get a finite loss. */
   public UnigramBaseline(int[] trainingTokens, int vocabSize) {
@@ -19,9 +20,23 @@ public final class UnigramBaseline {
     }
     double total = trainingTokens.length + (double) vocabSize;
     logProbability = new double[vocabSize];
+    int mostFrequent = 0;
     for (int token = 0; token < vocabSize; token++) {
       logProbability[token] = Math.log((counts[token] + 1) / total);
+      if (counts[token] > counts[mostFrequent]) {
+        mostFrequent = token;
+      }
     }
+    mostFrequentToken = mostFrequent;
+  }
+
+  public double logProbability(int token) {
+    return logProbability[token];
+  }
+
+  /** The guess of a model without context: its accuracy is the baseline for masked-token accuracy. */
+  public int mostFrequentToken() {
+    return mostFrequentToken;
   }
 
   /** Mean cross-entropy in nats per token. */

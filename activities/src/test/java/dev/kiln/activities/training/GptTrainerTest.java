@@ -10,6 +10,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.kiln.workflows.scope.ModelShape;
+import dev.kiln.workflows.training.Objective;
 import dev.kiln.workflows.training.TrainingConfig;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -21,7 +22,7 @@ class GptTrainerTest {
 
   static TrainingConfig config(ModelShape shape, int steps, double dropout) {
     return new TrainingConfig(
-        shape, "causal-lm", 8, steps, 1e-2, 1e-3, 10, 0.1, 1.0, dropout, 42L, 20, "cpu", "manifest", null);
+        shape, "clm", 8, steps, 1e-2, 1e-3, 10, 0.1, 1.0, dropout, 42L, 20, "cpu", "manifest", null);
   }
 
   /** A stream with a period of 12 tokens: easy to learn, so the loss must fall fast. */
@@ -46,7 +47,7 @@ class GptTrainerTest {
   void logitsHaveBatchTimeVocabShape() {
     try (GptModel model = new GptModel(TINY, 0, CPU); NDManager step = model.newStepManager()) {
       model.initialise(1);
-      NDArray logits = model.forward(GptModel.tokenArray(step, new int[3 * 5], 3, 5), false);
+      NDArray logits = model.forward(TrainingBatch.tokenArray(step, new int[3 * 5], 3, 5), false);
       assertEquals(new ai.djl.ndarray.types.Shape(3, 5, 32), logits.getShape());
     }
   }
@@ -58,8 +59,8 @@ class GptTrainerTest {
       int[] tokens = {3, 1, 4, 1, 5, 9, 2, 6};
       int[] changed = tokens.clone();
       changed[5] = 30;
-      float[][] before = positions(model.forward(GptModel.tokenArray(step, tokens, 1, 8), false));
-      float[][] after = positions(model.forward(GptModel.tokenArray(step, changed, 1, 8), false));
+      float[][] before = positions(model.forward(TrainingBatch.tokenArray(step, tokens, 1, 8), false));
+      float[][] after = positions(model.forward(TrainingBatch.tokenArray(step, changed, 1, 8), false));
       for (int t = 0; t < 5; t++) {
         assertArrayEquals(before[t], after[t], 1e-6f, "position " + t);
       }
@@ -79,8 +80,8 @@ class GptTrainerTest {
   @Test
   void lossFallsOnRepetitiveStream() {
     TrainingConfig config = config(TINY, 100, 0.0);
-    TokenBatcher batcher = new TokenBatcher(repetitiveStream(2000), 16, 8, 3);
-    try (GptTrainer trainer = new GptTrainer(TINY, config, CPU)) {
+    CausalLanguageModeling batcher = new CausalLanguageModeling(new TokenWindows(repetitiveStream(2000), 8, 3), 16);
+    try (Trainer trainer = new Trainer(TINY, config, CPU)) {
       trainer.initialise();
       double first = trainer.trainStep(0, batcher.batch(0));
       double last = first;
@@ -97,11 +98,11 @@ class GptTrainerTest {
     TrainingConfig config = config(TINY, 40, 0.1);
     SplittableRandom random = new SplittableRandom(5);
     int[] stream = random.ints(3000, 0, 32).toArray();
-    TokenBatcher batcher = new TokenBatcher(stream, 16, 8, config.seed());
+    CausalLanguageModeling batcher = new CausalLanguageModeling(new TokenWindows(stream, 8, config.seed()), 16);
 
     double[] uninterrupted = new double[40];
     String uninterruptedHash;
-    try (GptTrainer a = new GptTrainer(TINY, config, CPU)) {
+    try (Trainer a = new Trainer(TINY, config, CPU)) {
       a.initialise();
       for (int step = 0; step < 40; step++) {
         uninterrupted[step] = a.trainStep(step, batcher.batch(step));
@@ -111,7 +112,7 @@ class GptTrainerTest {
 
     byte[] model;
     byte[] optimizer;
-    try (GptTrainer b = new GptTrainer(TINY, config, CPU)) {
+    try (Trainer b = new Trainer(TINY, config, CPU)) {
       b.initialise();
       for (int step = 0; step < 20; step++) {
         assertEquals(uninterrupted[step], b.trainStep(step, batcher.batch(step)));
@@ -120,7 +121,7 @@ class GptTrainerTest {
       optimizer = b.optimizerState();
     }
 
-    try (GptTrainer c = new GptTrainer(TINY, config, CPU)) {
+    try (Trainer c = new Trainer(TINY, config, CPU)) {
       c.restore(model, optimizer, 20);
       for (int step = 20; step < 40; step++) {
         assertEquals(uninterrupted[step], c.trainStep(step, batcher.batch(step)), "loss at step " + step);
@@ -132,8 +133,8 @@ class GptTrainerTest {
   @Test
   void restoreRejectsMismatchedShapeAndStep() {
     TrainingConfig config = config(TINY, 10, 0.0);
-    try (GptTrainer small = new GptTrainer(TINY, config, CPU);
-        GptTrainer wide = new GptTrainer(TINY.withVocabSize(40), config, CPU)) {
+    try (Trainer small = new Trainer(TINY, config, CPU);
+        Trainer wide = new Trainer(TINY.withVocabSize(40), config, CPU)) {
       small.initialise();
       IllegalArgumentException shape =
           assertThrows(IllegalArgumentException.class, () -> wide.loadWeights(small.modelState()));
@@ -147,8 +148,8 @@ class GptTrainerTest {
   @Test
   void nonFiniteLossNamesTheStepAndLeavesParametersUntouched() {
     TrainingConfig config = config(TINY, 10, 0.0);
-    TokenBatcher batcher = new TokenBatcher(repetitiveStream(100), 16, 8, 3);
-    try (GptTrainer trainer = new GptTrainer(TINY, config, CPU)) {
+    CausalLanguageModeling batcher = new CausalLanguageModeling(new TokenWindows(repetitiveStream(100), 8, 3), 16);
+    try (Trainer trainer = new Trainer(TINY, config, CPU)) {
       trainer.initialise();
       trainer.trainStep(0, batcher.batch(0));
       float[] nan = new float[16 * 32];
@@ -166,7 +167,7 @@ class GptTrainerTest {
   void weightsRoundTripThroughSafetensors() {
     try (GptModel model = new GptModel(TINY, 0, CPU)) {
       model.initialise(11);
-      try (GptModel copy = GptModel.load(TINY, model.weights(), CPU)) {
+      try (TransformerModel copy = TransformerModel.load(Objective.CLM, TINY, model.weights(), CPU)) {
         assertEquals(model.parameterHash(), copy.parameterHash());
       }
     }

@@ -34,11 +34,11 @@ class TrainingPartsTest {
   @Test
   void batchesArePureFunctionsOfSeedAndStep() {
     int[] stream = new SplittableRandom(1).ints(500, 0, 100).toArray();
-    TokenBatcher batcher = new TokenBatcher(stream, 8, 4, 99);
-    TokenBatcher.Batch batch = batcher.batch(7);
-    assertArrayEquals(batch.inputs(), new TokenBatcher(stream, 8, 4, 99).batch(7).inputs());
+    CausalLanguageModeling batcher = new CausalLanguageModeling(new TokenWindows(stream, 4, 99), 8);
+    TrainingBatch batch = batcher.batch(7);
+    assertArrayEquals(batch.inputs(), new CausalLanguageModeling(new TokenWindows(stream, 4, 99), 8).batch(7).inputs());
     assertFalse(Arrays.equals(batch.inputs(), batcher.batch(8).inputs()));
-    assertFalse(Arrays.equals(batch.inputs(), new TokenBatcher(stream, 8, 4, 100).batch(7).inputs()));
+    assertFalse(Arrays.equals(batch.inputs(), new CausalLanguageModeling(new TokenWindows(stream, 4, 100), 8).batch(7).inputs()));
     for (int row = 0; row < 4; row++) {
       for (int t = 0; t < 7; t++) {
         assertEquals(batch.inputs()[row * 8 + t + 1], batch.targets()[row * 8 + t], "targets are the next tokens");
@@ -49,9 +49,9 @@ class TrainingPartsTest {
   @Test
   void batcherRejectsStreamsShorterThanOneWindow() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> new TokenBatcher(new int[8], 8, 2, 1));
+        assertThrows(IllegalArgumentException.class, () -> new CausalLanguageModeling(new TokenWindows(new int[8], 2, 1), 8));
     assertTrue(e.getMessage().contains("contextLength + 1"), e.getMessage());
-    new TokenBatcher(new int[9], 8, 2, 1).batch(0);
+    new CausalLanguageModeling(new TokenWindows(new int[9], 2, 1), 8).batch(0);
   }
 
   @Test
@@ -93,13 +93,13 @@ class TrainingPartsTest {
   void greedyGenerationContinuesTheLearnedPattern() {
     ModelShape shape = new ModelShape(32, 16, 32, 2, 4);
     int[] stream = GptTrainerTest.repetitiveStream(2000);
-    TokenBatcher batcher = new TokenBatcher(stream, 16, 8, 3);
-    try (GptTrainer trainer = new GptTrainer(shape, GptTrainerTest.config(shape, 100, 0.0), Device.cpu())) {
+    CausalLanguageModeling batcher = new CausalLanguageModeling(new TokenWindows(stream, 8, 3), 16);
+    try (Trainer trainer = new Trainer(shape, GptTrainerTest.config(shape, 100, 0.0), Device.cpu())) {
       trainer.initialise();
       for (int step = 0; step < 100; step++) {
         trainer.trainStep(step, batcher.batch(step));
       }
-      LanguageModelEvaluator evaluator = new LanguageModelEvaluator(trainer.model());
+      LanguageModelEvaluator evaluator = new LanguageModelEvaluator((GptModel) trainer.model());
       int[] generated = evaluator.generate(Arrays.copyOf(stream, 5), 20, 0, 0);
       assertArrayEquals(Arrays.copyOf(stream, 25), generated, "a period-12 pattern beyond the 16-token context");
       int[] sampled = evaluator.generate(Arrays.copyOf(stream, 5), 20, 1.0, 8);

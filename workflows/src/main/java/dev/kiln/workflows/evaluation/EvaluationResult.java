@@ -1,10 +1,14 @@
 package dev.kiln.workflows.evaluation;
 
 import java.util.List;
+import java.util.Map;
 
 /**
- * @param heldOutPerplexity the model's perplexity on the held-out shard
- * @param unigramPerplexity the baseline: a unigram model fitted on the training shards
+ * @param heldOutPerplexity perplexity (CLM), pseudo-perplexity (MLM) or span-target perplexity (span
+ *     corruption) on the held-out shard
+ * @param unigramPerplexity the baseline: a unigram model fitted on the training shards, on the same tokens
+ * @param objectiveMetrics the objective's own scores next to their baselines (masked-token accuracy vs the
+ *     most frequent token, span exact match vs a unigram guess), by name; empty for CLM
  * @param modelPrefix where the model, tokenizer, card, eval.json and plots are in S3
  * @param hubModelId the id under which the model was published to the hub
  */
@@ -14,6 +18,7 @@ public record EvaluationResult(
     double unigramPerplexity,
     long heldOutTokensEvaluated,
     List<String> samples,
+    Map<String, Double> objectiveMetrics,
     String modelPrefix,
     String cardKey,
     String hubModelId) {

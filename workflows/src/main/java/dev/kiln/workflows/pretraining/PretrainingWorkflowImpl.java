@@ -20,6 +20,7 @@ import dev.kiln.workflows.spec.InvalidRunSpecException;
 import dev.kiln.workflows.spec.RunSpec;
 import dev.kiln.workflows.spec.RunSpecValidator;
 import dev.kiln.workflows.spec.SpecProblem;
+import dev.kiln.workflows.training.Objective;
 import dev.kiln.workflows.training.TrainingConfig;
 import dev.kiln.workflows.training.TrainingRequest;
 import dev.kiln.workflows.training.TrainingResult;
@@ -31,13 +32,9 @@ import io.temporal.workflow.Workflow;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /** One run of the life cycle, stage after stage. */
 public class PretrainingWorkflowImpl implements PretrainingWorkflow {
-  /** The objectives this version trains; the others fail plainly instead of half-working. */
-  static final Set<String> TRAINABLE_OBJECTIVES = Set.of("clm");
-
   private final ScopeActivities scope = Workflow.newActivityStub(ScopeActivities.class, ActivityPolicies.DECISION);
   private final ModelHubActivities hub = Workflow.newActivityStub(ModelHubActivities.class, ActivityPolicies.DECISION);
   private final EvaluationActivities evaluation =
@@ -62,13 +59,6 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
 
     enter(Stage.SCOPE);
     ScopePlan plan = scope.scope(spec);
-    if (!TRAINABLE_OBJECTIVES.contains(plan.objective())) {
-      throw ApplicationFailure.newNonRetryableFailure(
-          "task '" + plan.task() + "' needs an " + plan.architecture() + " model pretrained with "
-              + plan.objective() + ", which is not available yet in this version of Kiln (it trains "
-              + TRAINABLE_OBJECTIVES + " only). Fix: use a generation task, e.g. useCase.task: generation",
-          Failures.NOT_AVAILABLE_YET);
-    }
 
     Workflow.upsertTypedSearchAttributes(
         KilnSearchAttributes.ARCHITECTURE.valueSet(plan.architecture()),
@@ -102,7 +92,12 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
   static TrainingConfig trainingConfig(
       RunSpec spec, ScopePlan plan, ModelSelection selection, CurationResult curation) {
     RunSpec.TrainingSpec t = spec.training();
-    ModelShape shape = selection.continues() ? selection.shape() : plan.shape().withVocabSize(curation.vocabSize());
+    // A model trained from scratch has the tokenizer's vocabulary plus the objective's reserved tokens
+    // ([MASK] or sentinels); a continued model already has them.
+    int contextLength = plan.shape().contextLength();
+    ModelShape shape = selection.continues()
+        ? selection.shape()
+        : plan.shape().withVocabSize(Objective.of(plan.objective()).modelVocabSize(curation.vocabSize(), contextLength));
     return new TrainingConfig(
         shape, plan.objective(), t.batchSize(), plan.steps(), t.learningRate(), t.minLearningRate(),
         t.warmupSteps(), t.weightDecay(), t.gradClip(), t.dropout(), t.seed(), t.checkpointEvery(), t.device(),

@@ -1,5 +1,6 @@
 package dev.kiln.workflows.spec;
 
+import dev.kiln.workflows.training.Objective;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -13,6 +14,8 @@ public final class RunSpecValidator {
   public static final Set<String> TASKS =
       Set.of("classification", "ner", "generation", "translation", "summarization", "qa");
   public static final Set<String> MODEL_STRATEGIES = Set.of("auto", "scratch", "continue");
+  /** Token ids are stored as uint16 in shards and in exported tokenizers. */
+  private static final int MAX_MODEL_VOCAB = 65_536;
   private static final Pattern RUN_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
   private static final Pattern RAW_PREFIX = Pattern.compile("raw/[A-Za-z0-9._/-]*");
   private static final Pattern DEVICE = Pattern.compile("cpu|gpu|gpu:\\d+");
@@ -50,6 +53,7 @@ public final class RunSpecValidator {
     curation(s.curation());
     tokenizer(s.tokenizer());
     training(s.training(), s.tokenizer());
+    objectiveFits(s);
     evaluation(s.evaluation());
   }
 
@@ -158,6 +162,29 @@ public final class RunSpecValidator {
     range("training.segmentSteps", t.segmentSteps(), 1, 10_000_000, "steps per training activity, e.g. 200");
     if (t.device() == null || !DEVICE.matcher(t.device()).matches()) {
       problem("training.device", "is '" + t.device() + "'", "use cpu, gpu or gpu:N");
+    }
+  }
+
+  /** Rules that depend on the objective the task implies (see {@link Objective#forTask}). */
+  private void objectiveFits(RunSpec s) {
+    if (s.useCase() == null || !TASKS.contains(s.useCase().task()) || s.training() == null || s.tokenizer() == null) {
+      return; // already reported
+    }
+    Objective objective = Objective.forTask(s.useCase().task());
+    int context = s.training().contextLength();
+    if (objective == Objective.SPAN_CORRUPTION && context < Objective.minimumSpanCorruptionContext()) {
+      problem("training.contextLength",
+          "is " + context + ", too short for span corruption (task " + s.useCase().task() + "): 15 % of it is "
+              + Objective.noiseTokens(context) + " token(s), less than one span of mean length " + Objective.MEAN_SPAN_LENGTH,
+          "use contextLength >= " + Objective.minimumSpanCorruptionContext());
+    }
+    int modelVocab = objective.modelVocabSize(s.tokenizer().vocabSize(), context);
+    if (modelVocab > MAX_MODEL_VOCAB) {
+      problem("tokenizer.vocabSize",
+          "is " + s.tokenizer().vocabSize() + "; with the " + objective.reservedTokens(context) + " " + objective.id()
+              + " token(s) appended ([MASK] or sentinels) the model's vocabulary of " + modelVocab
+              + " no longer fits 16-bit token ids",
+          "use vocabSize <= " + (MAX_MODEL_VOCAB - objective.reservedTokens(context)));
     }
   }
 

@@ -6,21 +6,23 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import dev.kiln.workflows.scope.ModelShape;
+import dev.kiln.workflows.training.Objective;
 import dev.kiln.workflows.training.TrainingConfig;
 
 /**
- * The causal-LM training loop of one run: model, optimizer and learning-rate schedule. Every source of
- * randomness (initialisation, data order, dropout) is a pure function of the run seed and the global
- * step, so a run restored from {@link #modelState()}, {@link #optimizerState()} and its step continues
+ * The training loop of one run, for all three objectives: the model the objective trains (see {@link
+ * TransformerModel#create}), the optimizer and the learning-rate schedule. Every source of randomness
+ * (initialisation, data order, masking and span choice, dropout) is a pure function of the run seed and the
+ * global step, so a run restored from {@link #modelState()}, {@link #optimizerState()} and its step continues
  * bitwise identically to an uninterrupted one (on the same device type and thread count).
  *
  * <p>Use: construct, then {@link #initialise()}, {@link #loadWeights} or {@link #restore}, then call
  * {@link #trainStep} with consecutive steps.
  */
-public final class GptTrainer implements AutoCloseable {
+public final class Trainer implements AutoCloseable {
 
   private final TrainingConfig config;
-  private final GptModel model;
+  private final TransformerModel model;
   private final AdamW optimizer;
   private final LearningRateSchedule schedule;
   private int nextStep = -1;
@@ -28,10 +30,11 @@ public final class GptTrainer implements AutoCloseable {
   /**
    * @param shape the model to build; it may differ from {@code config.shape()} when curation fixed the
    *     vocabulary after the config was written
+   * @throws IllegalArgumentException if {@code config.objective()} is not a known objective
    */
-  public GptTrainer(ModelShape shape, TrainingConfig config, Device device) {
+  public Trainer(ModelShape shape, TrainingConfig config, Device device) {
     this.config = config;
-    this.model = new GptModel(shape, config.dropout(), device);
+    this.model = TransformerModel.create(Objective.of(config.objective()), shape, config.dropout(), device);
     this.optimizer = new AdamW(model.parameters(), config.weightDecay(), config.gradClip());
     this.schedule = LearningRateSchedule.of(config);
   }
@@ -66,11 +69,11 @@ public final class GptTrainer implements AutoCloseable {
   /**
    * One optimizer step on one batch.
    *
-   * @return the batch's mean next-token cross-entropy in nats, before the update
+   * @return the batch's mean cross-entropy in nats over its predicted positions, before the update
    * @throws IllegalStateException if the loss or the gradients are not finite; the parameters are then
    *     left as they were before this step
    */
-  public double trainStep(int step, TokenBatcher.Batch batch) {
+  public double trainStep(int step, TrainingBatch batch) {
     if (nextStep < 0) {
       throw new IllegalStateException("Call initialise(), loadWeights() or restore() before training");
     }
@@ -81,12 +84,10 @@ public final class GptTrainer implements AutoCloseable {
     Engine engine = Engine.getInstance();
     double loss;
     try (NDManager stepManager = model.newStepManager()) {
-      NDArray inputs = GptModel.tokenArray(stepManager, batch.inputs(), batch.batchSize(), batch.contextLength());
-      NDArray targets = GptModel.tokenArray(stepManager, batch.targets(), batch.batchSize(), batch.contextLength());
       try (GradientCollector collector = engine.newGradientCollector()) {
         // Seeded inside the collector: DJL allows one collector at a time, so no other step can reseed.
         engine.setRandomSeed(StepSeeds.forDropout(config.seed(), step));
-        NDArray lossArray = GptModel.crossEntropy(model.forward(inputs, true), targets);
+        NDArray lossArray = model.loss(stepManager, batch, true);
         loss = lossArray.getFloat();
         if (!Double.isFinite(loss)) {
           throw new IllegalStateException("Loss is " + loss + " at step " + step + "; parameters were not updated");
@@ -108,11 +109,11 @@ public final class GptTrainer implements AutoCloseable {
     return nextStep;
   }
 
-  public GptModel model() {
+  public TransformerModel model() {
     return model;
   }
 
-  /** Model weights as safetensors (see {@link GptModel#weights()}). */
+  /** Model weights as safetensors (see {@link TransformerModel#weights()}). */
   public byte[] modelState() {
     return model.weights();
   }

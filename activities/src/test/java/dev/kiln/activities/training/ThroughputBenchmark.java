@@ -2,6 +2,7 @@ package dev.kiln.activities.training;
 
 import ai.djl.Device;
 import dev.kiln.workflows.scope.ModelShape;
+import dev.kiln.workflows.training.Objective;
 import dev.kiln.workflows.training.TrainingConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,27 +12,32 @@ import java.util.SplittableRandom;
 /**
  * Training throughput and memory of the reference shape on this machine. Not a JUnit test (it takes
  * minutes); run its main method with the test classpath and
- * {@code -Dai.djl.offline=true -Dai.djl.default_engine=PyTorch}. The optional argument is the dropout
- * rate (default 0, nanoGPT's pretraining default): on CPU, dropout masks cost ~40% of a step.
+ * {@code -Dai.djl.offline=true -Dai.djl.default_engine=PyTorch}. Arguments: the objective ({@code clm},
+ * {@code mlm} or {@code span-corruption}; default clm) and the dropout rate (default 0, nanoGPT's
+ * pretraining default: on CPU, dropout masks cost ~40% of a step). Tokens/s counts the context windows
+ * read from the stream, the same for every objective (the encoder-decoder runs two stacks over them).
  */
-public final class GptThroughputBenchmark {
+public final class ThroughputBenchmark {
 
-  private static final ModelShape SHAPE = new ModelShape(4096, 128, 128, 4, 4);
+  private static final int TOKENIZER_VOCAB = 4096;
+  private static final int CONTEXT = 128;
   private static final int BATCH = 16;
   private static final int WARMUP_STEPS = 10;
   private static final int TIMED_STEPS = 50;
   private static final int MEMORY_STEPS = 200;
 
   public static void main(String[] args) throws IOException {
-    double dropout = args.length > 0 ? Double.parseDouble(args[0]) : 0.0;
-    TrainingConfig config =
-        new TrainingConfig(SHAPE, "causal-lm", BATCH, 1000, 6e-4, 6e-5, 100, 0.1, 1.0, dropout, 1L, 100, "cpu", "bench", null);
-    int[] stream = new SplittableRandom(1).ints(1_000_000, 0, SHAPE.vocabSize()).toArray();
-    TokenBatcher batcher = new TokenBatcher(stream, SHAPE.contextLength(), BATCH, config.seed());
-    try (GptTrainer trainer = new GptTrainer(SHAPE, config, Device.cpu())) {
+    Objective objective = Objective.of(args.length > 0 ? args[0] : "clm");
+    double dropout = args.length > 1 ? Double.parseDouble(args[1]) : 0.0;
+    ModelShape shape = new ModelShape(objective.modelVocabSize(TOKENIZER_VOCAB, CONTEXT), CONTEXT, 128, 4, 4);
+    TrainingConfig config = new TrainingConfig(
+        shape, objective.id(), BATCH, 1000, 6e-4, 6e-5, 100, 0.1, 1.0, dropout, 1L, 100, "cpu", "bench", null);
+    int[] stream = new SplittableRandom(1).ints(1_000_000, 2, TOKENIZER_VOCAB).toArray();
+    PretrainingObjective batcher = PretrainingObjective.of(objective, stream, shape, BATCH, config.seed());
+    try (Trainer trainer = new Trainer(shape, config, Device.cpu())) {
       trainer.initialise();
-      System.out.printf(
-          "parameters %d, dropout %.2f, RSS at start %d MB%n", trainer.parameterCount(), dropout, residentMegabytes());
+      System.out.printf("%s: parameters %d, dropout %.2f, RSS at start %d MB%n",
+          objective.id(), trainer.parameterCount(), dropout, residentMegabytes());
       int step = 0;
       for (; step < WARMUP_STEPS; step++) {
         trainer.trainStep(step, batcher.batch(step));

@@ -1,0 +1,11 @@
+package dev.kiln.activities.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.core.Linear;
+
+/** y = x W^T + b with W stored [out, in], as PyTorch's nn.Linear. */
+record LinearWeights(NDArray weight, NDArray bias) {
+  NDArray apply(NDArray x) {
+    return Linear.linear(x, weight, bias).singletonOrThrow();
+  }
+}

@@ -1,0 +1,136 @@
+package dev.kiln.activities.training;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
+import dev.kiln.workflows.scope.ModelShape;
+import dev.kiln.workflows.training.Objective;
+import java.util.SortedMap;
+
+/**
+ * What the three architectures share: named parameters (saved as safetensors, keyed by name for the
+ * optimizer), GPT-2 initialisation, dropout and attention masks, and the loss of a {@link TrainingBatch}.
+ * All activations of a forward pass live in the step manager passed in: close it after backward.
+ */
+public abstract class TransformerModel implements AutoCloseable {
+
+  static final double INIT_STD = 0.02;
+
+  protected final ModelShape shape;
+  protected final NamedParameters parameters;
+  protected final DropoutRate dropout;
+  protected final AttentionMasks masks;
+
+  protected TransformerModel(String kind, ModelShape shape, double dropout, Device device) {
+    if (shape.dModel() % shape.heads() != 0) {
+      throw new IllegalArgumentException("dModel " + shape.dModel() + " is not divisible by heads " + shape.heads());
+    }
+    this.shape = shape;
+    this.dropout = new DropoutRate((float) dropout);
+    this.parameters = new NamedParameters("a " + kind + " of shape " + shape, device);
+    this.masks = new AttentionMasks(parameters.manager());
+  }
+
+  /** The architecture an objective trains: GPT for CLM, encoder for MLM, encoder-decoder for span corruption. */
+  public static TransformerModel create(Objective objective, ModelShape shape, double dropout, Device device) {
+    return switch (objective) {
+      case CLM -> new GptModel(shape, dropout, device);
+      case MLM -> new EncoderModel(shape, dropout, device);
+      case SPAN_CORRUPTION -> new EncoderDecoderModel(shape, dropout, device);
+    };
+  }
+
+  /** A model for inference holding the weights of a {@code model.safetensors} written by {@link #weights()}. */
+  public static TransformerModel load(Objective objective, ModelShape shape, byte[] safetensors, Device device) {
+    TransformerModel model = create(objective, shape, 0, device);
+    try {
+      model.loadWeights(safetensors);
+      return model;
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+  }
+
+  /** Logits [rows, target length, vocab] for the positions the batch's targets describe. */
+  public abstract NDArray logits(NDManager stepManager, TrainingBatch batch, boolean training);
+
+  /**
+   * What a downstream task reads from the frozen model: the last layer's hidden states [rows, length,
+   * dModel] of token ids [rows, length] (for the encoder-decoder, its encoder's output).
+   */
+  public abstract NDArray features(NDManager stepManager, int[] tokens, int rows, int length);
+
+  /** Mean cross-entropy in nats over the batch's predicted positions. */
+  public NDArray loss(NDManager stepManager, TrainingBatch batch, boolean training) {
+    return batch.crossEntropy(logits(stepManager, batch, training));
+  }
+
+  public void initialise(long seed) {
+    parameters.initialise(seed);
+  }
+
+  public void loadWeights(byte[] safetensors) {
+    parameters.load(safetensors);
+  }
+
+  /** All parameters as safetensors, by name. */
+  public byte[] weights() {
+    return parameters.safetensors();
+  }
+
+  /** Parameters by name, in name order; the arrays are live (the optimizer updates them in place). */
+  public SortedMap<String, NDArray> parameters() {
+    return parameters.all();
+  }
+
+  public long parameterCount() {
+    return parameters.count();
+  }
+
+  /** SHA-256 over every parameter's name, shape and bytes: equal iff bitwise equal. */
+  public String parameterHash() {
+    return parameters.hash();
+  }
+
+  public ModelShape shape() {
+    return shape;
+  }
+
+  public Device device() {
+    return parameters.manager().getDevice();
+  }
+
+  /** A manager for the arrays of one step or one evaluation batch, on the model's device. */
+  public NDManager newStepManager() {
+    return parameters.manager().newSubManager();
+  }
+
+  protected void checkLength(long length) {
+    if (length > shape.contextLength()) {
+      throw new IllegalArgumentException(
+          "Sequence of " + length + " tokens exceeds the context length " + shape.contextLength());
+    }
+  }
+
+  /** Token plus learned position embeddings of ids [batch, time], with dropout. */
+  protected NDArray embed(NDArray tokens, NDArray tokenEmbedding, NDArray positionEmbedding, boolean training) {
+    long time = tokens.getShape().get(1);
+    checkLength(time);
+    NDArray positions = tokens.getManager().arange(0L, time, 1L, DataType.INT64);
+    NDArray x = lookup(tokens, tokenEmbedding).add(lookup(positions, positionEmbedding));
+    return dropout.apply(x, training);
+  }
+
+  private static NDArray lookup(NDArray ids, NDArray table) {
+    return Embedding.embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
+  }
+
+  @Override
+  public void close() {
+    parameters.close();
+  }
+}
