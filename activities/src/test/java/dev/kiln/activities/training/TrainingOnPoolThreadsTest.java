@@ -21,16 +21,16 @@ class TrainingOnPoolThreadsTest {
   @Test
   void stepsAndEvaluationRunOnFreshThreads() throws Exception {
     int[] stream = GptTrainerTest.repetitiveStream(2000);
-    TokenBatcher batcher = new TokenBatcher(stream, 16, 8, 42);
+    CausalLanguageModeling batcher = new CausalLanguageModeling(new TokenWindows(stream, 8, 42), 16);
     List<Double> losses = new ArrayList<>();
-    try (GptTrainer trainer = new GptTrainer(TINY, GptTrainerTest.config(TINY, 20, 0.0), Device.cpu())) {
+    try (Trainer trainer = new Trainer(TINY, GptTrainerTest.config(TINY, 20, 0.0), Device.cpu())) {
       trainer.initialise();
       for (int step = 0; step < 6; step++) {
         int s = step;
         ExecutorService fresh = Executors.newSingleThreadExecutor(); // a thread libtorch has never seen
         try {
           losses.add(fresh.submit(() -> trainer.trainStep(s, batcher.batch(s))).get());
-          double heldOut = fresh.submit(() -> new LanguageModelEvaluator(trainer.model()).meanLoss(stream, 256)).get();
+          double heldOut = fresh.submit(() -> new LanguageModelEvaluator((GptModel) trainer.model()).meanLoss(stream, 256)).get();
           assertTrue(Double.isFinite(heldOut));
         } finally {
           fresh.shutdown();
