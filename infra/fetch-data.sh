@@ -115,10 +115,25 @@ item_stopwords() {
   summary stopwords-iso "$out"
 }
 
+# C4's bad-word lists (LDNOOBW), one JSON array per language, for the curation profile's badWords step.
+item_ldnoobw() {
+  local out="$D/lists/ldnoobw" pkg
+  if [[ ! -f "$MARKERS/ldnoobw" ]]; then
+    pkg="$(unpack_npm "$(fetch_npm naughty-words@1.2.0)")"
+    rm -rf "$out" && mkdir -p "$out"
+    cp "$pkg"/*.json "$out/"
+    rm -f "$out/package.json" "$out/package-lock.json" "$out/bower.json"
+    rm -rf "$(dirname "$pkg")"
+    touch "$MARKERS/ldnoobw"
+  fi
+  summary ldnoobw "$out"
+}
+
 item_debian_handbook
 item_gutenberg
 item_gpt2_tokenizer
 item_stopwords
+item_ldnoobw
 
 (cd "$ARCHIVES" && sha256sum -- *.deb *.tgz) > "$D/SHA256SUMS"
 while read -r _ name; do verify "$ARCHIVES/$name"; done < "$D/SHA256SUMS"

@@ -180,7 +180,8 @@ class PretrainingWorkflowTest {
       shardsInFlight.decrementAndGet();
       calls.add("shard " + request.shard());
       StepStats stats = new StepStats("decode", 10, 1, 1000, 100, Map.of("x", 9L), 1);
-      return new ShardResult(request.shard(), "runs/run-1/curated/docs/" + request.shard(), 1, List.of(stats));
+      String docs = "runs/run-1/curated/docs/" + request.shard();
+      return new ShardResult(request.shard(), docs + ".jsonl.gz", docs + ".minhash.bin", docs + ".dropped.json", 1, List.of(stats));
     }
 
     @Override
