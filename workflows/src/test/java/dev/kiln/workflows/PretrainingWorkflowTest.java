@@ -191,7 +191,7 @@ class PretrainingWorkflowTest {
           request.shards().stream().map(ShardResult::shard).toList(), "shards arrive in order");
       StepStats merged = request.shards().stream().map(s -> s.steps().get(0)).reduce(StepStats::plus).orElseThrow();
       return new CurationResult("runs/run-1/curated/manifest.json", "runs/run-1/curated/tokenizer.json",
-          "runs/run-1/curated/stats.json", 4000, merged.documentsIn(), merged.tokensIn(), merged.documentsKept(),
+          "runs/run-1/curated/stats.json", "runs/run-1/curated/report.json", "runs/run-1/curated/report.png", 4000, merged.documentsIn(), merged.tokensIn(), merged.documentsKept(),
           merged.tokensKept(), 900, 100, List.of(merged));
     }
   }

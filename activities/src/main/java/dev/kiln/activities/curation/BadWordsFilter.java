@@ -1,6 +1,7 @@
 package dev.kiln.activities.curation;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -41,7 +42,10 @@ public final class BadWordsFilter implements CurationStep {
         if (UNSPACED_LANGUAGES.contains(language)) {
           substringEntries.add(lower);
         } else {
-          String[] words = NON_WORD.split(lower);
+          String[] words = Arrays.stream(NON_WORD.split(lower)).filter(w -> !w.isEmpty()).toArray(String[]::new);
+          if (words.length == 0) {
+            continue; // an entry of symbols only ("@$$") has no word to match
+          }
           entriesByFirstWord.computeIfAbsent(words[0], w -> new ArrayList<>()).add(words);
         }
       }

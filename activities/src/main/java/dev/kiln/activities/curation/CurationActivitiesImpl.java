@@ -43,6 +43,7 @@ public final class CurationActivitiesImpl implements CurationActivities {
   static final int SHARD_TOKENS = 1 << 20;
   /** Where the LDNOOBW lists are in the bucket, one {@code <language>.json} array each (kiln seed puts them). */
   public static final String BAD_WORD_LISTS = "lists/ldnoobw/";
+  static final String REPORT = "report";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ObjectStore store;
@@ -162,6 +163,8 @@ public final class CurationActivitiesImpl implements CurationActivities {
       Activity.getExecutionContext().heartbeat("dedup shard " + shard.shard());
     }
     funnel.addAll(dedup.stats());
+    // the report comes before the emptiness check, so a run that kept nothing can be understood from it
+    String reportKey = writeReport(request, funnel);
     failIfEmpty(kept, funnel);
     List<Document> train = new ArrayList<>();
     List<Document> heldOut = new ArrayList<>();
@@ -194,10 +197,29 @@ public final class CurationActivitiesImpl implements CurationActivities {
     long rawDocuments = funnel.get(0).documentsIn();
     long keptTokens = funnel.get(funnel.size() - 1).tokensKept();
     CurationResult result = new CurationResult(
-        manifestKey, tokenizerKey, prefix + "stats.json", manifest.vocabSize(), rawDocuments, rawTokens, kept.size(),
+        manifestKey, tokenizerKey, prefix + "stats.json", reportKey, prefix + REPORT + ".png", manifest.vocabSize(), rawDocuments, rawTokens, kept.size(),
         keptTokens, manifest.trainTokens(), manifest.heldOutTokens(), funnel);
     store.put(result.statsKey(), json(result));
     return result;
+  }
+
+  /** Writes report.json, report.txt and report.png next to the curated data; returns the JSON's key. */
+  private String writeReport(FinalizeRequest request, List<StepStats> funnel) {
+    String prefix = curatedPrefix(request.runId()) + REPORT;
+    List<DroppedExample> dropped = new ArrayList<>();
+    for (ShardResult shard : request.shards()) {
+      dropped.addAll(parse(store.get(shard.droppedExamplesKey()), new TypeReference<List<DroppedExample>>() {}));
+    }
+    CurationReport report = CurationReport.of(request.runId(), request.spec().curation().profile(), funnel,
+        CurationReport.firstExamples(dropped, StepAccounting.EXAMPLES_PER_REASON));
+    try {
+      store.put(prefix + ".json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(report));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    store.put(prefix + ".txt", report.text().getBytes(StandardCharsets.UTF_8));
+    store.put(prefix + ".png", FunnelChart.render("Curation funnel of " + request.runId(), funnel));
+    return prefix + ".json";
   }
 
   private List<TokenManifest.Shard> pack(String prefix, String split, List<Document> docs, BpeTokenizer tokenizer) {
