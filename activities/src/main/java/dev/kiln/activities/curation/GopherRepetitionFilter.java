@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -26,9 +27,14 @@ public final class GopherRepetitionFilter implements CurationStep {
   private static final Pattern WHITESPACE = Pattern.compile("\\s+");
 
   private final CurationStepSpec.GopherRepetition spec;
+  /** Rules in increasing n, so the reason reported for a document does not depend on a map's order. */
+  private final Map<Integer, Double> maxTopNGramCharFraction;
+  private final Map<Integer, Double> maxDuplicateNGramCharFraction;
 
   public GopherRepetitionFilter(CurationStepSpec.GopherRepetition spec) {
     this.spec = spec;
+    this.maxTopNGramCharFraction = new TreeMap<>(spec.maxTopNGramCharFraction());
+    this.maxDuplicateNGramCharFraction = new TreeMap<>(spec.maxDuplicateNGramCharFraction());
   }
 
   public static String topNGram(int n) {
@@ -65,12 +71,12 @@ public final class GopherRepetitionFilter implements CurationStep {
       return StepOutcome.drop(DUPLICATE_LINE_CHARS);
     }
     Words words = Words.of(text);
-    for (Map.Entry<Integer, Double> rule : spec.maxTopNGramCharFraction().entrySet()) {
+    for (Map.Entry<Integer, Double> rule : maxTopNGramCharFraction.entrySet()) {
       if (words.topNGramChars(rule.getKey()) / length > rule.getValue()) {
         return StepOutcome.drop(topNGram(rule.getKey()));
       }
     }
-    for (Map.Entry<Integer, Double> rule : spec.maxDuplicateNGramCharFraction().entrySet()) {
+    for (Map.Entry<Integer, Double> rule : maxDuplicateNGramCharFraction.entrySet()) {
       if (words.duplicateNGramChars(rule.getKey()) / length > rule.getValue()) {
         return StepOutcome.drop(duplicateNGrams(rule.getKey()));
       }
