@@ -2,8 +2,6 @@ package dev.kiln.activities.curation;
 
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * Global near-duplicate removal by MinHash locality-sensitive hashing, across all shards. Each signature is
@@ -11,8 +9,8 @@ import java.util.Map;
  * candidates (for 14 x 8, documents with Jaccard similarity 0.8 become candidates with probability 0.92,
  * at 0.5 with 0.05). Candidates are joined into clusters with union-find, and each cluster keeps its first
  * document in the order documents were added, so the result is deterministic. Only one 64-bit key per band
- * and document is held, never the documents: about {@code 8 x bands} bytes per document plus one band's
- * lookup table at a time.
+ * and document is held, never the documents: {@code 8 x bands} bytes per document plus one lookup table of
+ * at most 48 bytes per document, reused for every band.
  */
 public final class MinHashDeduplicator {
 
@@ -53,14 +51,25 @@ public final class MinHashDeduplicator {
   public BitSet duplicates() {
     int[] parent = new int[documents];
     Arrays.setAll(parent, i -> i);
-    Map<Long, Integer> firstWithKey = new HashMap<>();
+    // per band, an open-addressing table from band key to the first document with it: primitive arrays,
+    // reused for every band (a HashMap<Long, Integer> cost 10x the time and boxed every entry)
+    int capacity = Integer.highestOneBit(Math.max(documents, 1) * 2) * 2;
+    int mask = capacity - 1;
+    long[] slotKeys = new long[capacity];
+    int[] slotDocs = new int[capacity];
     for (int band = 0; band < bands; band++) {
-      firstWithKey.clear();
+      Arrays.fill(slotDocs, -1);
       long[] keys = bandKeys[band];
       for (int doc = 0; doc < documents; doc++) {
-        Integer first = firstWithKey.putIfAbsent(keys[doc], doc);
-        if (first != null) {
-          union(parent, first, doc);
+        int slot = (int) keys[doc] & mask; // band keys are already well mixed
+        while (slotDocs[slot] >= 0 && slotKeys[slot] != keys[doc]) {
+          slot = (slot + 1) & mask;
+        }
+        if (slotDocs[slot] < 0) {
+          slotDocs[slot] = doc;
+          slotKeys[slot] = keys[doc];
+        } else {
+          union(parent, slotDocs[slot], doc);
         }
       }
     }
