@@ -114,11 +114,11 @@ public final class GopherRepetitionFilter implements CurationStep {
 
     /** Characters of the most frequent n-gram (words joined by spaces) times its count. */
     double topNGramChars(int n) {
-      Map<Long, Integer> counts = new HashMap<>();
+      NGramCounts counts = new NGramCounts(ids.length);
       int bestCount = 0;
       int bestStart = -1;
       for (int start = 0; start + n <= ids.length; start++) {
-        int count = counts.merge(hash(start, n), 1, Integer::sum);
+        int count = counts.increment(hash(start, n));
         if (count > bestCount) {
           bestCount = count;
           bestStart = start;
@@ -132,11 +132,11 @@ public final class GopherRepetitionFilter implements CurationStep {
      * are not counted twice (DataTrove's find_all_duplicate).
      */
     double duplicateNGramChars(int n) {
-      Set<Long> seen = new HashSet<>();
+      NGramCounts seen = new NGramCounts(ids.length);
       long chars = 0;
       int start = 0;
       while (start + n <= ids.length) {
-        if (seen.add(hash(start, n))) {
+        if (seen.increment(hash(start, n)) == 1) {
           start++;
         } else {
           chars += chars(start, n) - (n - 1); // DataTrove joins these words without spaces
@@ -161,6 +161,33 @@ public final class GopherRepetitionFilter implements CurationStep {
         chars += lengths[i];
       }
       return chars;
+    }
+  }
+
+  /**
+   * Counts of n-gram hashes in an open-addressing table of primitives: a book has a million n-grams per n,
+   * and boxing each into a HashMap made this step the slowest of the pipeline.
+   */
+  private static final class NGramCounts {
+    private final long[] keys;
+    private final int[] counts;
+    private final int mask;
+
+    NGramCounts(int maxEntries) {
+      int capacity = Integer.highestOneBit(Math.max(maxEntries, 1) * 2) * 2;
+      keys = new long[capacity];
+      counts = new int[capacity];
+      mask = capacity - 1;
+    }
+
+    /** Adds one occurrence of {@code key} and returns how many there are now. */
+    int increment(long key) {
+      int slot = (int) (key ^ (key >>> 32)) & mask;
+      while (counts[slot] > 0 && keys[slot] != key) {
+        slot = (slot + 1) & mask;
+      }
+      keys[slot] = key;
+      return ++counts[slot];
     }
   }
 }
