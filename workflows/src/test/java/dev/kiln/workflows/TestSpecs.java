@@ -1,5 +1,7 @@
 package dev.kiln.workflows;
 
+import dev.kiln.workflows.spec.CurationProfile;
+import dev.kiln.workflows.spec.CurationStepSpec;
 import dev.kiln.workflows.spec.RunSpec;
 import java.util.List;
 
@@ -14,7 +16,9 @@ public final class TestSpecs {
         new RunSpec.Budget(1e13, 0.05, 20),
         new RunSpec.ModelChoice("auto", null),
         new RunSpec.DataSpec(List.of("raw/gutenberg/"), 0.05, 200),
-        new RunSpec.CurationSpec(List.of("en"), 0.65, 50, 2_000_000, 3, 10, 0.1, 0.9, 0.3, 0.8, 2, true),
+        new RunSpec.CurationSpec("curation/books.yaml", List.of("en"), 0.65, new CurationProfile("books",
+            List.of(new CurationStepSpec.GopherQuality(50, 2_000_000, 3, 10, 0.1, 0.9, 0.3, 0.8, 2)), true,
+            new CurationProfile.NearDedup(14, 8, 5))),
         new RunSpec.TokenizerSpec(4096),
         training(0, 0, 0, 0),
         new RunSpec.EvaluationSpec(3, 48, 0.8, List.of("The "), 200_000));

@@ -24,7 +24,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.kiln.workflows.spec.CurationProfile;
+import dev.kiln.workflows.spec.CurationStepSpec;
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.TreeMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +41,9 @@ import java.util.zip.GZIPOutputStream;
  */
 public final class CurationActivitiesImpl implements CurationActivities {
   static final int SHARD_TOKENS = 1 << 20;
+  /** Where the LDNOOBW lists are in the bucket, one {@code <language>.json} array each (kiln seed puts them). */
+  public static final String BAD_WORD_LISTS = "lists/ldnoobw/";
+  static final String REPORT = "report";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ObjectStore store;
@@ -79,8 +86,8 @@ public final class CurationActivitiesImpl implements CurationActivities {
 
   @Override
   public ShardResult curateShard(ShardRequest request) {
-    String docsKey = String.format("%sdocs/shard-%05d.jsonl.gz", curatedPrefix(request.runId()), request.shard());
-    String statsKey = String.format("%sdocs/shard-%05d.stats.json", curatedPrefix(request.runId()), request.shard());
+    String shardPrefix = String.format("%sdocs/shard-%05d", curatedPrefix(request.runId()), request.shard());
+    String statsKey = shardPrefix + ".stats.json";
     if (store.exists(statsKey)) {
       return parse(store.get(statsKey), new TypeReference<ShardResult>() {});
     }
@@ -93,34 +100,72 @@ public final class CurationActivitiesImpl implements CurationActivities {
         Activity.getExecutionContext().heartbeat("read " + i + "/" + keys.size());
       }
     }
-    CurationPipeline pipeline = new CurationPipeline(request.spec().curation(), ReferenceTokenCounter.GPT2);
+    RunSpec.CurationSpec curation = request.spec().curation();
+    CurationPipeline pipeline = new CurationPipeline(curation, badWordLists(curation), ReferenceTokenCounter.GPT2);
     CurationPipeline.ShardOutcome outcome = pipeline.run(raw);
-    store.put(docsKey, writeDocuments(outcome.kept()));
-    ShardResult result = new ShardResult(request.shard(), docsKey, outcome.kept().size(), outcome.steps());
+    CurationProfile.NearDedup near = curation.rules().nearDedup();
+    MinHasher minHasher = new MinHasher(near.bands(), near.rows(), near.shingleWords());
+    List<int[]> signatures = outcome.kept().stream().map(doc -> minHasher.signature(doc.text())).toList();
+
+    // every output is a pure function of the inputs, so a retry after a kill overwrites the same keys with
+    // the same bytes; the stats go last and mark the shard as done
+    ShardResult result = new ShardResult(request.shard(), shardPrefix + ".jsonl.gz", shardPrefix + ".minhash.bin",
+        shardPrefix + ".dropped.json", outcome.kept().size(), outcome.steps());
+    store.put(result.outputKey(), writeDocuments(outcome.kept()));
+    store.put(result.signaturesKey(), MinHasher.write(signatures, minHasher.signatureLength()));
+    store.put(result.droppedExamplesKey(), json(outcome.dropped()));
     store.put(statsKey, json(result));
     return result;
+  }
+
+  /** The LDNOOBW lists of the run's languages, read from the bucket when the profile filters bad words. */
+  private Map<String, List<String>> badWordLists(RunSpec.CurationSpec curation) {
+    if (curation.rules().steps().stream().noneMatch(step -> step instanceof CurationStepSpec.BadWords)) {
+      return Map.of();
+    }
+    Map<String, List<String>> lists = new TreeMap<>();
+    for (String language : curation.languages()) {
+      String key = BAD_WORD_LISTS + language + ".json";
+      if (!store.exists(key)) {
+        throw ApplicationFailure.newNonRetryableFailure(
+            "curation profile '" + curation.profile() + "' filters bad words, but " + key + " is not in bucket "
+                + store.bucket() + ". Fix: run infra/fetch-data.sh and kiln seed, or remove the badWords step",
+            Failures.BAD_DATA);
+      }
+      lists.put(language, parse(store.get(key), new TypeReference<List<String>>() {}));
+    }
+    return lists;
   }
 
   @Override
   public CurationResult finalizeCuration(FinalizeRequest request) {
     RunSpec spec = request.spec();
+    CurationProfile profile = spec.curation().rules();
     String prefix = curatedPrefix(request.runId());
-    ExactDeduplicator dedup = new ExactDeduplicator(ReferenceTokenCounter.GPT2);
+    List<StepStats> funnel = mergeShardStats(request.shards());
+
+    long start = System.nanoTime();
+    int documents = request.shards().stream().mapToInt(shard -> (int) shard.documentsKept()).sum();
+    MinHashDeduplicator minHash = new MinHashDeduplicator(profile.nearDedup().bands(), profile.nearDedup().rows(), documents);
+    for (ShardResult shard : request.shards()) {
+      MinHasher.read(store.get(shard.signaturesKey())).forEach(minHash::add);
+    }
+    BitSet nearDuplicates = minHash.duplicates();
+    GlobalDeduplication dedup = new GlobalDeduplication(profile, nearDuplicates, System.nanoTime() - start,
+        funnel.get(funnel.size() - 1).tokensKept(), ReferenceTokenCounter.GPT2);
     List<Document> kept = new ArrayList<>();
     for (ShardResult shard : request.shards()) {
       for (Document doc : readDocuments(store.get(shard.outputKey()))) {
-        if (!spec.curation().exactDedup() || dedup.offer(doc)) {
+        if (dedup.keep(doc)) {
           kept.add(doc);
         }
       }
       Activity.getExecutionContext().heartbeat("dedup shard " + shard.shard());
     }
-    List<StepStats> funnel = mergeShardStats(request.shards());
-    if (spec.curation().exactDedup()) {
-      funnel.add(dedup.stats());
-    }
+    funnel.addAll(dedup.stats());
+    // the report comes before the emptiness check, so a run that kept nothing can be understood from it
+    String reportKey = writeReport(request, funnel);
     failIfEmpty(kept, funnel);
-
     List<Document> train = new ArrayList<>();
     List<Document> heldOut = new ArrayList<>();
     for (Document doc : kept) {
@@ -152,10 +197,29 @@ public final class CurationActivitiesImpl implements CurationActivities {
     long rawDocuments = funnel.get(0).documentsIn();
     long keptTokens = funnel.get(funnel.size() - 1).tokensKept();
     CurationResult result = new CurationResult(
-        manifestKey, tokenizerKey, prefix + "stats.json", manifest.vocabSize(), rawDocuments, rawTokens, kept.size(),
+        manifestKey, tokenizerKey, prefix + "stats.json", reportKey, prefix + REPORT + ".png", manifest.vocabSize(), rawDocuments, rawTokens, kept.size(),
         keptTokens, manifest.trainTokens(), manifest.heldOutTokens(), funnel);
     store.put(result.statsKey(), json(result));
     return result;
+  }
+
+  /** Writes report.json, report.txt and report.png next to the curated data; returns the JSON's key. */
+  private String writeReport(FinalizeRequest request, List<StepStats> funnel) {
+    String prefix = curatedPrefix(request.runId()) + REPORT;
+    List<DroppedExample> dropped = new ArrayList<>();
+    for (ShardResult shard : request.shards()) {
+      dropped.addAll(parse(store.get(shard.droppedExamplesKey()), new TypeReference<List<DroppedExample>>() {}));
+    }
+    CurationReport report = CurationReport.of(request.runId(), request.spec().curation().profile(), funnel,
+        CurationReport.firstExamples(dropped, StepAccounting.EXAMPLES_PER_REASON));
+    try {
+      store.put(prefix + ".json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(report));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    store.put(prefix + ".txt", report.text().getBytes(StandardCharsets.UTF_8));
+    store.put(prefix + ".png", FunnelChart.render("Curation funnel of " + request.runId(), funnel));
+    return prefix + ".json";
   }
 
   private List<TokenManifest.Shard> pack(String prefix, String split, List<Document> docs, BpeTokenizer tokenizer) {

@@ -2,49 +2,89 @@ package dev.kiln.activities.curation;
 
 import dev.kiln.activities.curation.StepAccounting.CountedDocument;
 import dev.kiln.workflows.curation.StepStats;
+import dev.kiln.workflows.spec.CurationStepSpec;
 import dev.kiln.workflows.spec.RunSpec.CurationSpec;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.ToIntFunction;
 
 /**
- * The per-shard curation pipeline: decode, extract text, filter by language, filter by Gopher quality.
- * Deterministic: the same documents in the same order give the same kept documents and counts (time
- * aside). Global steps such as {@link ExactDeduplicator} run after all shards, outside this class.
+ * The per-shard curation pipeline: decode, extract text, identify the language, then the steps of the
+ * curation profile in its order. Runs step by step over the whole shard, because a step such as
+ * {@link BoilerplateLineRemover} learns from all of the shard's documents before it judges any. Deterministic:
+ * the same documents in the same order give the same kept documents and counts (time aside). Global steps
+ * (exact and near dedup) run after all shards, outside this class.
  */
 public final class CurationPipeline {
 
-  /** Kept documents in input order, and the statistics of every step in pipeline order. */
-  public record ShardOutcome(List<Document> kept, List<StepStats> steps) {}
+  /** Kept documents in input order, the statistics of every step in pipeline order, and dropped examples. */
+  public record ShardOutcome(List<Document> kept, List<StepStats> steps, List<DroppedExample> dropped) {}
 
+  private final CurationSpec spec;
+  private final Map<String, List<String>> badWordLists;
   private final ToIntFunction<String> tokenCounter;
   private final TextDecoder decoder = new TextDecoder();
-  private final List<CurationStep> steps;
 
-  public CurationPipeline(CurationSpec spec, ToIntFunction<String> tokenCounter) {
+  /** @param badWordLists LDNOOBW entries per language of the run, needed when the profile has a badWords step */
+  public CurationPipeline(CurationSpec spec, Map<String, List<String>> badWordLists, ToIntFunction<String> tokenCounter) {
+    this.spec = spec;
+    this.badWordLists = badWordLists;
     this.tokenCounter = tokenCounter;
-    this.steps = List.of(
-        new HtmlTextExtractor(),
-        new LanguageFilter(spec.languages(), spec.minLanguageConfidence()),
-        new GopherQualityFilter(spec));
   }
 
   public ShardOutcome run(Iterable<RawDocument> documents) {
-    StepAccounting decoding = new StepAccounting(decoder.name(), tokenCounter);
-    List<StepAccounting> accounting = new ArrayList<>();
-    steps.forEach(step -> accounting.add(new StepAccounting(step.name(), tokenCounter)));
-    List<Document> kept = new ArrayList<>();
-    for (RawDocument raw : documents) {
-      Optional<CountedDocument> current = decoding.decode(decoder, raw);
-      for (int i = 0; i < steps.size() && current.isPresent(); i++) {
-        current = accounting.get(i).apply(steps.get(i), current.get());
-      }
-      current.ifPresent(survivor -> kept.add(survivor.document()));
-    }
     List<StepStats> stats = new ArrayList<>();
+    List<DroppedExample> dropped = new ArrayList<>();
+    StepAccounting decoding = new StepAccounting(decoder.name(), tokenCounter);
+    List<CountedDocument> current = new ArrayList<>();
+    for (RawDocument raw : documents) {
+      decoding.decode(decoder, raw).ifPresent(current::add);
+    }
     stats.add(decoding.stats());
-    accounting.forEach(step -> stats.add(step.stats()));
-    return new ShardOutcome(kept, stats);
+    dropped.addAll(decoding.examples());
+
+    List<CurationStep> fixedSteps = List.of(
+        new HtmlTextExtractor(), new LanguageFilter(spec.languages(), spec.minLanguageConfidence()));
+    for (CurationStep step : fixedSteps) {
+      current = apply(step, current, stats, dropped);
+    }
+    for (CurationStepSpec stepSpec : spec.rules().steps()) {
+      current = apply(build(stepSpec, current), current, stats, dropped);
+    }
+    return new ShardOutcome(current.stream().map(CountedDocument::document).toList(), stats, dropped);
+  }
+
+  private List<CountedDocument> apply(
+      CurationStep step, List<CountedDocument> in, List<StepStats> stats, List<DroppedExample> dropped) {
+    StepAccounting accounting = new StepAccounting(step.name(), tokenCounter);
+    List<CountedDocument> out = new ArrayList<>(in.size());
+    for (CountedDocument doc : in) {
+      Optional<CountedDocument> kept = accounting.apply(step, doc);
+      kept.ifPresent(out::add);
+    }
+    stats.add(accounting.stats());
+    dropped.addAll(accounting.examples());
+    return out;
+  }
+
+  private CurationStep build(CurationStepSpec stepSpec, List<CountedDocument> shard) {
+    if (stepSpec instanceof CurationStepSpec.BoilerplateLines b) {
+      return BoilerplateLineRemover.forShard(shard.stream().map(CountedDocument::document).toList(), b);
+    } else if (stepSpec instanceof CurationStepSpec.GopherRepetition r) {
+      return new GopherRepetitionFilter(r);
+    } else if (stepSpec instanceof CurationStepSpec.GopherQuality q) {
+      return new GopherQualityFilter(q);
+    } else if (stepSpec instanceof CurationStepSpec.C4 c4) {
+      return new C4QualityFilter(c4);
+    } else if (stepSpec instanceof CurationStepSpec.FineWeb f) {
+      return new FineWebQualityFilter(f);
+    } else if (stepSpec instanceof CurationStepSpec.BadWords w) {
+      return new BadWordsFilter(badWordLists, w.maxBadWordFraction());
+    } else if (stepSpec instanceof CurationStepSpec.PiiScrubbing p) {
+      return new PiiScrubber(p);
+    }
+    throw new IllegalArgumentException("no step implements " + stepSpec.getClass().getSimpleName());
   }
 }

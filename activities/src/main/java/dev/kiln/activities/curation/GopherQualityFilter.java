@@ -1,13 +1,13 @@
 package dev.kiln.activities.curation;
 
-import dev.kiln.workflows.spec.RunSpec.CurationSpec;
+import dev.kiln.workflows.spec.CurationStepSpec;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
  * The Gopher quality rules (Rae et al. 2021, "Scaling Language Models", appendix A1.1), with thresholds
- * taken from the run's {@link CurationSpec}. Each rule has its own drop reason, {@code gopher:<rule>}, so a
+ * taken from the curation profile. Each rule has its own drop reason, {@code gopher:<rule>}, so a
  * run's statistics show which rule removed what.
  */
 public final class GopherQualityFilter implements CurationStep {
@@ -28,9 +28,9 @@ public final class GopherQualityFilter implements CurationStep {
   private static final Pattern PUNCTUATION_EDGES = Pattern.compile("^\\p{Punct}+|\\p{Punct}+$");
   private static final String[] BULLETS = {"•", "●", "○", "◦", "▪", "▫", "■", "□", "‣", "⁃", "-", "*"};
 
-  private final CurationSpec spec;
+  private final CurationStepSpec.GopherQuality spec;
 
-  public GopherQualityFilter(CurationSpec spec) {
+  public GopherQualityFilter(CurationStepSpec.GopherQuality spec) {
     this.spec = spec;
   }
 

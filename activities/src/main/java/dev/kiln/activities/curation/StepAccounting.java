@@ -1,6 +1,8 @@
 package dev.kiln.activities.curation;
 
 import dev.kiln.workflows.curation.StepStats;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -16,9 +18,13 @@ public final class StepAccounting {
   /** A document with the number of tokens of its text. */
   public record CountedDocument(Document document, int tokens) {}
 
+  /** Dropped documents kept per reason as examples for the report. */
+  static final int EXAMPLES_PER_REASON = 3;
+
   private final String step;
   private final ToIntFunction<String> tokenCounter;
   private final Map<String, Long> droppedByReason = new TreeMap<>();
+  private final List<DroppedExample> examples = new ArrayList<>();
   private long documentsIn;
   private long documentsKept;
   private long tokensIn;
@@ -34,7 +40,7 @@ public final class StepAccounting {
     long start = System.nanoTime();
     StepOutcome outcome = curationStep.apply(in.document());
     nanos += System.nanoTime() - start;
-    return account(in.document().text(), in.tokens(), outcome);
+    return account(in.document(), in.tokens(), outcome);
   }
 
   /**
@@ -46,24 +52,31 @@ public final class StepAccounting {
     StepOutcome outcome = decoder.decode(raw);
     nanos += System.nanoTime() - start;
     if (outcome instanceof StepOutcome.Keep keep) {
-      String text = keep.document().text();
-      return account(text, tokenCounter.applyAsInt(text), outcome);
+      return account(keep.document(), tokenCounter.applyAsInt(keep.document().text()), outcome);
     }
-    return account(null, 0, outcome);
+    return account(new Document(raw.id(), null), 0, outcome);
   }
 
-  private Optional<CountedDocument> account(String textIn, int tokens, StepOutcome outcome) {
+  private Optional<CountedDocument> account(Document in, int tokens, StepOutcome outcome) {
     documentsIn++;
     tokensIn += tokens;
     if (outcome instanceof StepOutcome.Drop drop) {
-      droppedByReason.merge(drop.reason(), 1L, Long::sum);
+      long dropped = droppedByReason.merge(drop.reason(), 1L, Long::sum);
+      if (dropped <= EXAMPLES_PER_REASON) {
+        examples.add(DroppedExample.of(step, drop.reason(), in));
+      }
       return Optional.empty();
     }
     Document kept = ((StepOutcome.Keep) outcome).document();
-    int keptTokens = kept.text().equals(textIn) ? tokens : tokenCounter.applyAsInt(kept.text());
+    int keptTokens = kept.text().equals(in.text()) ? tokens : tokenCounter.applyAsInt(kept.text());
     documentsKept++;
     tokensKept += keptTokens;
     return Optional.of(new CountedDocument(kept, keptTokens));
+  }
+
+  /** The first few documents dropped for each reason, in the order they were dropped. */
+  public List<DroppedExample> examples() {
+    return List.copyOf(examples);
   }
 
   public StepStats stats() {

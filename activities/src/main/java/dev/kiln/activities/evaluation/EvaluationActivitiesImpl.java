@@ -89,6 +89,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     store.put(prefix + "eval.json", json(evalJson(metrics)));
     store.put(prefix + "loss.png", LossCurvePlot.render(
         modelId + " (" + r.runId() + ")", trainingLosses(r.training().committed()), loss, Math.log(metrics.unigramPerplexity())));
+    store.put(prefix + ModelCardWriter.FUNNEL_CHART, store.get(r.curation().funnelChartKey()));
     store.put(prefix + "README.md", ModelCardWriter.write(modelId, r, metrics).getBytes(StandardCharsets.UTF_8));
 
     String hubWeights = ModelHub.PREFIX + modelId + "/model.safetensors";

@@ -1,5 +1,6 @@
 package dev.kiln.activities.evaluation;
 
+import dev.kiln.activities.curation.CurationReport;
 import dev.kiln.workflows.curation.CurationResult;
 import dev.kiln.workflows.curation.StepStats;
 import dev.kiln.workflows.evaluation.EvaluationRequest;
@@ -15,6 +16,9 @@ import java.util.Map;
  * Kiln trained: what it is, how it was trained and on what, how it did, and what it is not for.
  */
 public final class ModelCardWriter {
+  /** The curation funnel chart's file name next to the card. */
+  public static final String FUNNEL_CHART = "curation-funnel.png";
+
   private ModelCardWriter() {}
 
   /**
@@ -73,14 +77,18 @@ public final class ModelCardWriter {
             + "%,d tokens train, %,d tokens held out (whole documents).%n%n",
         r.spec().data().rawPrefixes(), cur.rawDocuments(), cur.rawTokens(), cur.keptDocuments(), cur.keptTokens(),
         100 * cur.tokenRetention(), cur.trainTokens(), cur.heldOutTokens()));
-    b.append("| step | documents in | kept | tokens in | kept | main reasons |\n|---|---:|---:|---:|---:|---|\n");
+    b.append("Curation profile `").append(r.spec().curation().profile()).append("` (")
+        .append(r.spec().curation().rules().name()).append("); tokens are GPT-2 reference tokens, and \"raw left\" is the share of ")
+        .append("raw tokens still there after the step. The full report with examples of dropped documents is ")
+        .append("`runs/").append(r.runId()).append("/curated/report.txt`.\n\n");
+    long rawTokens = cur.funnel().get(0).tokensIn();
+    b.append("| step | documents in | kept | tokens in | kept | raw left | main reasons |\n|---|---:|---:|---:|---:|---:|---|\n");
     for (StepStats st : cur.funnel()) {
-      b.append(String.format(Locale.ROOT, "| %s | %,d | %,d | %,d | %,d | %s |%n",
+      b.append(String.format(Locale.ROOT, "| %s | %,d | %,d | %,d | %,d | %.2f%% | %s |%n",
           st.step(), st.documentsIn(), st.documentsKept(), st.tokensIn(), st.tokensKept(),
-          st.droppedByReason().entrySet().stream()
-              .sorted((x, y) -> Long.compare(y.getValue(), x.getValue()))
-              .limit(3).map(e -> e.getKey() + " " + e.getValue()).reduce((x, y) -> x + ", " + y).orElse("")));
+          rawTokens == 0 ? 0 : 100.0 * st.tokensKept() / rawTokens, CurationReport.mainReasons(st, 3)));
     }
+    b.append("\n![curation funnel](").append(FUNNEL_CHART).append(")\n");
     b.append("\n## Training procedure\n\n");
     b.append(String.format(Locale.ROOT,
         "- %,d steps x batch %d x context %d = %,d tokens; AdamW (beta 0.9/0.95, weight decay %.3g on matrices),"
@@ -108,7 +116,8 @@ public final class ModelCardWriter {
     b.append("- A small model trained on a few million tokens: it learns local word statistics and style, not facts;"
         + " its text is not reliable and must not be used for decisions.\n");
     b.append("- Trained only on the curated sources above; it reflects their language, era and biases.\n");
-    b.append("- Only a language filter, Gopher-style quality rules and exact dedup were applied to the data.\n");
+    b.append("- The data passed the rules of the curation profile above (heuristic filters, word lists, exact and"
+        + " MinHash near dedup), not a learned quality classifier; what those rules miss is in the model.\n");
     return b.toString();
   }
 

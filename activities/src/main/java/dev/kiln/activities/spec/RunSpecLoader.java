@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import dev.kiln.workflows.spec.CurationProfile;
+import dev.kiln.workflows.spec.CurationStepSpec;
 import dev.kiln.workflows.spec.InvalidRunSpecException;
 import dev.kiln.workflows.spec.RunSpec;
 import dev.kiln.workflows.spec.RunSpecValidator;
@@ -19,6 +22,7 @@ import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -30,8 +34,14 @@ public final class RunSpecLoader {
           .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true)
           .configure(DeserializationFeature.ACCEPT_FLOAT_AS_INT, false);
 
+  /** Fields a file may leave out; {@code curation.rules} is never written by hand but read from the profile. */
   private static final Set<String> OPTIONAL_FIELDS =
-      Set.of("useCase.description", "model.hubModel", "evaluation.prompts");
+      Set.of("useCase.description", "model.hubModel", "evaluation.prompts", "curation.rules");
+
+  /** Names of the profile's step kinds, as they appear in YAML, and the record each binds to. */
+  private static final Map<String, Class<?>> STEP_KINDS = Arrays.stream(
+          CurationStepSpec.class.getAnnotation(JsonSubTypes.class).value())
+      .collect(Collectors.toMap(JsonSubTypes.Type::name, JsonSubTypes.Type::value));
 
   private RunSpecLoader() {}
 
@@ -45,10 +55,11 @@ public final class RunSpecLoader {
     } catch (IOException e) {
       throw new InvalidRunSpecException(source, List.of(new SpecProblem("(file)", "cannot be read: " + e.getMessage(), "check the path and its permissions")));
     }
-    return parse(bytes, source);
+    return parse(bytes, source, file.toAbsolutePath().getParent());
   }
 
-  public static RunSpec parse(byte[] yaml, String source) {
+  /** Parses a spec; {@code directory} is where the curation profile's relative path starts. */
+  public static RunSpec parse(byte[] yaml, String source, Path directory) {
     RunSpec spec;
     try {
       JsonNode tree = YAML.readTree(yaml);
@@ -59,6 +70,10 @@ public final class RunSpecLoader {
       findMissingAndUnknown(tree, RunSpec.class, "", missing);
       if (!missing.isEmpty()) {
         throw new InvalidRunSpecException(source, missing);
+      }
+      if (tree.path("curation").has("rules")) {
+        throw new InvalidRunSpecException(source, List.of(new SpecProblem("curation.rules",
+            "is given inline", "remove it: the rules are read from the file that curation.profile names")));
       }
       spec = YAML.treeToValue(tree, RunSpec.class);
     } catch (UnrecognizedPropertyException e) {
@@ -77,8 +92,67 @@ public final class RunSpecLoader {
     } catch (IOException e) {
       throw new InvalidRunSpecException(source, List.of(new SpecProblem("(file)", "cannot be read: " + e.getMessage(), "check the file")));
     }
+    spec = withProfile(spec, source, directory);
     RunSpecValidator.check(spec, source);
     return spec;
+  }
+
+  private static RunSpec withProfile(RunSpec spec, String source, Path directory) {
+    RunSpec.CurationSpec c = spec.curation();
+    if (c.profile() == null || c.profile().isBlank()) {
+      throw new InvalidRunSpecException(source, List.of(new SpecProblem("curation.profile", "is missing",
+          "name a curation profile relative to this file, e.g. curation/english-web.yaml")));
+    }
+    Path file = directory.resolve(c.profile()).normalize();
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new InvalidRunSpecException(source, List.of(new SpecProblem("curation.profile",
+          "is '" + c.profile() + "', but " + file + " cannot be read (" + e.getClass().getSimpleName() + ")",
+          "give the path of a profile relative to the run spec, e.g. curation/english-web.yaml")));
+    }
+    CurationProfile profile = parseProfile(bytes, file.toString());
+    RunSpec.CurationSpec loaded = new RunSpec.CurationSpec(c.profile(), c.languages(), c.minLanguageConfidence(), profile);
+    return new RunSpec(spec.name(), spec.useCase(), spec.budget(), spec.model(), spec.data(), loaded, spec.tokenizer(),
+        spec.training(), spec.evaluation());
+  }
+
+  /** Reads a curation profile, reporting missing and unknown fields of every step by name. */
+  static CurationProfile parseProfile(byte[] yaml, String source) {
+    try {
+      JsonNode tree = YAML.readTree(yaml);
+      if (tree == null || tree.isMissingNode() || tree.isNull()) {
+        throw new InvalidRunSpecException(source, List.of(new SpecProblem("(file)", "is empty", "start from configs/curation/english-web.yaml")));
+      }
+      List<SpecProblem> problems = new ArrayList<>();
+      findMissingAndUnknown(tree, CurationProfile.class, "", problems);
+      JsonNode steps = tree.path("steps");
+      for (int i = 0; i < steps.size(); i++) {
+        JsonNode step = steps.get(i);
+        String at = "steps[" + i + "]";
+        String kind = step.isObject() && step.size() == 1 ? step.fieldNames().next() : null;
+        if (kind == null || !STEP_KINDS.containsKey(kind)) {
+          problems.add(new SpecProblem(at, "is not one of the known steps",
+              "write '- <step>: {...}' with <step> one of " + STEP_KINDS.keySet().stream().sorted().toList()));
+        } else {
+          findMissingAndUnknown(step.get(kind), STEP_KINDS.get(kind), at + "." + kind, problems);
+        }
+      }
+      if (!problems.isEmpty()) {
+        throw new InvalidRunSpecException(source, problems);
+      }
+      return YAML.treeToValue(tree, CurationProfile.class);
+    } catch (JsonMappingException e) {
+      throw new InvalidRunSpecException(source, List.of(new SpecProblem(
+          path(e), "has the wrong type" + line(e) + ": " + e.getOriginalMessage(),
+          "give a value of the type the field needs (see configs/curation/english-web.yaml)")));
+    } catch (JsonProcessingException e) {
+      throw new InvalidRunSpecException(source, List.of(new SpecProblem(
+          "(yaml)", "is not valid YAML" + line(e) + ": " + e.getOriginalMessage(), "fix the YAML syntax")));
+    } catch (IOException e) {
+      throw new InvalidRunSpecException(source, List.of(new SpecProblem("(file)", "cannot be read: " + e.getMessage(), "check the file")));
+    }
   }
 
   /**

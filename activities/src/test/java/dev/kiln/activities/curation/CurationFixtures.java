@@ -1,5 +1,7 @@
 package dev.kiln.activities.curation;
 
+import dev.kiln.workflows.spec.CurationProfile;
+import dev.kiln.workflows.spec.CurationStepSpec;
 import dev.kiln.workflows.spec.RunSpec.CurationSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,9 +11,13 @@ import java.util.function.ToIntFunction;
 /** Shared inputs of the curation tests. */
 final class CurationFixtures {
 
-  /** Gopher's published thresholds, English only. */
-  static final CurationSpec GOPHER_ENGLISH =
-      new CurationSpec(List.of("en"), 0.65, 50, 100_000, 3, 10, 0.1, 0.9, 0.3, 0.8, 2, true);
+  /** Gopher's published quality thresholds. */
+  static final CurationStepSpec.GopherQuality GOPHER_QUALITY =
+      new CurationStepSpec.GopherQuality(50, 100_000, 3, 10, 0.1, 0.9, 0.3, 0.8, 2);
+
+  /** English only, Gopher quality rules, both dedups with FineWeb's MinHash settings. */
+  static final CurationSpec GOPHER_ENGLISH = new CurationSpec("gopher.yaml", List.of("en"), 0.65,
+      new CurationProfile("gopher", List.of(GOPHER_QUALITY), true, new CurationProfile.NearDedup(14, 8, 5)));
 
   static final ToIntFunction<String> WHITESPACE_TOKENS =
       text -> text.isBlank() ? 0 : text.strip().split("\\s+").length;

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 class CurationPipelineTest {
 
-  private final CurationPipeline pipeline = new CurationPipeline(GOPHER_ENGLISH, WHITESPACE_TOKENS);
+  private final CurationPipeline pipeline = new CurationPipeline(GOPHER_ENGLISH, Map.of(), WHITESPACE_TOKENS);
 
   private static RawDocument raw(String key, String text) {
     return RawDocument.of(key, text.getBytes(StandardCharsets.UTF_8));

@@ -1,14 +1,14 @@
 package dev.kiln.activities.curation;
 
 import static dev.kiln.activities.curation.CurationFixtures.ENGLISH_PARAGRAPH;
-import static dev.kiln.activities.curation.CurationFixtures.GOPHER_ENGLISH;
+import static dev.kiln.activities.curation.CurationFixtures.GOPHER_QUALITY;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 
 class GopherQualityFilterTest {
 
-  private final GopherQualityFilter filter = new GopherQualityFilter(GOPHER_ENGLISH);
+  private final GopherQualityFilter filter = new GopherQualityFilter(GOPHER_QUALITY);
 
   private StepOutcome judge(String text) {
     return filter.apply(new Document("doc.txt", text));

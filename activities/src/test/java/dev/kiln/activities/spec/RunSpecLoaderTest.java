@@ -4,14 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kiln.workflows.spec.CurationProfile;
+import dev.kiln.workflows.spec.CurationStepSpec;
 import dev.kiln.workflows.spec.InvalidRunSpecException;
 import dev.kiln.workflows.spec.RunSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -19,6 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Bad run specs are rejected before anything starts, with the file, the field and a fix in the message. */
 class RunSpecLoaderTest {
   private static final Path BUNDLED = Path.of("..", "configs", "tiny-gpt.yaml");
+  private static final Path PROFILE = Path.of("..", "configs", "curation", "english-web.yaml");
 
   private static String bundled() throws IOException {
     return Files.readString(BUNDLED);
@@ -29,6 +34,43 @@ class RunSpecLoaderTest {
     RunSpec spec = RunSpecLoader.load(BUNDLED);
     assertEquals("tiny-gpt", spec.name());
     assertEquals("generation", spec.useCase().task());
+    assertEquals("english-web", spec.curation().rules().name());
+    assertEquals(List.of(CurationStepSpec.BoilerplateLines.class, CurationStepSpec.GopherRepetition.class,
+            CurationStepSpec.GopherQuality.class, CurationStepSpec.C4.class, CurationStepSpec.FineWeb.class,
+            CurationStepSpec.BadWords.class, CurationStepSpec.PiiScrubbing.class),
+        spec.curation().rules().steps().stream().map(Object::getClass).toList());
+    assertEquals(new CurationProfile.NearDedup(14, 8, 5), spec.curation().rules().nearDedup());
+  }
+
+  static Stream<Arguments> badProfiles() throws IOException {
+    String ok = Files.readString(PROFILE);
+    return Stream.of(
+        Arguments.of("unknown step", ok.replace("- c4:", "- c5:"), "steps[3]", "one of [badWords, boilerplateLines, c4"),
+        Arguments.of("missing threshold", ok.replace("      minSentences: 5\n", ""), "steps[3].c4.minSentences", "is missing"),
+        Arguments.of("threshold out of range", ok.replace("maxShortLineFraction: 0.67", "maxShortLineFraction: 6.7"),
+            "curation.profile.steps[4].maxShortLineFraction", "outside [0, 1]"),
+        Arguments.of("missing near dedup", ok.replaceAll("(?s)nearDedup:.*", ""), "nearDedup", "is missing"));
+  }
+
+  /** A profile's problems name the profile file when they are found reading it, else the spec. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("badProfiles")
+  void aBadProfileIsRejectedNamingFieldAndFix(String caseName, String profile, String field, String expected, @TempDir Path dir)
+      throws IOException {
+    Files.createDirectories(dir.resolve("curation"));
+    Files.writeString(dir.resolve("curation/english-web.yaml"), profile);
+    InvalidRunSpecException e = assertThrows(InvalidRunSpecException.class,
+        () -> RunSpecLoader.parse(bundled().getBytes(StandardCharsets.UTF_8), "configs/bad.yaml", dir));
+    assertTrue(e.getMessage().contains(field + ":"), "names the field " + field + ": " + e.getMessage());
+    assertTrue(e.getMessage().contains(expected), "says '" + expected + "': " + e.getMessage());
+  }
+
+  @Test
+  void aMissingProfileIsNamed() {
+    InvalidRunSpecException e = assertThrows(InvalidRunSpecException.class, () -> RunSpecLoader.parse(
+        bundled().replace("curation/english-web.yaml", "curation/nope.yaml").getBytes(StandardCharsets.UTF_8),
+        "configs/bad.yaml", BUNDLED.getParent()));
+    assertTrue(e.getMessage().contains("curation.profile:") && e.getMessage().contains("nope.yaml"), e.getMessage());
   }
 
   static Stream<Arguments> badSpecs() throws IOException {
@@ -57,7 +99,7 @@ class RunSpecLoaderTest {
   @MethodSource("badSpecs")
   void aBadSpecIsRejectedNamingFileFieldAndFix(String caseName, String yaml, String field, String expected) {
     InvalidRunSpecException e = assertThrows(InvalidRunSpecException.class,
-        () -> RunSpecLoader.parse(yaml.getBytes(StandardCharsets.UTF_8), "configs/bad.yaml"));
+        () -> RunSpecLoader.parse(yaml.getBytes(StandardCharsets.UTF_8), "configs/bad.yaml", BUNDLED.getParent()));
     String message = e.getMessage();
     assertTrue(message.startsWith("invalid run spec configs/bad.yaml:"), message);
     assertTrue(message.contains(field + ":"), "names the field " + field + ": " + message);

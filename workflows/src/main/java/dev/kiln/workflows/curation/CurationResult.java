@@ -3,8 +3,10 @@ package dev.kiln.workflows.curation;
 import java.util.List;
 
 /**
- * What curation produced: keys of the manifest, tokenizer and stats in S3, and the funnel.
+ * What curation produced: keys of the manifest, tokenizer, stats and report in S3, and the funnel.
  *
+ * @param reportKey the curation report as JSON; the same name with {@code .txt} is its readable table
+ * @param funnelChartKey the funnel chart (PNG)
  * @param rawTokens tokens of the raw documents as read (markup included), counted with the reference
  *     tokenizer (GPT-2); the denominator of {@link #tokenRetention()}
  * @param keptTokens reference tokens of the documents that survived every step
@@ -15,6 +17,8 @@ public record CurationResult(
     String manifestKey,
     String tokenizerKey,
     String statsKey,
+    String reportKey,
+    String funnelChartKey,
     int vocabSize,
     long rawDocuments,
     long rawTokens,

@@ -36,20 +36,12 @@ public record RunSpec(
    */
   public record DataSpec(List<String> rawPrefixes, double heldOutFraction, int documentsPerShard) {}
 
-  /** First-depth curation rules; thresholds named after Gopher (Rae et al. 2021). */
-  public record CurationSpec(
-      List<String> languages,
-      double minLanguageConfidence,
-      int minWords,
-      int maxWords,
-      double minMeanWordLength,
-      double maxMeanWordLength,
-      double maxSymbolToWordRatio,
-      double maxBulletLineFraction,
-      double maxEllipsisLineFraction,
-      double minAlphabeticWordFraction,
-      int minStopWords,
-      boolean exactDedup) {}
+  /**
+   * What to keep: the run's languages (language identification and the per-language word lists), and the
+   * curation profile that lists the steps and thresholds. {@code profile} is the file's path relative to the
+   * run spec; {@code rules} is its content, filled in by the loader.
+   */
+  public record CurationSpec(String profile, List<String> languages, double minLanguageConfidence, CurationProfile rules) {}
 
   public record TokenizerSpec(int vocabSize) {}
 

@@ -3,6 +3,7 @@ package dev.kiln.workflows.spec;
 import dev.kiln.workflows.training.Objective;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -104,27 +105,88 @@ public final class RunSpecValidator {
   }
 
   private void curation(RunSpec.CurationSpec c) {
-    if (required("curation", c)) {
-      if (c.languages() == null || c.languages().isEmpty()) {
-        problem("curation.languages", "is missing", "list ISO 639-1 codes to keep, e.g. [en]");
-      }
-      range("curation.minLanguageConfidence", c.minLanguageConfidence(), 0, 1, "a probability such as 0.65");
-      range("curation.minWords", c.minWords(), 0, 1_000_000, "Gopher uses 50");
-      range("curation.maxWords", c.maxWords(), 1, 100_000_000, "Gopher uses 100000");
-      if (c.maxWords() < c.minWords()) {
-        problem("curation.maxWords", "is below minWords", "make maxWords >= minWords");
-      }
-      range("curation.minMeanWordLength", c.minMeanWordLength(), 0, 100, "Gopher uses 3");
-      range("curation.maxMeanWordLength", c.maxMeanWordLength(), 1, 1000, "Gopher uses 10");
-      if (c.maxMeanWordLength() < c.minMeanWordLength()) {
-        problem("curation.maxMeanWordLength", "is below minMeanWordLength", "make it >= minMeanWordLength");
-      }
-      range("curation.maxSymbolToWordRatio", c.maxSymbolToWordRatio(), 0, 10, "Gopher uses 0.1");
-      range("curation.maxBulletLineFraction", c.maxBulletLineFraction(), 0, 1, "Gopher uses 0.9");
-      range("curation.maxEllipsisLineFraction", c.maxEllipsisLineFraction(), 0, 1, "Gopher uses 0.3");
-      range("curation.minAlphabeticWordFraction", c.minAlphabeticWordFraction(), 0, 1, "Gopher uses 0.8");
-      range("curation.minStopWords", c.minStopWords(), 0, 8, "Gopher uses 2");
+    if (!required("curation", c)) {
+      return;
     }
+    if (c.languages() == null || c.languages().isEmpty()) {
+      problem("curation.languages", "is missing", "list ISO 639-1 codes to keep, e.g. [en]");
+    }
+    range("curation.minLanguageConfidence", c.minLanguageConfidence(), 0, 1, "a probability such as 0.65");
+    if (c.rules() == null) {
+      problem("curation.profile", "was not loaded", "name a curation profile file, e.g. curation/english-web.yaml");
+      return;
+    }
+    CurationProfile p = c.rules();
+    if (p.steps() == null) {
+      problem("curation.profile.steps", "is missing", "list the steps in order (see configs/curation/english-web.yaml)");
+    } else {
+      for (int i = 0; i < p.steps().size(); i++) {
+        step("curation.profile.steps[" + i + "].", p.steps().get(i));
+      }
+    }
+    if (required("curation.profile.nearDedup", p.nearDedup())) {
+      CurationProfile.NearDedup n = p.nearDedup();
+      range("curation.profile.nearDedup.bands", n.bands(), 1, 64, "FineWeb uses 14");
+      range("curation.profile.nearDedup.rows", n.rows(), 1, 64, "FineWeb uses 8");
+      range("curation.profile.nearDedup.shingleWords", n.shingleWords(), 1, 32, "FineWeb uses 5");
+    }
+  }
+
+  private void step(String at, CurationStepSpec step) {
+    if (step instanceof CurationStepSpec.BoilerplateLines b) {
+      range(at + "minDocuments", b.minDocuments(), 2, 1_000_000, "e.g. 5: a line on that many pages of a shard is chrome");
+      range(at + "minDocumentFraction", b.minDocumentFraction(), 0, 1, "e.g. 0.1");
+    } else if (step instanceof CurationStepSpec.GopherRepetition r) {
+      fraction(at + "maxDuplicateLineFraction", r.maxDuplicateLineFraction(), "Gopher uses 0.3");
+      fraction(at + "maxDuplicateParagraphFraction", r.maxDuplicateParagraphFraction(), "Gopher uses 0.3");
+      fraction(at + "maxDuplicateLineCharFraction", r.maxDuplicateLineCharFraction(), "Gopher uses 0.2");
+      fraction(at + "maxDuplicateParagraphCharFraction", r.maxDuplicateParagraphCharFraction(), "Gopher uses 0.2");
+      nGramFractions(at + "maxTopNGramCharFraction", r.maxTopNGramCharFraction(), "Gopher uses {2: 0.2, 3: 0.18, 4: 0.16}");
+      nGramFractions(at + "maxDuplicateNGramCharFraction", r.maxDuplicateNGramCharFraction(), "Gopher uses {5: 0.15, ..., 10: 0.1}");
+    } else if (step instanceof CurationStepSpec.GopherQuality q) {
+      range(at + "minWords", q.minWords(), 0, 1_000_000, "Gopher uses 50");
+      range(at + "maxWords", q.maxWords(), 1, 100_000_000, "Gopher uses 100000");
+      if (q.maxWords() < q.minWords()) {
+        problem(at + "maxWords", "is below minWords", "make maxWords >= minWords");
+      }
+      range(at + "minMeanWordLength", q.minMeanWordLength(), 0, 100, "Gopher uses 3");
+      range(at + "maxMeanWordLength", q.maxMeanWordLength(), 1, 1000, "Gopher uses 10");
+      if (q.maxMeanWordLength() < q.minMeanWordLength()) {
+        problem(at + "maxMeanWordLength", "is below minMeanWordLength", "make it >= minMeanWordLength");
+      }
+      range(at + "maxSymbolToWordRatio", q.maxSymbolToWordRatio(), 0, 10, "Gopher uses 0.1");
+      fraction(at + "maxBulletLineFraction", q.maxBulletLineFraction(), "Gopher uses 0.9");
+      fraction(at + "maxEllipsisLineFraction", q.maxEllipsisLineFraction(), "Gopher uses 0.3");
+      fraction(at + "minAlphabeticWordFraction", q.minAlphabeticWordFraction(), "Gopher uses 0.8");
+      range(at + "minStopWords", q.minStopWords(), 0, 8, "Gopher uses 2");
+    } else if (step instanceof CurationStepSpec.C4 c4) {
+      range(at + "minWordsPerLine", c4.minWordsPerLine(), 0, 1000, "C4 uses 3");
+      range(at + "maxWordLength", c4.maxWordLength(), 1, 1_000_000, "C4 uses 1000");
+      range(at + "minSentences", c4.minSentences(), 0, 1000, "C4 uses 5");
+    } else if (step instanceof CurationStepSpec.FineWeb f) {
+      fraction(at + "minLinePunctuationFraction", f.minLinePunctuationFraction(), "FineWeb uses 0.12");
+      fraction(at + "maxShortLineFraction", f.maxShortLineFraction(), "FineWeb uses 0.67");
+      range(at + "shortLineLength", f.shortLineLength(), 1, 10_000, "FineWeb uses 30");
+      fraction(at + "maxDuplicateLineCharFraction", f.maxDuplicateLineCharFraction(), "FineWeb uses 0.01");
+      range(at + "maxNewlineToWordRatio", f.maxNewlineToWordRatio(), 0, 10, "FineWeb uses 0.3");
+    } else if (step instanceof CurationStepSpec.BadWords w) {
+      fraction(at + "maxBadWordFraction", w.maxBadWordFraction(), "C4 uses 0 (any listed word drops the page)");
+    }
+  }
+
+  private void nGramFractions(String field, Map<Integer, Double> fractions, String fix) {
+    if (fractions == null) {
+      problem(field, "is missing", fix);
+      return;
+    }
+    fractions.forEach((n, fraction) -> {
+      range(field + "[" + n + "]", n, 1, 32, "n between 1 and 32; " + fix);
+      fraction(field + "[" + n + "]", fraction == null ? Double.NaN : fraction, fix);
+    });
+  }
+
+  private void fraction(String field, double value, String fix) {
+    range(field, value, 0, 1, fix);
   }
 
   private void tokenizer(RunSpec.TokenizerSpec t) {
