@@ -81,6 +81,7 @@ class CliAgainstRunningStackIT {
   @Test
   void aSpecWhoseDataIsNotInTheBucketIsRejectedBeforeStarting() throws Exception {
     Path spec = home.resolve("missing-data.yaml");
+    copyCurationProfile();
     Files.writeString(spec, Files.readString(Path.of("src/test/resources/kill-test.yaml"))
         .replace("raw/gutenberg-small/", "raw/common-crawl/"));
     CliRunner.Result result = cli.kiln("start", spec.toString());
@@ -92,10 +93,17 @@ class CliAgainstRunningStackIT {
   @Test
   void aMalformedSpecIsRejectedWithFieldAndFix() throws Exception {
     Path spec = home.resolve("bad.yaml");
+    copyCurationProfile();
     Files.writeString(spec, Files.readString(Path.of("src/test/resources/kill-test.yaml")).replace("heads: 2", "heads: 3"));
     CliRunner.Result result = cli.kiln("start", spec.toString());
     assertEquals(KilnCli.EXIT_BAD_INPUT, result.code());
     assertTrue(result.err().contains("training.heads: 3 heads do not divide dModel 128"), result.err());
+  }
+
+  /** A spec names its curation profile relative to itself: a changed copy needs the profile beside it. */
+  private void copyCurationProfile() throws java.io.IOException {
+    Files.copy(Path.of("src/test/resources/kill-test-curation.yaml"), home.resolve("kill-test-curation.yaml"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
   }
 
   @Test
