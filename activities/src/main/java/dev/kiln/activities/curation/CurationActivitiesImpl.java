@@ -255,7 +255,7 @@ public final class CurationActivitiesImpl implements CurationActivities {
     StringBuilder message = new StringBuilder("curation kept no documents; step '" + worst.step() + "' removed the most ("
         + worst.documentsDropped() + " documents, reasons " + worst.droppedByReason() + "). Funnel:");
     funnel.forEach(s -> message.append(String.format("%n  %-16s %,d -> %,d documents", s.step(), s.documentsIn(), s.documentsKept())));
-    message.append("\nFix: loosen that step's thresholds in the run spec's curation section, or add data that passes it");
+    message.append("\nFix: loosen that step's thresholds in the curation profile (curation.profile), or add data that passes it");
     throw ApplicationFailure.newNonRetryableFailure(message.toString(), Failures.EMPTY_CURATION);
   }
 
