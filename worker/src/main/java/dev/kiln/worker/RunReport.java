@@ -37,9 +37,10 @@ public final class RunReport {
     }
     var e = s.evaluation();
     b.append(String.format(
-        "evaluate  held-out perplexity %.2f vs unigram baseline %.2f (%s) over %,d tokens%n",
-        e.heldOutPerplexity(), e.unigramPerplexity(), e.beatsBaseline() ? "beats it" : "does NOT beat it",
-        e.heldOutTokensEvaluated()));
+        "evaluate  held-out perplexity %.2f vs unigram baseline %.2f over %,d tokens: %s%n",
+        e.heldOutPerplexity(), e.unigramPerplexity(), e.heldOutTokensEvaluated(),
+        e.beatsBaseline() ? "beats its baseline" : "does NOT beat its baseline"));
+    e.objectiveMetrics().forEach((name, value) -> b.append(String.format("          %s %.4f%n", name, value)));
     for (int i = 0; i < e.samples().size(); i++) {
       b.append(String.format("          sample %d: %s%n", i + 1, oneLine(e.samples().get(i))));
     }

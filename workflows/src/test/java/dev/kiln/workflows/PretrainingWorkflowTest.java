@@ -229,7 +229,7 @@ class PretrainingWorkflowTest {
     @Override
     public EvaluationResult evaluate(EvaluationRequest request) {
       calls.add("evaluate");
-      return new EvaluationResult(4.0, Math.exp(4.0), 400, 1000, List.of("The end"), java.util.Map.of(), "runs/run-1/model/",
+      return new EvaluationResult(4.0, Math.exp(4.0), 400, 1000, List.of("The end"), java.util.Map.of(), true, "runs/run-1/model/",
           "runs/run-1/model/README.md", request.spec().name());
     }
   }

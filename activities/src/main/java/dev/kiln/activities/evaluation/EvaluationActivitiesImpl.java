@@ -99,7 +99,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     new ModelHub(store).publish(hubCard(modelId, r, metrics, hubWeights, hubTokenizer));
     return new EvaluationResult(
         loss, metrics.heldOutPerplexity(), metrics.unigramPerplexity(), metrics.tokensEvaluated(), metrics.samples(),
-        metrics.objectiveMetrics(), prefix, prefix + "README.md", modelId);
+        metrics.objectiveMetrics(), beatsBaseline(objective, metrics), prefix, prefix + "README.md", modelId);
   }
 
   /** CLM: held-out perplexity and samples (the first greedy, the others at the spec's temperature). */
@@ -170,6 +170,14 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
         List.of("small model trained on a few million tokens; not reliable for facts"),
         hubResults(m),
         "kiln run " + r.runId());
+  }
+
+  /** The comparison that decides whether a run learned more than token frequencies (see EvaluationResult). */
+  static boolean beatsBaseline(Objective objective, ModelCardWriter.Metrics m) {
+    return switch (objective) {
+      case CLM, SPAN_CORRUPTION -> m.heldOutPerplexity() < m.unigramPerplexity();
+      case MLM -> m.objectiveMetrics().get("masked_token_accuracy") > m.objectiveMetrics().get("most_frequent_token_accuracy");
+    };
   }
 
   /** Adds the document-of-origin probe's accuracy next to its chance level, when the held-out split allows it. */
