@@ -1,5 +1,6 @@
 package dev.kiln.worker;
 
+import dev.kiln.activities.curation.CurationActivitiesImpl;
 import dev.kiln.activities.storage.ObjectStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,8 +24,16 @@ final class TestData {
     return dir;
   }
 
-  /** Uploads the small slice under raw/gutenberg-small/ plus one handbook page (HTML) to exercise extraction. */
+  /**
+   * Uploads the small slice under raw/gutenberg-small/ plus twenty handbook pages (HTML) to exercise extraction,
+   * and the bad-word lists the curation profiles' bad-words step reads.
+   */
   static void seedSmallCorpus(ObjectStore store, Path data) throws IOException {
+    try (var lists = Files.list(data.resolve("lists/ldnoobw"))) {
+      for (Path list : lists.sorted().toList()) {
+        store.put(CurationActivitiesImpl.BAD_WORD_LISTS + list.getFileName(), list);
+      }
+    }
     for (String book : SMALL_BOOKS) {
       store.put("raw/gutenberg-small/" + book, data.resolve("raw/gutenberg").resolve(book));
     }
