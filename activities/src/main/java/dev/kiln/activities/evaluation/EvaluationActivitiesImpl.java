@@ -1,9 +1,9 @@
 package dev.kiln.activities.evaluation;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.activities.tokenizer.TokenCorpus;
 import dev.kiln.activities.hub.ModelCard;
 import dev.kiln.activities.hub.ModelHub;
+import dev.kiln.activities.storage.Json;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.activities.tokenizer.BpeTokenizer;
 import dev.kiln.activities.tokenizer.ReservedTokens;
@@ -46,7 +46,6 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
   /** Greedy decoding runs the decoder once per target token; 32 windows give ~200 spans at context 128. */
   static final int DECODED_WINDOWS = 32;
   static final List<String> DEFAULT_PROMPTS = List.of("The ", "It was a ", "In the beginning");
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ObjectStore store;
   private final CheckpointStore checkpoints;
@@ -85,8 +84,8 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
         store.get(r.curation().tokenizerKey()), objective, config.shape().vocabSize(), config.shape().contextLength());
     store.put(prefix + "model.safetensors", weights);
     store.put(prefix + "tokenizer.json", tokenizerJson);
-    store.put(prefix + "config.json", json(modelConfig(r)));
-    store.put(prefix + "eval.json", json(evalJson(metrics)));
+    store.put(prefix + "config.json", Json.pretty(modelConfig(r)));
+    store.put(prefix + "eval.json", Json.pretty(evalJson(metrics)));
     store.put(prefix + "loss.png", LossCurvePlot.render(
         modelId + " (" + r.runId() + ")", trainingLosses(r.training().committed()), loss, Math.log(metrics.unigramPerplexity())));
     store.put(prefix + ModelCardWriter.FUNNEL_CHART, store.get(r.curation().funnelChartKey()));
@@ -246,11 +245,4 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     }
   }
 
-  private static byte[] json(Object value) {
-    try {
-      return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(value);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 }

@@ -1,6 +1,7 @@
 package dev.kiln.activities.training;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.activities.storage.Json;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.workflows.training.CheckpointRef;
 import java.io.IOException;
@@ -48,13 +49,13 @@ public final class CheckpointStore {
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put(MODEL, model);
     files.put(OPTIMIZER, optimizer);
-    files.put(META, json(meta));
+    files.put(META, Json.pretty(meta));
     List<FileEntry> entries =
         files.entrySet().stream()
             .map(f -> new FileEntry(f.getKey(), f.getValue().length, ObjectStore.sha256(f.getValue())))
             .toList();
     files.forEach((name, bytes) -> store.put(prefix + name, bytes));
-    store.put(prefix + MANIFEST, json(new Manifest(meta.step(), meta.configHash(), entries)));
+    store.put(prefix + MANIFEST, Json.pretty(new Manifest(meta.step(), meta.configHash(), entries)));
     return new CheckpointRef(prefix, meta.step(), meta.meanLoss());
   }
 
@@ -86,14 +87,6 @@ public final class CheckpointStore {
 
   public byte[] readModel(CheckpointRef ref) {
     return store.get(ref.prefix() + MODEL);
-  }
-
-  private static byte[] json(Object value) {
-    try {
-      return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(value);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   private static <T> T parse(byte[] bytes, Class<T> type) {

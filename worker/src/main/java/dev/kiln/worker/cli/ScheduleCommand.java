@@ -150,55 +150,47 @@ final class ScheduleCommand {
     }
   }
 
-  @Command(name = "pause", description = "Pause a schedule.")
-  static final class Pause implements Callable<Integer> {
-    @Parameters(index = "0") String id;
+  /** A one-word action on an existing schedule: the subcommands below differ only in what they do to it. */
+  abstract static class HandleAction implements Callable<Integer> {
+    @Parameters(index = "0", description = "schedule id") String id;
     @Mixin Endpoints endpoints;
+
+    abstract void apply(ScheduleHandle handle);
+
+    abstract String done();
 
     @Override
     public Integer call() {
-      withSchedules(endpoints, client -> { client.getHandle(id).pause("paused with kiln schedule pause"); return null; });
-      System.out.println("schedule " + id + " paused");
+      withSchedules(endpoints, client -> {
+        apply(client.getHandle(id));
+        return null;
+      });
+      System.out.println("schedule " + id + " " + done());
       return 0;
     }
+  }
+
+  @Command(name = "pause", description = "Pause a schedule.")
+  static final class Pause extends HandleAction {
+    void apply(ScheduleHandle h) { h.pause("paused with kiln schedule pause"); }
+    String done() { return "paused"; }
   }
 
   @Command(name = "unpause", description = "Unpause a schedule.")
-  static final class Unpause implements Callable<Integer> {
-    @Parameters(index = "0") String id;
-    @Mixin Endpoints endpoints;
-
-    @Override
-    public Integer call() {
-      withSchedules(endpoints, client -> { client.getHandle(id).unpause("unpaused with kiln schedule unpause"); return null; });
-      System.out.println("schedule " + id + " unpaused");
-      return 0;
-    }
+  static final class Unpause extends HandleAction {
+    void apply(ScheduleHandle h) { h.unpause("unpaused with kiln schedule unpause"); }
+    String done() { return "unpaused"; }
   }
 
   @Command(name = "trigger", description = "Start a run now (the overlap policy still applies).")
-  static final class Trigger implements Callable<Integer> {
-    @Parameters(index = "0") String id;
-    @Mixin Endpoints endpoints;
-
-    @Override
-    public Integer call() {
-      withSchedules(endpoints, client -> { client.getHandle(id).trigger(); return null; });
-      System.out.println("schedule " + id + " triggered");
-      return 0;
-    }
+  static final class Trigger extends HandleAction {
+    void apply(ScheduleHandle h) { h.trigger(); }
+    String done() { return "triggered"; }
   }
 
   @Command(name = "delete", description = "Delete a schedule (runs it started go on).")
-  static final class Delete implements Callable<Integer> {
-    @Parameters(index = "0") String id;
-    @Mixin Endpoints endpoints;
-
-    @Override
-    public Integer call() {
-      withSchedules(endpoints, client -> { client.getHandle(id).delete(); return null; });
-      System.out.println("schedule " + id + " deleted");
-      return 0;
-    }
+  static final class Delete extends HandleAction {
+    void apply(ScheduleHandle h) { h.delete(); }
+    String done() { return "deleted"; }
   }
 }
