@@ -22,7 +22,7 @@ nohup "$TEMPORAL" server start-dev --ip 127.0.0.1 --port "$PORT" --ui-port "$UI_
   --db-filename "$DIR/temporal.db" --log-level warn \
   --search-attribute KilnStage=Keyword --search-attribute KilnArchitecture=Keyword \
   --search-attribute KilnObjective=Keyword --search-attribute KilnStep=Int \
-  --search-attribute KilnTokensSeen=Int --search-attribute KilnLoss=Double \
+  --search-attribute KilnTokensSeen=Int --search-attribute KilnLoss=Double --search-attribute KilnGoodput=Double \
   >>"$DIR/server.log" 2>&1 &
 echo $! >"$DIR/server.pid"
 

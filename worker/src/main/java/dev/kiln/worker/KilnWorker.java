@@ -5,6 +5,7 @@ import dev.kiln.activities.evaluation.EvaluationActivitiesImpl;
 import dev.kiln.activities.hub.ModelHubActivitiesImpl;
 import dev.kiln.activities.scope.ScopeActivitiesImpl;
 import dev.kiln.activities.storage.ObjectStore;
+import dev.kiln.activities.training.CheckpointActivitiesImpl;
 import dev.kiln.activities.training.TrainingActivitiesImpl;
 import dev.kiln.workflows.TaskQueues;
 import dev.kiln.workflows.curation.CurationWorkflowImpl;
@@ -49,7 +50,8 @@ public final class KilnWorker implements AutoCloseable {
           new ScopeActivitiesImpl(),
           new ModelHubActivitiesImpl(store),
           new CurationActivitiesImpl(store),
-          new EvaluationActivitiesImpl(store));
+          new EvaluationActivitiesImpl(store),
+          new CheckpointActivitiesImpl(store));
     }
     if (gpuQueue) {
       Worker gpu =

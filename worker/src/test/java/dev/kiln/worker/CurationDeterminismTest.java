@@ -65,7 +65,7 @@ class CurationDeterminismTest {
     RunSpec bundled = RunSpecLoader.load(Path.of("..", "configs", "tiny-gpt.yaml"));
     spec = new RunSpec(bundled.name(), bundled.useCase(), bundled.budget(), bundled.model(),
         new RunSpec.DataSpec(List.of("raw/mix/"), 0.1, 10), bundled.curation(), new RunSpec.TokenizerSpec(400),
-        bundled.training(), bundled.evaluation());
+        bundled.training(), bundled.evaluation(), bundled.resilience());
     environment = TestActivityEnvironment.newInstance();
     environment.registerActivitiesImplementations(new CurationActivitiesImpl(store));
     curation = environment.newActivityStub(CurationActivities.class,

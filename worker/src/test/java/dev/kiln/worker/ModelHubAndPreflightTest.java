@@ -79,7 +79,7 @@ class ModelHubAndPreflightTest {
   @Test
   void continuingFromAModelTheHubDoesNotHaveFailsWithoutRetry() {
     RunSpec named = new RunSpec(spec.name(), spec.useCase(), spec.budget(), new RunSpec.ModelChoice("continue", "gpt-17"),
-        spec.data(), spec.curation(), spec.tokenizer(), spec.training(), spec.evaluation());
+        spec.data(), spec.curation(), spec.tokenizer(), spec.training(), spec.evaluation(), spec.resilience());
     ApplicationFailure failure = assertThrows(ApplicationFailure.class,
         () -> new ModelHubActivitiesImpl(store).selectModel(new SelectModelRequest(named, plan)));
     assertTrue(failure.isNonRetryable());

@@ -1,6 +1,7 @@
 package dev.kiln.workflows;
 
 import io.temporal.activity.ActivityOptions;
+import io.temporal.activity.LocalActivityOptions;
 import io.temporal.common.RetryOptions;
 import java.time.Duration;
 
@@ -39,8 +40,8 @@ public final class ActivityPolicies {
           .build();
 
   /**
-   * A training segment on the gpu queue. The short heartbeat timeout notices a dead worker within seconds;
-   * the retry resumes from the last checkpoint the attempt heartbeated.
+   * A training segment on the gpu queue. The training workflow overrides the heartbeat timeout (from the run's
+   * resilience policy), the retries (it resumes itself, from its own record) and the summary.
    */
   public static final ActivityOptions TRAINING_SEGMENT =
       ActivityOptions.newBuilder()
@@ -48,6 +49,18 @@ public final class ActivityPolicies {
           .setStartToCloseTimeout(Duration.ofHours(6))
           .setHeartbeatTimeout(Duration.ofSeconds(10))
           .setRetryOptions(RETRY_TRANSIENT)
+          .build();
+
+  /**
+   * Verifying (re-reading) checkpoints and deleting those retention drops: a local activity of the workflow
+   * worker, so another process than the trainer that wrote them, and one history event instead of six per
+   * segment. Storage outages are retried without limit.
+   */
+  public static final LocalActivityOptions CHECKPOINT_COMMIT =
+      LocalActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofMinutes(10))
+          .setRetryOptions(RETRY_TRANSIENT)
+          .setSummary("verify and commit checkpoints")
           .build();
 
   /** Evaluation reads the model and held-out data and writes the card. */

@@ -10,6 +10,11 @@ public final class Failures {
   public static final String BAD_DATA = "BadData";
   /** Training diverged (NaN or inf loss); the message names the step. */
   public static final String DIVERGED = "Diverged";
+  /**
+   * A committed checkpoint failed verification when a training segment loaded it (details: its prefix). The
+   * training workflow drops it and resumes from the previous one; it is not retried as it is.
+   */
+  public static final String CORRUPT_CHECKPOINT = "CorruptCheckpoint";
 
   private Failures() {}
 }

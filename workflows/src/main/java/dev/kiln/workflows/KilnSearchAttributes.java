@@ -18,6 +18,8 @@ public final class KilnSearchAttributes {
   public static final SearchAttributeKey<Long> STEP = SearchAttributeKey.forLong("KilnStep");
   public static final SearchAttributeKey<Long> TOKENS_SEEN = SearchAttributeKey.forLong("KilnTokensSeen");
   public static final SearchAttributeKey<Double> LOSS = SearchAttributeKey.forDouble("KilnLoss");
+  /** Productive training time / wall time of the training stage so far (see the goodput ledger). */
+  public static final SearchAttributeKey<Double> GOODPUT = SearchAttributeKey.forDouble("KilnGoodput");
 
   private KilnSearchAttributes() {}
 
@@ -30,6 +32,7 @@ public final class KilnSearchAttributes {
     all.put(STEP.getName(), IndexedValueType.INDEXED_VALUE_TYPE_INT);
     all.put(TOKENS_SEEN.getName(), IndexedValueType.INDEXED_VALUE_TYPE_INT);
     all.put(LOSS.getName(), IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE);
+    all.put(GOODPUT.getName(), IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE);
     return all;
   }
 }

@@ -64,7 +64,8 @@ class PretrainingWorkflowTest {
     KilnSearchAttributes.all().forEach(env::registerSearchAttribute);
     Worker cpu = env.newWorker(TaskQueues.CPU);
     cpu.registerWorkflowImplementationTypes(PretrainingWorkflowImpl.class, CurationWorkflowImpl.class, TrainingWorkflowImpl.class);
-    cpu.registerActivitiesImplementations(new FakeScope(), new FakeHub(), new FakeCuration(), new FakeEvaluation());
+    cpu.registerActivitiesImplementations(new FakeScope(), new FakeHub(), new FakeCuration(), new FakeEvaluation(),
+        new InMemoryCheckpoints());
     env.newWorker(TaskQueues.GPU).registerActivitiesImplementations(new FakeTraining());
     env.start();
   }
@@ -146,15 +147,6 @@ class PretrainingWorkflowTest {
     assertTrue(calls.isEmpty());
   }
 
-  @Test
-  void aSegmentThatResumedAfterACrashIsRecorded() {
-    crashResumeAt = 70;
-    RunSummary summary = run(TestSpecs.valid());
-    assertEquals(List.of(70), summary.training().resumes());
-  }
-
-  private int crashResumeAt = -1;
-
   private class FakeScope implements ScopeActivities {
     @Override
     public ScopePlan scope(RunSpec spec) {
@@ -212,16 +204,7 @@ class PretrainingWorkflowTest {
     public SegmentResult trainSegment(SegmentRequest request) {
       calls.add("train");
       segments.add(request);
-      int start = request.resumeFrom() == null ? 0 : request.resumeFrom().step();
-      int resumedFrom = start < crashResumeAt && crashResumeAt < request.endStep() ? crashResumeAt : start;
-      List<CheckpointRef> written = new ArrayList<>();
-      for (int step = resumedFrom + request.config().checkpointEvery(); step <= request.endStep(); step += request.config().checkpointEvery()) {
-        written.add(new CheckpointRef("runs/run-1/checkpoints/step-" + step + "/", step, 5.0 - step / 100.0));
-      }
-      if (written.isEmpty() || written.get(written.size() - 1).step() != request.endStep()) {
-        written.add(new CheckpointRef("runs/run-1/checkpoints/step-" + request.endStep() + "/", request.endStep(), 4.0));
-      }
-      return new SegmentResult(written, resumedFrom, resumedFrom > start ? 2 : 1, 10_000, 1_000_000_000L);
+      return FakeTrainingSegments.complete(request);
     }
   }
 

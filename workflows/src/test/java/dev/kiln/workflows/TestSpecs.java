@@ -21,7 +21,8 @@ public final class TestSpecs {
             new CurationProfile.NearDedup(14, 8, 5))),
         new RunSpec.TokenizerSpec(4096),
         training(0, 0, 0, 0),
-        new RunSpec.EvaluationSpec(3, 48, 0.8, List.of("The "), 200_000));
+        new RunSpec.EvaluationSpec(3, 48, 0.8, List.of("The "), 200_000),
+        null);
   }
 
   public static RunSpec.TrainingSpec training(int steps, int dModel, int layers, int heads) {
@@ -30,10 +31,10 @@ public final class TestSpecs {
 
   public static RunSpec withTask(RunSpec s, String task) {
     return new RunSpec(s.name(), new RunSpec.UseCase(task, "x", List.of("en")), s.budget(), s.model(), s.data(),
-        s.curation(), s.tokenizer(), s.training(), s.evaluation());
+        s.curation(), s.tokenizer(), s.training(), s.evaluation(), s.resilience());
   }
 
   public static RunSpec withTraining(RunSpec s, RunSpec.TrainingSpec t) {
-    return new RunSpec(s.name(), s.useCase(), s.budget(), s.model(), s.data(), s.curation(), s.tokenizer(), t, s.evaluation());
+    return new RunSpec(s.name(), s.useCase(), s.budget(), s.model(), s.data(), s.curation(), s.tokenizer(), t, s.evaluation(), s.resilience());
   }
 }

@@ -147,16 +147,12 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
         s.loss(), Math.exp(s.loss()), Math.exp(s.baselineLoss()), s.targetTokens(), List.of(), extra);
   }
 
-  /** Every training step's loss, in order, from the committed checkpoints' metadata. */
+  /** Every training step's loss, in order, from the loss log of the committed checkpoints. */
   private List<Double> trainingLosses(List<CheckpointRef> committed) {
-    Map<Integer, CheckpointStore.Meta> byStep = new LinkedHashMap<>();
-    for (CheckpointRef ref : committed) {
-      byStep.put(ref.step(), checkpoints.readMeta(ref));
-    }
     List<Double> losses = new ArrayList<>();
-    byStep.values().stream()
+    committed.stream()
         .sorted((a, b) -> Integer.compare(a.step(), b.step()))
-        .forEach(meta -> losses.addAll(meta.losses()));
+        .forEach(ref -> losses.addAll(checkpoints.losses(ref)));
     return losses;
   }
 

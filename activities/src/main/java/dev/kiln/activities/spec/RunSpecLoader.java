@@ -34,9 +34,16 @@ public final class RunSpecLoader {
           .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true)
           .configure(DeserializationFeature.ACCEPT_FLOAT_AS_INT, false);
 
-  /** Fields a file may leave out; {@code curation.rules} is never written by hand but read from the profile. */
+  /**
+   * Fields a file may leave out; {@code curation.rules} is never written by hand but read from the profile. The
+   * {@code resilience} section and each of its fields have defaults (RunSpec.Resilience.DEFAULTS).
+   */
   private static final Set<String> OPTIONAL_FIELDS =
-      Set.of("useCase.description", "model.hubModel", "evaluation.prompts", "curation.rules");
+      Set.of("useCase.description", "model.hubModel", "evaluation.prompts", "curation.rules", "resilience");
+
+  private static boolean optional(String field) {
+    return OPTIONAL_FIELDS.contains(field) || field.startsWith("resilience.");
+  }
 
   /** Names of the profile's step kinds, as they appear in YAML, and the record each binds to. */
   private static final Map<String, Class<?>> STEP_KINDS = Arrays.stream(
@@ -115,7 +122,7 @@ public final class RunSpecLoader {
     CurationProfile profile = parseProfile(bytes, file.toString());
     RunSpec.CurationSpec loaded = new RunSpec.CurationSpec(c.profile(), c.languages(), c.minLanguageConfidence(), profile);
     return new RunSpec(spec.name(), spec.useCase(), spec.budget(), spec.model(), spec.data(), loaded, spec.tokenizer(),
-        spec.training(), spec.evaluation());
+        spec.training(), spec.evaluation(), spec.resilience());
   }
 
   /** Reads a curation profile, reporting missing and unknown fields of every step by name. */
@@ -167,7 +174,7 @@ public final class RunSpecLoader {
       String field = path.isEmpty() ? component.getName() : path + "." + component.getName();
       JsonNode value = node.get(component.getName());
       if (value == null || value.isNull()) {
-        if (!OPTIONAL_FIELDS.contains(field)) {
+        if (!optional(field)) {
           problems.add(new SpecProblem(field, "is missing", "add it (see configs/tiny-gpt.yaml for every field with a comment)"));
         }
       } else if (component.getType().isRecord()) {

@@ -6,8 +6,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import dev.kiln.workflows.scope.ModelShape;
+import dev.kiln.workflows.training.LearningRateOverride;
 import dev.kiln.workflows.training.Objective;
 import dev.kiln.workflows.training.TrainingConfig;
+import java.util.List;
 
 /**
  * The training loop of one run, for all three objectives: the model the objective trains (see {@link
@@ -25,7 +27,42 @@ public final class Trainer implements AutoCloseable {
   private final TransformerModel model;
   private final AdamW optimizer;
   private final LearningRateSchedule schedule;
+  private List<LearningRateOverride> learningRates = List.of();
   private int nextStep = -1;
+
+  /** Rejects a loss before its step's update (the loss-spike policy); null accepts it. */
+  @FunctionalInterface
+  public interface LossGuard {
+    LossGuard ACCEPT_FINITE = loss -> null;
+
+    String reject(double loss);
+  }
+
+  /** A step whose loss or gradients were rejected; the parameters are as they were before it. */
+  public static final class RejectedLossException extends IllegalStateException {
+    private final int step;
+    private final double loss;
+    private final String reason;
+
+    RejectedLossException(int step, double loss, String reason) {
+      super("Rejected at step " + step + ": " + reason + "; parameters were not updated");
+      this.step = step;
+      this.loss = loss;
+      this.reason = reason;
+    }
+
+    public int step() {
+      return step;
+    }
+
+    public double loss() {
+      return loss;
+    }
+
+    public String reason() {
+      return reason;
+    }
+  }
 
   /**
    * @param shape the model to build; it may differ from {@code config.shape()} when curation fixed the
@@ -67,13 +104,38 @@ public final class Trainer implements AutoCloseable {
   }
 
   /**
+   * Operators' learning-rate changes (see {@link LearningRateOverride}): from each one's step on, the schedule is
+   * scaled so that its rate there is the one asked for.
+   */
+  public void setLearningRateOverrides(List<LearningRateOverride> overrides) {
+    this.learningRates = List.copyOf(overrides);
+  }
+
+  /** The learning rate of a step: the schedule's, scaled by the latest override at or before it. */
+  public double learningRate(int step) {
+    double rate = schedule.at(step);
+    LearningRateOverride latest = null;
+    for (LearningRateOverride o : learningRates) {
+      if (o.fromStep() <= step && (latest == null || o.fromStep() >= latest.fromStep())) {
+        latest = o;
+      }
+    }
+    return latest == null ? rate : rate * latest.learningRate() / schedule.at(latest.fromStep());
+  }
+
+  /** {@link #trainStep(int, TrainingBatch, LossGuard)} accepting every finite loss. */
+  public double trainStep(int step, TrainingBatch batch) {
+    return trainStep(step, batch, LossGuard.ACCEPT_FINITE);
+  }
+
+  /**
    * One optimizer step on one batch.
    *
    * @return the batch's mean cross-entropy in nats over its predicted positions, before the update
-   * @throws IllegalStateException if the loss or the gradients are not finite; the parameters are then
-   *     left as they were before this step
+   * @throws RejectedLossException if the loss is not finite, the guard rejects it, or the gradients are not
+   *     finite; the parameters are then left as they were before this step
    */
-  public double trainStep(int step, TrainingBatch batch) {
+  public double trainStep(int step, TrainingBatch batch, LossGuard guard) {
     if (nextStep < 0) {
       throw new IllegalStateException("Call initialise(), loadWeights() or restore() before training");
     }
@@ -89,15 +151,16 @@ public final class Trainer implements AutoCloseable {
         engine.setRandomSeed(StepSeeds.forDropout(config.seed(), step));
         NDArray lossArray = model.loss(stepManager, batch, true);
         loss = lossArray.getFloat();
-        if (!Double.isFinite(loss)) {
-          throw new IllegalStateException("Loss is " + loss + " at step " + step + "; parameters were not updated");
+        String rejected = Double.isFinite(loss) ? guard.reject(loss) : "loss is " + loss;
+        if (rejected != null) {
+          throw new RejectedLossException(step, loss, rejected);
         }
         collector.backward(lossArray);
       }
       try {
-        optimizer.update(schedule.at(step));
+        optimizer.update(learningRate(step));
       } catch (IllegalStateException e) {
-        throw new IllegalStateException("Step " + step + ": " + e.getMessage(), e);
+        throw new RejectedLossException(step, loss, e.getMessage());
       }
     }
     nextStep = step + 1;

@@ -1,9 +1,11 @@
 package dev.kiln.activities.training;
 
-import dev.kiln.activities.tokenizer.TokenCorpus;
 import dev.kiln.activities.storage.ObjectStore;
+import dev.kiln.activities.tokenizer.TokenCorpus;
 import dev.kiln.workflows.Failures;
 import dev.kiln.workflows.training.CheckpointRef;
+import dev.kiln.workflows.training.DataSkip;
+import dev.kiln.workflows.training.LossAnomaly;
 import dev.kiln.workflows.training.Objective;
 import dev.kiln.workflows.training.SegmentRequest;
 import dev.kiln.workflows.training.SegmentResult;
@@ -12,21 +14,25 @@ import dev.kiln.workflows.training.TrainingConfig;
 import dev.kiln.workflows.training.TrainingHeartbeat;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.client.ActivityCompletionException;
 import io.temporal.failure.ApplicationFailure;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One segment of pretraining, with the objective (and so the architecture) the config names. Resumes from the newest durable checkpoint this activity knows of: the
- * one a previous attempt heartbeated (after a worker crash), else the one the workflow committed. Writes a
- * checkpoint every {@code checkpointEvery} steps and at the segment's end, and heartbeats it only once it is
- * durable, so a retry never resumes from something that is not there.
+ * One segment of pretraining, with the objective (and so the architecture) the config names, from the
+ * checkpoint the workflow committed. Writes a checkpoint every {@code checkpointEvery} steps, and where it stops:
+ * at the segment's end, at the first checkpoint after its time budget, when the workflow cancels it (an
+ * operator's control), or before a step whose loss the spike policy rejects. Heartbeats the newest checkpoint
+ * only once it is durable, so the workflow can commit it if this worker dies.
  */
 public final class TrainingActivitiesImpl implements TrainingActivities {
   private static final Logger log = LoggerFactory.getLogger(TrainingActivitiesImpl.class);
+  /** How long a storage outage is waited out before the segment gives up (the workflow then resumes it). */
+  private static final Duration STORAGE_OUTAGE = Duration.ofMinutes(15);
 
   private final ObjectStore store;
   private final CheckpointStore checkpoints;
@@ -40,88 +46,176 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
   @Override
   public SegmentResult trainSegment(SegmentRequest request) {
     ActivityExecutionContext context = Activity.getExecutionContext();
-    TrainingConfig config = request.config();
-    CheckpointRef start = newest(request.resumeFrom(), context.getHeartbeatDetails(TrainingHeartbeat.class));
-    int attempt = context.getInfo().getAttempt();
-
-    Objective objective;
+    Segment segment = new Segment(request, context);
     try {
-      objective = Objective.of(config.objective());
-    } catch (IllegalArgumentException e) {
-      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), Failures.INVALID_RUN_SPEC);
+      return segment.run();
+    } catch (ApplicationFailure failure) {
+      throw failure;
+    } catch (RuntimeException e) {
+      // Tell the workflow what is durable, so it commits that before resuming elsewhere.
+      throw ApplicationFailure.newFailureWithCause(
+          "training segment failed at step " + segment.step + ": " + e, "TrainingInterrupted", e, segment.details());
     }
-    int[] tokens = TokenCorpus.load(store, config.manifestKey()).train();
-    PretrainingObjective batches;
-    try {
-      batches = PretrainingObjective.of(objective, tokens, config.shape(), config.batchSize(), config.seed());
-    } catch (IllegalArgumentException e) {
-      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), Failures.BAD_DATA);
+  }
+
+  /** The state of one segment's run. */
+  private final class Segment {
+    private final SegmentRequest request;
+    private final TrainingConfig config;
+    private final ActivityExecutionContext context;
+    private final long began = System.nanoTime();
+    private CheckpointUploader uploader;
+    private int step;
+    private int resumedFrom;
+    private double lastLoss = Double.NaN;
+    private double tokensPerSecond;
+    private boolean cancelled;
+
+    Segment(SegmentRequest request, ActivityExecutionContext context) {
+      this.request = request;
+      this.config = request.config();
+      this.context = context;
+      this.step = request.resumeFrom() == null ? 0 : request.resumeFrom().step();
     }
 
-    try (Trainer trainer = new Trainer(config.shape(), config, parseDevice(config.device()))) {
-      int step = begin(trainer, start, config);
-      if (step > 0 && attempt > 1) {
-        log.info("attempt {} of {} resumes from checkpoint at step {}", attempt, request.runId(), step);
+    SegmentResult run() {
+      Objective objective;
+      try {
+        objective = Objective.of(config.objective());
+      } catch (IllegalArgumentException e) {
+        throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), Failures.INVALID_RUN_SPEC);
       }
-      int resumedFrom = step;
-      List<CheckpointRef> written = new ArrayList<>();
-      List<Double> losses = new ArrayList<>();
-      CheckpointRef last = start;
-      long began = System.nanoTime();
-      while (step < request.endStep()) {
-        double loss;
+      ai.djl.Device device = parseDevice(config.device());
+      int[] tokens = TokenCorpus.load(store, config.manifestKey()).train();
+      PretrainingObjective batches;
+      try {
+        batches = PretrainingObjective.of(objective, tokens, config.shape(), config.batchSize(), config.seed());
+      } catch (IllegalArgumentException e) {
+        throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), Failures.BAD_DATA);
+      }
+
+      try (Trainer trainer = new Trainer(config.shape(), config, device);
+          CheckpointUploader uploads = new CheckpointUploader(
+              checkpoints, request.asyncCheckpoints(), STORAGE_OUTAGE, this::heartbeatWhileWaiting)) {
+        this.uploader = uploads;
+        LossSpikeGuard guard = begin(trainer);
+        trainer.setLearningRateOverrides(request.learningRates());
+        resumedFrom = step;
+        if (step > 0) {
+          log.info("{}: attempt {} resumes from checkpoint at step {}", request.runId(),
+              context.getInfo().getAttempt(), step);
+        }
+        List<Double> losses = new ArrayList<>();
+        long firstStepAt = 0;
+        long stallNanos = 0;
+        LossAnomaly anomaly = null;
+        String stoppedBy = "end";
+        long trainingBegan = System.nanoTime();
+        while (step < request.endStep()) {
+          long dataIndex = DataSkip.dataIndex(step, request.skips());
+          double loss;
+          try {
+            loss = trainer.trainStep(step, batches.batch(Math.toIntExact(dataIndex)), guard);
+          } catch (Trainer.RejectedLossException rejected) {
+            anomaly = new LossAnomaly(step, dataIndex, rejected.loss(), guard.movingAverage(), rejected.reason());
+            log.warn("{}: {}", request.runId(), rejected.getMessage());
+            stoppedBy = "anomaly";
+            break;
+          }
+          guard.accept(loss);
+          losses.add(loss);
+          lastLoss = loss;
+          step++;
+          if (firstStepAt == 0) {
+            firstStepAt = System.currentTimeMillis();
+          }
+          boolean timeUp = System.nanoTime() - began > Duration.ofSeconds(request.maxSeconds()).toNanos();
+          boolean atCheckpoint = step % config.checkpointEvery() == 0;
+          if (atCheckpoint || step == request.endStep()) {
+            stallNanos += checkpoint(trainer, guard, losses);
+            if (timeUp && step < request.endStep()) {
+              stoppedBy = "time";
+              break;
+            }
+          }
+          tokensPerSecond = (step - resumedFrom) * config.tokensPerStep() / ((System.nanoTime() - trainingBegan) / 1e9);
+          metrics.record(step, loss, tokensPerSecond);
+          if (!heartbeat(context)) {
+            stoppedBy = "cancel";
+            if (!losses.isEmpty()) {
+              stallNanos += checkpoint(trainer, guard, losses); // where it stopped: nothing trained is lost
+            }
+            break;
+          }
+        }
+        uploads.awaitInFlight(cancelled ? () -> {} : this::heartbeatWhileWaiting);
+        long nanos = System.nanoTime() - trainingBegan;
+        return new SegmentResult(uploads.durable(), resumedFrom, step, context.getInfo().getAttempt(),
+            tokensPerSecond, nanos, firstStepAt, stallNanos, uploads.uploadedBytes(), uploads.uploadNanos(), anomaly,
+            stoppedBy);
+      }
+    }
+
+    /** Loads the start state and returns the spike guard with the window the checkpoint carried. */
+    private LossSpikeGuard begin(Trainer trainer) {
+      CheckpointRef start = request.resumeFrom();
+      if (start != null) {
+        CheckpointStore.Loaded loaded;
         try {
-          loss = trainer.trainStep(step, batches.batch(step));
-        } catch (IllegalStateException diverged) {
-          throw ApplicationFailure.newNonRetryableFailure(diverged.getMessage(), Failures.DIVERGED);
+          loaded = checkpoints.read(start, config.hash());
+        } catch (CheckpointStore.TornCheckpointException e) {
+          throw ApplicationFailure.newNonRetryableFailure(
+              "committed checkpoint " + start.prefix() + " cannot be used: " + e.getMessage(),
+              Failures.CORRUPT_CHECKPOINT, start.prefix());
         }
-        losses.add(loss);
-        step++;
-        if (step % config.checkpointEvery() == 0 || step == request.endStep()) {
-          double mean = losses.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-          int from = step - losses.size();
-          last = checkpoints.write(
-              request.runId(), trainer.modelState(), trainer.optimizerState(),
-              new CheckpointStore.Meta(step, config.seed(), config.hash(), from, List.copyOf(losses), mean));
-          written.add(last);
-          losses.clear();
-        }
-        double seconds = (System.nanoTime() - began) / 1e9;
-        double tokensPerSecond = (step - resumedFrom) * config.tokensPerStep() / seconds;
-        double eta = (config.steps() - step) * config.tokensPerStep() / tokensPerSecond;
-        metrics.record(step, loss, tokensPerSecond);
-        context.heartbeat(new TrainingHeartbeat(step, config.steps(), loss, tokensPerSecond, eta, last));
+        trainer.restore(loaded.model(), loaded.optimizer(), start.step());
+        return new LossSpikeGuard(request.lossSpikeFactor(), request.lossSpikeWindow(), loaded.meta().recentLosses());
       }
-      long nanos = System.nanoTime() - began;
-      double tokensPerSecond = (step - resumedFrom) * config.tokensPerStep() / (nanos / 1e9);
-      if (written.isEmpty()) {
-        written.add(start); // a retry after the segment's last checkpoint was written: nothing left to do
+      if (config.initWeightsKey() != null) {
+        trainer.loadWeights(store.get(config.initWeightsKey()));
+      } else {
+        trainer.initialise();
       }
-      return new SegmentResult(written, resumedFrom, attempt, tokensPerSecond, nanos);
+      return new LossSpikeGuard(request.lossSpikeFactor(), request.lossSpikeWindow(), List.of());
     }
-  }
 
-  /** Loads the start state into the trainer and returns the step to train next. */
-  private int begin(Trainer trainer, CheckpointRef start, TrainingConfig config) {
-    if (start != null) {
-      CheckpointStore.Loaded loaded = checkpoints.read(start, config.hash());
-      trainer.restore(loaded.model(), loaded.optimizer(), start.step());
-      return start.step();
+    /** Snapshots the trainer and hands it to the uploader; returns the time the training loop lost to it. */
+    private long checkpoint(Trainer trainer, LossSpikeGuard guard, List<Double> losses) {
+      long began = System.nanoTime();
+      double mean = losses.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+      CheckpointStore.Meta meta = new CheckpointStore.Meta(
+          step, DataSkip.dataIndex(step, request.skips()), config.seed(), config.hash(), request.generation(),
+          step - losses.size(), List.copyOf(losses), mean, guard.recent());
+      CheckpointStore.Snapshot snapshot =
+          new CheckpointStore.Snapshot(request.runId(), trainer.modelState(), trainer.optimizerState(), meta);
+      losses.clear();
+      uploader.submit(snapshot);
+      return System.nanoTime() - began;
     }
-    if (config.initWeightsKey() != null) {
-      trainer.loadWeights(store.get(config.initWeightsKey()));
-      return 0;
-    }
-    trainer.initialise();
-    return 0;
-  }
 
-  private static CheckpointRef newest(CheckpointRef committed, Optional<TrainingHeartbeat> heartbeat) {
-    CheckpointRef beat = heartbeat.map(TrainingHeartbeat::lastCheckpoint).orElse(null);
-    if (beat == null) {
-      return committed;
+    /** Heartbeats progress; false once the workflow has asked this segment to stop. */
+    private boolean heartbeat(ActivityExecutionContext context) {
+      if (cancelled) {
+        return false;
+      }
+      try {
+        context.heartbeat(details());
+        return true;
+      } catch (ActivityCompletionException e) {
+        cancelled = true; // cancelled by the workflow, or this attempt is no longer the current one
+        return false;
+      }
     }
-    return committed == null || beat.step() > committed.step() ? beat : committed;
+
+    private void heartbeatWhileWaiting() {
+      heartbeat(context); // a cancellation seen here is acted on by the loop after the wait
+    }
+
+    TrainingHeartbeat details() {
+      double eta = tokensPerSecond > 0 ? (config.steps() - step) * config.tokensPerStep() / tokensPerSecond : Double.NaN;
+      CheckpointRef durable = uploader == null ? null : uploader.newestDurable();
+      return new TrainingHeartbeat(step, config.steps(), lastLoss, tokensPerSecond, eta, durable, System.currentTimeMillis());
+    }
   }
 
   private static ai.djl.Device parseDevice(String device) {

@@ -59,7 +59,7 @@ class ScopeActivitiesImplTest {
         bundled.curation(), bundled.tokenizer(),
         new RunSpec.TrainingSpec(t.contextLength(), t.batchSize(), 300, 128, 4, 4, t.learningRate(), t.minLearningRate(),
             t.warmupSteps(), t.weightDecay(), t.gradClip(), t.dropout(), t.seed(), t.checkpointEvery(), t.segmentSteps(), t.device()),
-        bundled.evaluation());
+        bundled.evaluation(), bundled.resilience());
     ScopePlan plan = new ScopeActivitiesImpl().scope(fixed);
     assertEquals(new ModelShape(4096, 128, 128, 4, 4), plan.shape());
     assertEquals(300, plan.steps());
@@ -67,6 +67,6 @@ class ScopeActivitiesImplTest {
 
   private static RunSpec withTask(RunSpec s, String task) {
     return new RunSpec(s.name(), new RunSpec.UseCase(task, null, List.of("en")), s.budget(), s.model(), s.data(),
-        s.curation(), s.tokenizer(), s.training(), s.evaluation());
+        s.curation(), s.tokenizer(), s.training(), s.evaluation(), s.resilience());
   }
 }

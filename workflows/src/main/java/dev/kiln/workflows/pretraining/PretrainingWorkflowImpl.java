@@ -75,7 +75,7 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
     enter(Stage.PRETRAIN);
     TrainingConfig config = trainingConfig(spec, plan, selection, curation);
     TrainingWorkflow train = Workflow.newChildWorkflowStub(TrainingWorkflow.class, childOptions(trainingWorkflowId));
-    TrainingResult training = train.train(new TrainingRequest(runId, config, spec.training().segmentSteps()));
+    TrainingResult training = train.train(new TrainingRequest(runId, config, spec.training().segmentSteps(), spec.resilienceOrDefaults(), null));
 
     Workflow.upsertTypedSearchAttributes(
         KilnSearchAttributes.STEP.valueSet((long) training.finalCheckpoint().step()),

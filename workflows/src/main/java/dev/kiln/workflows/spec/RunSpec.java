@@ -15,7 +15,13 @@ public record RunSpec(
     CurationSpec curation,
     TokenizerSpec tokenizer,
     TrainingSpec training,
-    EvaluationSpec evaluation) {
+    EvaluationSpec evaluation,
+    Resilience resilience) {
+
+  /** The spec with {@code resilience} filled in: absent sections and fields take {@link Resilience#DEFAULTS}. */
+  public Resilience resilienceOrDefaults() {
+    return Resilience.DEFAULTS.overriddenBy(resilience);
+  }
 
   /** What the model is for; the task decides the architecture family and objective. */
   public record UseCase(String task, String description, List<String> languages) {}
@@ -68,4 +74,49 @@ public record RunSpec(
       String device) {}
 
   public record EvaluationSpec(int samples, int maxNewTokens, double temperature, List<String> prompts, int maxHeldOutTokens) {}
+
+  /**
+   * How training survives failures. The section and each of its fields may be left out (null): the
+   * defaults below apply.
+   *
+   * @param asyncCheckpoints upload checkpoints in the background while training goes on (at most one in flight)
+   * @param keepLast committed checkpoints always kept, newest first
+   * @param keepEvery also keep every keepEvery-th checkpoint (step a multiple of keepEvery x checkpointEvery)
+   * @param lossSpikeFactor a loss above this factor x the moving average is a spike (0 turns spike detection off;
+   *     non-finite losses are always caught)
+   * @param lossSpikeWindow the moving average's length in steps; no spike is called before it is full
+   * @param maxRollbacks rollbacks (loss spikes, non-finite losses) allowed before the run fails
+   * @param heartbeatSeconds a training worker silent this long is declared dead and its segment resumed elsewhere
+   * @param segmentSeconds a training activity ends at the first checkpoint after this long (bounded activities)
+   * @param continueAsNewAfterEvents the training workflow continues as new when its history passes this length
+   */
+  public record Resilience(
+      Boolean asyncCheckpoints,
+      Integer keepLast,
+      Integer keepEvery,
+      Double lossSpikeFactor,
+      Integer lossSpikeWindow,
+      Integer maxRollbacks,
+      Integer heartbeatSeconds,
+      Integer segmentSeconds,
+      Integer continueAsNewAfterEvents) {
+
+    public static final Resilience DEFAULTS = new Resilience(true, 3, 10, 3.0, 50, 3, 10, 900, 1000);
+
+    /** This record with each of {@code other}'s non-null fields in place of its own. */
+    public Resilience overriddenBy(Resilience other) {
+      if (other == null) {
+        return this;
+      }
+      return new Resilience(
+          or(other.asyncCheckpoints, asyncCheckpoints), or(other.keepLast, keepLast), or(other.keepEvery, keepEvery),
+          or(other.lossSpikeFactor, lossSpikeFactor), or(other.lossSpikeWindow, lossSpikeWindow),
+          or(other.maxRollbacks, maxRollbacks), or(other.heartbeatSeconds, heartbeatSeconds),
+          or(other.segmentSeconds, segmentSeconds), or(other.continueAsNewAfterEvents, continueAsNewAfterEvents));
+    }
+
+    private static <T> T or(T value, T fallback) {
+      return value != null ? value : fallback;
+    }
+  }
 }

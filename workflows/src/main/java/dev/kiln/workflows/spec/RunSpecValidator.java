@@ -56,6 +56,22 @@ public final class RunSpecValidator {
     training(s.training(), s.tokenizer());
     objectiveFits(s);
     evaluation(s.evaluation());
+    resilience(s.resilienceOrDefaults());
+  }
+
+  private void resilience(RunSpec.Resilience r) {
+    range("resilience.keepLast", r.keepLast(), 1, 1000, "committed checkpoints to keep, at least 1 (e.g. 3)");
+    range("resilience.keepEvery", r.keepEvery(), 0, 1_000_000, "keep every N-th checkpoint as well, e.g. 10 (0: none)");
+    range("resilience.lossSpikeFactor", r.lossSpikeFactor(), 0, 1000, "e.g. 3.0 (a loss above 3x its moving average), or 0 to turn spike detection off");
+    if (r.lossSpikeFactor() > 0 && r.lossSpikeFactor() <= 1) {
+      problem("resilience.lossSpikeFactor", "is " + r.lossSpikeFactor() + ": every ordinary step would be a spike",
+          "use a factor above 1, e.g. 3.0, or 0 to turn spike detection off");
+    }
+    range("resilience.lossSpikeWindow", r.lossSpikeWindow(), 1, 100_000, "steps in the moving average, e.g. 50");
+    range("resilience.maxRollbacks", r.maxRollbacks(), 0, 1000, "e.g. 3");
+    range("resilience.heartbeatSeconds", r.heartbeatSeconds(), 1, 3600, "e.g. 10: a dead training worker is noticed this fast");
+    range("resilience.segmentSeconds", r.segmentSeconds(), 1, 86_400, "e.g. 900: each training activity ends at a checkpoint after this long");
+    range("resilience.continueAsNewAfterEvents", r.continueAsNewAfterEvents(), 100, 50_000, "e.g. 1000 history events");
   }
 
   private void useCase(RunSpec.UseCase u) {

@@ -1,7 +1,27 @@
 package dev.kiln.workflows.training;
 
+import java.util.List;
+
 /**
- * Train from {@code resumeFrom} (or from scratch / initial weights if null) up to {@code endStep}.
- * A retried attempt resumes from the newest checkpoint it heartbeated, not from {@code resumeFrom}.
+ * Train from {@code resumeFrom} (from scratch or the initial weights if null) towards {@code endStep}. The
+ * activity stops early at the first checkpoint after {@code maxSeconds}, at a rejected loss (see {@link
+ * SegmentResult#anomaly()}), or when the workflow cancels it (an operator's pause or rollback), writing a
+ * checkpoint of where it stopped.
+ *
+ * @param generation goes into checkpoint keys: it grows at every rollback, so a new line of training never
+ *     collides with checkpoints of the abandoned one
+ * @param skips data windows never to train on (see {@link DataSkip#dataIndex})
+ * @param lossSpikeFactor 0 turns spike detection off; non-finite losses are always rejected
  */
-public record SegmentRequest(String runId, TrainingConfig config, CheckpointRef resumeFrom, int endStep) {}
+public record SegmentRequest(
+    String runId,
+    TrainingConfig config,
+    CheckpointRef resumeFrom,
+    int endStep,
+    int generation,
+    List<DataSkip> skips,
+    List<LearningRateOverride> learningRates,
+    double lossSpikeFactor,
+    int lossSpikeWindow,
+    boolean asyncCheckpoints,
+    int maxSeconds) {}

@@ -1,8 +1,10 @@
 package dev.kiln.workflows.training;
 
 /**
- * What a training activity heartbeats: live progress for {@code kiln watch}, and the last durable
- * checkpoint so a retried attempt resumes from it.
+ * What a training activity heartbeats: live progress for {@code kiln watch}, and the newest checkpoint it has
+ * made durable, which the workflow verifies and commits if the activity dies.
+ *
+ * @param epochMillis when the activity sent it (the goodput ledger's "last alive")
  */
 public record TrainingHeartbeat(
     int step,
@@ -10,4 +12,5 @@ public record TrainingHeartbeat(
     double loss,
     double tokensPerSecond,
     double etaSeconds,
-    CheckpointRef lastCheckpoint) {}
+    CheckpointRef lastCheckpoint,
+    long epochMillis) {}

@@ -1,10 +1,18 @@
 package dev.kiln.workflows.training;
 
 import io.temporal.workflow.QueryMethod;
+import io.temporal.workflow.UpdateMethod;
+import io.temporal.workflow.UpdateValidatorMethod;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
+import java.util.List;
 
-/** Stage 4 as a child workflow: segments of training, each resuming from the last committed checkpoint. */
+/**
+ * Stage 4 as a child workflow: segments of training, each resuming from the last committed checkpoint, with
+ * operator control. Every control is a durable, validated update: invalid requests are rejected before they
+ * enter the history; accepted ones stop the running segment at a checkpoint of where it was (nothing trained is
+ * lost), take effect, and return what they did.
+ */
 @WorkflowInterface
 public interface TrainingWorkflow {
   @WorkflowMethod
@@ -13,5 +21,63 @@ public interface TrainingWorkflow {
   @QueryMethod
   TrainingProgress progress();
 
-  record TrainingProgress(int committedStep, int totalSteps, double lastLoss, CheckpointRef lastCheckpoint) {}
+  /** Stops training at a committed checkpoint of the current step until {@link #resume}. */
+  @UpdateMethod
+  ControlResult pause(String reason);
+
+  @UpdateValidatorMethod(updateName = "pause")
+  void validatePause(String reason);
+
+  @UpdateMethod
+  ControlResult resume();
+
+  @UpdateValidatorMethod(updateName = "resume")
+  void validateResume();
+
+  /** Goes back to a committed checkpoint that is still stored; later checkpoints are abandoned. */
+  @UpdateMethod
+  ControlResult rollback(int step);
+
+  @UpdateValidatorMethod(updateName = "rollback")
+  void validateRollback(int step);
+
+  /** Never trains on data indices [from, to) (the part not yet trained on). */
+  @UpdateMethod
+  ControlResult skipData(long from, long to);
+
+  @UpdateValidatorMethod(updateName = "skipData")
+  void validateSkipData(long from, long to);
+
+  /** Sets the learning rate from the current step on; the schedule keeps its shape (see {@link LearningRateOverride}). */
+  @UpdateMethod
+  ControlResult setLearningRate(double learningRate);
+
+  @UpdateValidatorMethod(updateName = "setLearningRate")
+  void validateSetLearningRate(double learningRate);
+
+  /**
+   * @param state training, paused, or done
+   * @param dataCursor the data index the next step reads
+   * @param etaSeconds from the throughput so far, NaN before the first segment finished
+   * @param goodput productive training time / wall time so far (operator pauses excluded)
+   */
+  record TrainingProgress(
+      String state,
+      int committedStep,
+      int totalSteps,
+      double lastLoss,
+      CheckpointRef lastCheckpoint,
+      long tokensCommitted,
+      long dataCursor,
+      double etaSeconds,
+      double goodput,
+      List<Integer> retainedSteps,
+      List<Interruption> interruptions,
+      List<Rollback> rollbacks,
+      List<DataSkip> skips,
+      List<LearningRateOverride> learningRates,
+      List<String> warnings) {}
+
+  /** What a control did, e.g. "paused at step 1200 (checkpoint committed)". */
+  record ControlResult(String message, int step) {}
 }

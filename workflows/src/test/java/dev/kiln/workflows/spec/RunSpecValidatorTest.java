@@ -33,7 +33,7 @@ class RunSpecValidatorTest {
   void everyProblemIsReportedAtOnce() {
     RunSpec s = TestSpecs.valid();
     RunSpec bad = new RunSpec("Bad Name!", new RunSpec.UseCase("poetry", null, List.of()), new RunSpec.Budget(-1, 2, 20),
-        s.model(), s.data(), s.curation(), new RunSpec.TokenizerSpec(100), s.training(), s.evaluation());
+        s.model(), s.data(), s.curation(), new RunSpec.TokenizerSpec(100), s.training(), s.evaluation(), s.resilience());
     List<String> fields = RunSpecValidator.validate(bad).stream().map(SpecProblem::field).toList();
     assertEquals(List.of("name", "useCase.task", "useCase.languages", "budget.trainingFlops",
         "budget.expectedCurationYield", "tokenizer.vocabSize"), fields);

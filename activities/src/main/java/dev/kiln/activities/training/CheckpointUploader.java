@@ -1,0 +1,132 @@
+package dev.kiln.activities.training;
+
+import dev.kiln.workflows.training.CheckpointRef;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkException;
+
+/**
+ * Writes checkpoints to storage, in the background when asynchronous: the training thread hands over a
+ * snapshot and goes on. At most one upload is in flight; handing over the next one first waits for it (that wait
+ * is the stall the benchmark reports). A storage outage is waited out, with backoff, for up to {@code outage};
+ * while the training thread waits it calls {@code whileWaiting} (the activity heartbeats there), so a long
+ * outage is not mistaken for a dead worker.
+ */
+final class CheckpointUploader implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(CheckpointUploader.class);
+
+  private final CheckpointStore store;
+  private final boolean async;
+  private final Duration outage;
+  private final Runnable whileWaiting;
+  private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+    Thread thread = new Thread(r, "kiln-checkpoint-upload");
+    thread.setDaemon(true);
+    return thread;
+  });
+  private final List<CheckpointRef> durable = new ArrayList<>();
+  private Future<CheckpointRef> inFlight;
+  private volatile long uploadedBytes;
+  private volatile long uploadNanos;
+  private long waitNanos;
+
+  CheckpointUploader(CheckpointStore store, boolean async, Duration outage, Runnable whileWaiting) {
+    this.store = store;
+    this.async = async;
+    this.outage = outage;
+    this.whileWaiting = whileWaiting;
+  }
+
+  /** Hands a snapshot over; returns once it is uploading (asynchronous) or durable (synchronous). */
+  void submit(CheckpointStore.Snapshot snapshot) {
+    long began = System.nanoTime();
+    try {
+      awaitInFlight(whileWaiting);
+      inFlight = executor.submit(() -> upload(snapshot));
+      if (!async) {
+        awaitInFlight(whileWaiting);
+      }
+    } finally {
+      waitNanos += System.nanoTime() - began;
+    }
+  }
+
+  /** Waits for the upload in flight, if any, calling {@code whileWaiting} about once a second. */
+  void awaitInFlight(Runnable whileWaiting) {
+    while (inFlight != null) {
+      try {
+        durable.add(inFlight.get(1, TimeUnit.SECONDS));
+        inFlight = null;
+      } catch (TimeoutException stillUploading) {
+        whileWaiting.run();
+      } catch (ExecutionException e) {
+        inFlight = null;
+        throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while a checkpoint was uploading", e);
+      }
+    }
+  }
+
+  /** The newest checkpoint known durable (an upload that finished is collected here). */
+  CheckpointRef newestDurable() {
+    if (inFlight != null && inFlight.isDone()) {
+      awaitInFlight(() -> {});
+    }
+    return durable.isEmpty() ? null : durable.get(durable.size() - 1);
+  }
+
+  List<CheckpointRef> durable() {
+    return List.copyOf(durable);
+  }
+
+  /** Time the training thread spent in {@link #submit}: waiting for a previous upload, or for its own (sync). */
+  long waitNanos() {
+    return waitNanos;
+  }
+
+  long uploadedBytes() {
+    return uploadedBytes;
+  }
+
+  long uploadNanos() {
+    return uploadNanos;
+  }
+
+  private CheckpointRef upload(CheckpointStore.Snapshot snapshot) throws InterruptedException {
+    long began = System.nanoTime();
+    long deadline = began + outage.toNanos();
+    long backoffMillis = 250;
+    while (true) {
+      try {
+        CheckpointRef ref = store.write(snapshot);
+        uploadNanos += System.nanoTime() - began;
+        uploadedBytes += snapshot.bytes();
+        return ref;
+      } catch (SdkException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        log.warn("checkpoint upload of step {} failed ({}); retrying in {} ms", snapshot.meta().step(),
+            e.getMessage(), backoffMillis);
+        Thread.sleep(backoffMillis);
+        backoffMillis = Math.min(backoffMillis * 2, 5_000);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+}

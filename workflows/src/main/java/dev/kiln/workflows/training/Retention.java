@@ -1,0 +1,26 @@
+package dev.kiln.workflows.training;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Which committed checkpoints stay in storage: the newest {@code keepLast}, plus every {@code keepEvery}-th
+ * (its step a multiple of keepEvery x checkpointEvery). The newest is always kept, so a checkpoint is only ever
+ * deleted after a newer one was committed. The workflow and the activity that deletes apply the same function.
+ */
+public record Retention(int keepLast, int keepEvery, int checkpointEvery) {
+
+  /** The refs of {@code committed} (oldest first) to keep, oldest first. */
+  public List<CheckpointRef> retain(List<CheckpointRef> committed) {
+    List<CheckpointRef> kept = new ArrayList<>();
+    int firstOfLast = Math.max(0, committed.size() - Math.max(1, keepLast));
+    for (int i = 0; i < committed.size(); i++) {
+      CheckpointRef ref = committed.get(i);
+      boolean milestone = keepEvery > 0 && ref.step() > 0 && ref.step() % ((long) keepEvery * checkpointEvery) == 0;
+      if (i >= firstOfLast || milestone) {
+        kept.add(ref);
+      }
+    }
+    return kept;
+  }
+}
