@@ -2,6 +2,7 @@ package dev.kiln.worker;
 
 import dev.kiln.workflows.curation.StepStats;
 import dev.kiln.workflows.pretraining.RunSummary;
+import dev.kiln.workflows.training.GoodputLedger;
 import java.util.Map;
 
 /** The final summary of a run, as printed by {@code kiln run}, {@code kiln watch} and {@code kiln status}. */
@@ -32,9 +33,9 @@ public final class RunReport {
     b.append(String.format(
         "pretrain  %,d parameters, %,d steps, %,d tokens seen, %,.0f tokens/s, final train loss %.4f%n",
         t.parameters(), t.finalCheckpoint().step(), t.tokensSeen(), t.tokensPerSecond(), t.finalCheckpoint().trainLoss()));
-    if (!t.resumes().isEmpty()) {
-      b.append("          resumed from checkpoints at steps ").append(t.resumes()).append('\n');
-    }
+    b.append("          ").append(GoodputLedger.summary(t)).append('\n');
+    GoodputLedger.details(t.interruptions(), t.rollbacks(), t.warnings())
+        .forEach(line -> b.append("          ").append(line).append('\n'));
     var e = s.evaluation();
     b.append(String.format(
         "evaluate  held-out perplexity %.2f vs unigram baseline %.2f over %,d tokens: %s%n",

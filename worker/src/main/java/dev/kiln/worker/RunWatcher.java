@@ -4,7 +4,9 @@ import dev.kiln.workflows.curation.CurationWorkflow;
 import dev.kiln.workflows.pretraining.PretrainingWorkflow;
 import dev.kiln.workflows.pretraining.RunProgress;
 import dev.kiln.workflows.pretraining.RunSummary;
+import dev.kiln.workflows.training.GoodputLedger;
 import dev.kiln.workflows.training.TrainingHeartbeat;
+import dev.kiln.workflows.training.TrainingWorkflow;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.workflow.v1.PendingActivityInfo;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
@@ -15,6 +17,7 @@ import io.temporal.common.converter.DataConverter;
 import io.temporal.api.common.v1.WorkflowExecution;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -82,12 +85,43 @@ public final class RunWatcher {
                     line.append(String.format(
                         " step %d/%d  loss %.4f  %,.0f tokens/s  ETA %s",
                         h.step(), h.totalSteps(), h.loss(), h.tokensPerSecond(), eta(h))),
-                () -> line.append(" between segments, or waiting for a gpu worker"));
+                () -> line.append(trainingState(progress.trainingWorkflowId())));
       }
     } catch (RuntimeException e) {
       line.append(" (child not started yet)");
     }
     return line.toString();
+  }
+
+  private String trainingState(String trainingWorkflowId) {
+    TrainingWorkflow.TrainingProgress p =
+        connection.client().newWorkflowStub(TrainingWorkflow.class, trainingWorkflowId).progress();
+    return "paused".equals(p.state())
+        ? " paused at step " + p.committedStep() + "/" + p.totalSteps() + " (kiln resume to go on)"
+        : " step " + p.committedStep() + "/" + p.totalSteps() + ": between segments, or waiting for a gpu worker";
+  }
+
+  /**
+   * Several lines about a run's training from the training workflow's own record: state, committed step, data
+   * cursor, stored checkpoints, goodput, and the ledger of interruptions, rollbacks and warnings.
+   */
+  public String trainingDetail(String runId) {
+    RunProgress progress = connection.client().newWorkflowStub(PretrainingWorkflow.class, runId).progress();
+    if (progress.trainingWorkflowId() == null || !progress.stage().equals("pretrain")) {
+      return "";
+    }
+    TrainingWorkflow.TrainingProgress p =
+        connection.client().newWorkflowStub(TrainingWorkflow.class, progress.trainingWorkflowId()).progress();
+    StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
+        "training  %s; committed step %d/%d, loss %.4f, %,d tokens; next data index %,d; ETA %s; goodput %.1f%%%n",
+        p.state(), p.committedStep(), p.totalSteps(), p.lastLoss(), p.tokensCommitted(), p.dataCursor(),
+        Double.isFinite(p.etaSeconds()) ? formatSeconds(p.etaSeconds()) : "?", 100 * p.goodput()));
+    b.append("          stored checkpoints at steps ").append(p.retainedSteps()).append('\n');
+    p.learningRates().forEach(lr -> b.append("          learning rate set to ").append(lr.learningRate())
+        .append(" from step ").append(lr.fromStep()).append('\n'));
+    GoodputLedger.details(p.interruptions(), p.rollbacks(), p.warnings())
+        .forEach(line -> b.append("          ").append(line).append('\n'));
+    return b.toString();
   }
 
   private static String eta(TrainingHeartbeat h) {

@@ -8,6 +8,7 @@ import dev.kiln.workflows.scope.ModelShape;
 import dev.kiln.workflows.training.Objective;
 import dev.kiln.workflows.training.TrainingConfig;
 import java.util.List;
+import dev.kiln.workflows.training.GoodputLedger;
 import java.util.Locale;
 import java.util.Map;
 
@@ -95,9 +96,11 @@ public final class ModelCardWriter {
             + " peak learning rate %.3g with %d warmup steps and cosine decay to %.3g; global-norm clip %.2g; dropout %.2g; seed %d%n",
         c.steps(), c.batchSize(), s.contextLength(), r.training().tokensSeen(), c.weightDecay(), c.learningRate(),
         c.warmupSteps(), c.minLearningRate(), c.gradClip(), c.dropout(), c.seed()));
-    b.append(String.format(Locale.ROOT, "- Device %s; %,.0f tokens/s; final train loss %.4f; checkpoints every %d steps%s%n",
-        c.device(), r.training().tokensPerSecond(), r.training().finalCheckpoint().trainLoss(), c.checkpointEvery(),
-        r.training().resumes().isEmpty() ? "" : "; resumed after failures at steps " + r.training().resumes()));
+    b.append(String.format(Locale.ROOT, "- Device %s; %,.0f tokens/s; final train loss %.4f; checkpoints every %d steps%n",
+        c.device(), r.training().tokensPerSecond(), r.training().finalCheckpoint().trainLoss(), c.checkpointEvery()));
+    b.append("- Resilience: ").append(GoodputLedger.summary(r.training())).append('\n');
+    GoodputLedger.details(r.training().interruptions(), r.training().rollbacks(), r.training().warnings())
+        .forEach(line -> b.append("  - ").append(line).append('\n'));
     b.append("\n![training loss](loss.png)\n\n");
     b.append("## Evaluation\n\n");
     b.append(String.format(Locale.ROOT,

@@ -172,4 +172,34 @@ class GptTrainerTest {
       }
     }
   }
+
+  @Test
+  void anOperatorsLearningRateScalesTheScheduleFromItsStepOn() {
+    TrainingConfig config = config(TINY, 100, 0.0);
+    try (Trainer trainer = new Trainer(TINY, config, CPU)) {
+      LearningRateSchedule schedule = LearningRateSchedule.of(config);
+      trainer.setLearningRateOverrides(java.util.List.of(new dev.kiln.workflows.training.LearningRateOverride(40, 1e-4)));
+      assertEquals(schedule.at(39), trainer.learningRate(39), 0, "before the override: the schedule");
+      assertEquals(1e-4, trainer.learningRate(40), 1e-15, "at the override: the rate asked for");
+      assertEquals(1e-4 * schedule.at(70) / schedule.at(40), trainer.learningRate(70), 1e-15, "after: the same shape");
+    }
+  }
+
+  @Test
+  void aRejectedLossLeavesTheParametersAsTheyWere() {
+    TrainingConfig config = config(TINY, 10, 0.0);
+    CausalLanguageModeling batcher = new CausalLanguageModeling(new TokenWindows(repetitiveStream(100), 8, 3), 16);
+    try (Trainer trainer = new Trainer(TINY, config, CPU)) {
+      trainer.initialise();
+      String before = trainer.parameterHash();
+      Trainer.RejectedLossException e = assertThrows(Trainer.RejectedLossException.class,
+          () -> trainer.trainStep(0, batcher.batch(0), loss -> "loss " + loss + " is a spike"));
+      assertEquals(0, e.step());
+      assertTrue(e.reason().endsWith("is a spike"), e.reason());
+      assertEquals(before, trainer.parameterHash());
+      assertEquals(0, trainer.nextStep(), "the step can be taken again with another batch");
+      trainer.trainStep(0, batcher.batch(1));
+      assertNotEquals(before, trainer.parameterHash());
+    }
+  }
 }

@@ -22,8 +22,14 @@ import picocli.CommandLine.Command;
       StatusCommand.class,
       WatchCommand.class,
       CancelCommand.class,
+      TrainingControlCommands.Pause.class,
+      TrainingControlCommands.Resume.class,
+      TrainingControlCommands.Rollback.class,
+      TrainingControlCommands.SkipData.class,
+      TrainingControlCommands.SetLearningRate.class,
       ListCommand.class,
       SetupCommand.class,
+      StorageCommand.class,
       ScheduleCommand.class
     })
 public final class KilnCli {

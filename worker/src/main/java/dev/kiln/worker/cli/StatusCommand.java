@@ -25,6 +25,7 @@ final class StatusCommand implements Callable<Integer> {
       System.out.println(runId + ": " + status.name().replace("WORKFLOW_EXECUTION_STATUS_", "").toLowerCase());
       if (status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
         System.out.println(watcher.describe(runId));
+        System.out.print(watcher.trainingDetail(runId));
       } else if (status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED) {
         RunSummary summary = connection.client().newUntypedWorkflowStub(runId).getResult(RunSummary.class);
         System.out.print(RunReport.format(summary, endpoints.storage().bucket()));

@@ -12,9 +12,6 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 
 /**
  * The default stack, inside one JVM: Temporal's in-JVM server on a loopback port (real gRPC frontend, real
@@ -26,11 +23,11 @@ public final class EmbeddedStack implements AutoCloseable {
   public static final String SECRET_KEY = "kiln-embedded-secret";
 
   private final TestServer.PortBoundTestServer temporal;
-  private final S3Proxy s3;
+  private final LocalS3 s3;
   private final int temporalPort;
   private final Path storageDir;
 
-  private EmbeddedStack(TestServer.PortBoundTestServer temporal, int temporalPort, S3Proxy s3, Path storageDir) {
+  private EmbeddedStack(TestServer.PortBoundTestServer temporal, int temporalPort, LocalS3 s3, Path storageDir) {
     this.temporal = temporal;
     this.temporalPort = temporalPort;
     this.s3 = s3;
@@ -54,18 +51,7 @@ public final class EmbeddedStack implements AutoCloseable {
       } finally {
         service.shutdown();
       }
-      int sPort = s3Port == 0 ? freePort() : s3Port;
-      S3Proxy s3 =
-          S3Proxy.builder()
-              .blobStore(new FilesystemNio2BlobStore(root.toString()))
-              .endpoint(URI.create("http://127.0.0.1:" + sPort))
-              .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
-              .ignoreUnknownHeaders(true)
-              .build();
-      s3.start();
-      while (!"STARTED".equals(s3.getState())) {
-        Thread.sleep(20);
-      }
+      LocalS3 s3 = LocalS3.start(root, s3Port == 0 ? freePort() : s3Port);
       return new EmbeddedStack(temporal, tPort, s3, root);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -79,7 +65,7 @@ public final class EmbeddedStack implements AutoCloseable {
   }
 
   public URI s3Endpoint() {
-    return URI.create("http://127.0.0.1:" + s3.getPort());
+    return s3.endpoint();
   }
 
   public StorageSettings storage(String bucket) {
@@ -90,7 +76,7 @@ public final class EmbeddedStack implements AutoCloseable {
     return storageDir;
   }
 
-  private static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     }
@@ -98,11 +84,7 @@ public final class EmbeddedStack implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      s3.stop();
-    } catch (Exception e) {
-      // shutting down anyway
-    }
+    s3.close();
     temporal.close();
   }
 }
