@@ -65,7 +65,8 @@ public final class CheckpointActivitiesImpl implements CheckpointActivities {
       }
     }
     if (!deleted.isEmpty()) {
-      log.info("committed {} of run {}; retention deleted {}", verified, request.runId(), deleted);
+      log.info("run {}: verified steps {}; retention deleted {}", request.runId(),
+          verified.stream().map(CheckpointRef::step).toList(), deleted);
     }
     return new CommitResult(verified, rejected, deleted);
   }

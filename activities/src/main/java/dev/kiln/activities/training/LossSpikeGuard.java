@@ -5,11 +5,15 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The loss-spike policy: a loss above {@code factor} x the mean of the last {@code window} accepted losses is
- * rejected. Nothing is rejected until the window is full, so warm-up's falling losses never count. The window
- * travels in checkpoints, so a resumed run decides exactly as the uninterrupted one would have.
+ * The loss-spike policy: a loss above {@code factor} x the mean of the last {@code window} accepted losses, and
+ * at least {@link #MIN_EXCESS_NATS} above it, is rejected. The absolute floor keeps a model that has learnt its
+ * data almost perfectly (losses near 0) from calling noise a spike. Nothing is rejected until the window is full,
+ * so warm-up's falling losses never count. The window travels in checkpoints, so a resumed run decides exactly as
+ * the uninterrupted one would have.
  */
 final class LossSpikeGuard implements Trainer.LossGuard {
+  static final double MIN_EXCESS_NATS = 0.1;
+
   private final double factor;
   private final int window;
   private final ArrayDeque<Double> recent = new ArrayDeque<>();
@@ -31,7 +35,7 @@ final class LossSpikeGuard implements Trainer.LossGuard {
       return null;
     }
     double mean = movingAverage();
-    return loss > factor * mean
+    return loss > factor * mean && loss - mean >= MIN_EXCESS_NATS
         ? String.format(Locale.ROOT, "loss %.4f > %.1f x moving average %.4f", loss, factor, mean)
         : null;
   }

@@ -86,19 +86,31 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
         throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), Failures.INVALID_RUN_SPEC);
       }
       ai.djl.Device device = parseDevice(config.device());
-      int[] tokens = TokenCorpus.load(store, config.manifestKey()).train();
       PretrainingObjective batches;
-      try {
-        batches = PretrainingObjective.of(objective, tokens, config.shape(), config.batchSize(), config.seed());
-      } catch (IllegalArgumentException e) {
-        throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), Failures.BAD_DATA);
+      Trainer trainer;
+      LossSpikeGuard guard;
+      // Loading data, the engine and the checkpoint takes seconds on a cold worker: heartbeat meanwhile, so a
+      // short heartbeat timeout catches dead workers, not slow starts.
+      try (SetupHeartbeats ignored = new SetupHeartbeats(context, this::details)) {
+        int[] tokens = TokenCorpus.load(store, config.manifestKey()).train();
+        try {
+          batches = PretrainingObjective.of(objective, tokens, config.shape(), config.batchSize(), config.seed());
+        } catch (IllegalArgumentException e) {
+          throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), Failures.BAD_DATA);
+        }
+        trainer = new Trainer(config.shape(), config, device);
+        try {
+          guard = begin(trainer);
+        } catch (RuntimeException e) {
+          trainer.close();
+          throw e;
+        }
       }
 
-      try (Trainer trainer = new Trainer(config.shape(), config, device);
+      try (trainer;
           CheckpointUploader uploads = new CheckpointUploader(
               checkpoints, request.asyncCheckpoints(), STORAGE_OUTAGE, this::heartbeatWhileWaiting)) {
         this.uploader = uploads;
-        LossSpikeGuard guard = begin(trainer);
         trainer.setLearningRateOverrides(request.learningRates());
         resumedFrom = step;
         if (step > 0) {

@@ -35,6 +35,13 @@ class LossSpikeGuardTest {
   }
 
   @Test
+  void nearZeroLossesNeedARealJumpNotJustARatio() {
+    LossSpikeGuard guard = new LossSpikeGuard(3.0, 2, List.of(1e-6, 1e-6));
+    assertNull(guard.reject(1e-4), "100x of almost nothing is noise");
+    assertNotNull(guard.reject(0.5));
+  }
+
+  @Test
   void factorZeroTurnsSpikeDetectionOff() {
     LossSpikeGuard guard = new LossSpikeGuard(0, 1, List.of(0.1));
     assertNull(guard.reject(1e6));

@@ -1,0 +1,87 @@
+package dev.kiln.worker;
+
+import dev.kiln.worker.embedded.EmbeddedStack;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A {@code kiln <command>} in its own JVM, built from worker/target, with its output in a log file. */
+final class KilnProcess implements AutoCloseable {
+  private final Process process;
+  private final Path log;
+
+  private KilnProcess(Process process, Path log) {
+    this.process = process;
+    this.log = log;
+  }
+
+  static KilnProcess start(Path logDir, String name, String... args) throws IOException {
+    return start(logDir, name, java.util.Map.of(), args);
+  }
+
+  static KilnProcess start(Path logDir, String name, java.util.Map<String, String> env, String... args) throws IOException {
+    Path target = Path.of("target").toAbsolutePath();
+    Path jar;
+    try (var files = Files.list(target)) {
+      jar = files.filter(f -> f.getFileName().toString().matches("kiln-worker-.*\\.jar")).findFirst()
+          .orElseThrow(() -> new IllegalStateException("no worker jar in " + target + ": run mvn package first"));
+    }
+    String classpath = jar + File.pathSeparator + target.resolve("lib") + File.separator + "*";
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g",
+        "-Dai.djl.offline=true", "-Dai.djl.default_engine=PyTorch",
+        "-cp", classpath, "dev.kiln.worker.cli.KilnCli"));
+    command.addAll(List.of(args));
+    Files.createDirectories(logDir);
+    Path log = logDir.resolve(name + ".log");
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    builder.environment().put("AWS_ACCESS_KEY_ID", EmbeddedStack.ACCESS_KEY);
+    builder.environment().put("AWS_SECRET_ACCESS_KEY", EmbeddedStack.SECRET_KEY);
+    builder.environment().put("AWS_REGION", "us-east-1");
+    builder.environment().putAll(env);
+    return new KilnProcess(builder.start(), log);
+  }
+
+  /**
+   * A training worker ({@code kiln worker --queues gpu}) with one libtorch thread: the test models gain nothing
+   * from more, and on a busy machine spinning OpenMP threads of several processes starve each other.
+   */
+  static KilnProcess trainingWorker(Path logDir, String name, String temporalAddress, String s3Endpoint, String bucket)
+      throws IOException {
+    return start(logDir, name, java.util.Map.of("OMP_NUM_THREADS", "1"), "worker", "--queues", "gpu", "--address", temporalAddress, "--s3-endpoint", s3Endpoint,
+        "--bucket", bucket);
+  }
+
+  /** SIGKILL: no shutdown hook, no last heartbeat, no cleanup; the way machines really die. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  boolean alive() {
+    return process.isAlive();
+  }
+
+  String log() throws IOException {
+    return Files.exists(log) ? Files.readString(log) : "";
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      process.destroy();
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        kill();
+      }
+    }
+  }
+}
