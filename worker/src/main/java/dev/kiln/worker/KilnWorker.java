@@ -59,10 +59,21 @@ public final class KilnWorker implements AutoCloseable {
               TaskQueues.GPU,
               WorkerOptions.newBuilder().setIdentity(identity).setMaxConcurrentActivityExecutionSize(gpuSlots).build());
       gpu.registerActivitiesImplementations(new TrainingActivitiesImpl(store));
+      warmTrainingEngine = true;
     }
   }
 
+  private boolean warmTrainingEngine;
+
+  /**
+   * Starts polling. A training worker loads the deep-learning engine first (libtorch: seconds on a cold JVM), so
+   * a segment resumed on it after a failure starts training at once: that time is part of the MTTR.
+   */
   public void start() {
+    if (warmTrainingEngine) {
+      ai.djl.engine.Engine engine = ai.djl.engine.Engine.getInstance();
+      org.slf4j.LoggerFactory.getLogger(KilnWorker.class).info("training engine {} {} loaded", engine.getEngineName(), engine.getVersion());
+    }
     factory.start();
   }
 

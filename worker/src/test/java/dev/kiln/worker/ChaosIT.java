@@ -18,6 +18,7 @@ import dev.kiln.workflows.training.GoodputLedger;
 import dev.kiln.workflows.training.Interruption;
 import dev.kiln.workflows.training.Rollback;
 import dev.kiln.workflows.training.TrainingConfig;
+import dev.kiln.workflows.training.TrainingHeartbeat;
 import dev.kiln.workflows.training.TrainingRequest;
 import dev.kiln.workflows.training.TrainingResult;
 import dev.kiln.workflows.training.TrainingWorkflow;
@@ -28,6 +29,7 @@ import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.common.converter.DataConverter;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.testserver.TestServer;
@@ -60,7 +62,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ChaosIT {
   private static final String BUCKET = "chaos";
-  private static final Pattern PID = Pattern.compile("(\\d+)@");
+  private static final Pattern PID = Pattern.compile("(\\d+)[@/]");
   private static final Path LOGS = Path.of("target", "it-logs", "chaos").toAbsolutePath();
   /** Figures for bench/resilience/run.sh. */
   static final Path FIGURES = Path.of("target", "chaos-figures.txt").toAbsolutePath();
@@ -77,6 +79,7 @@ class ChaosIT {
   static KilnWorker workflows;
   static final List<KilnProcess> trainers = new ArrayList<>();
   static int workerCount;
+  static int storageStarts;
 
   @BeforeAll
   static void start() throws Exception {
@@ -143,17 +146,19 @@ class ChaosIT {
     List<String> kills = new ArrayList<>();
     String lastKilledActivity = null;
     while (kills.size() < 20) {
-      Optional<PendingActivityInfo> running = awaitRunningSegment(id + "-train", lastKilledActivity, run);
+      // Kill at a random point after the attempt trained a random number of steps: mid-step, mid-upload, anywhere.
+      Optional<PendingActivityInfo> running = awaitTrainingProgress(id + "-train", lastKilledActivity, 5 + random.nextInt(60));
       if (running.isEmpty()) {
         break; // training finished: too fast for this many kills
       }
-      Thread.sleep(400 + random.nextInt(1600));
+      Thread.sleep(random.nextInt(1500));
       KilnProcess victim = trainerRunning(running.get());
       victim.kill();
       trainers.remove(victim);
       trainers.add(newTrainer());
       lastKilledActivity = running.get().getActivityId();
-      kills.add("kill " + (kills.size() + 1) + ": worker " + victim.pid() + " during " + running.get().getActivityId());
+      kills.add("kill " + (kills.size() + 1) + ": worker " + victim.pid() + " during " + running.get().getActivityId()
+          + " (last heartbeat at step " + heartbeat(running.get()).map(TrainingHeartbeat::step).orElse(-1) + ")");
     }
     TrainingResult result = awaitResult(run, Duration.ofMinutes(10));
     kills.forEach(System.out::println);
@@ -262,10 +267,15 @@ class ChaosIT {
     return run.getResultAsync(TrainingResult.class).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** Waits for a training segment that is running on a worker, other than the one just killed. */
-  private static Optional<PendingActivityInfo> awaitRunningSegment(String workflowId, String notThis, WorkflowStub run)
+  /**
+   * Waits until a training segment other than the one just killed runs on a worker and has heartbeated at least
+   * {@code steps} steps past where this test first saw it; empty once the workflow has closed.
+   */
+  private static Optional<PendingActivityInfo> awaitTrainingProgress(String workflowId, String notThis, int steps)
       throws InterruptedException {
     Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
+    String seen = null;
+    int firstStep = -1;
     while (Instant.now().isBefore(deadline)) {
       var described = connection.service().blockingStub().describeWorkflowExecution(
           DescribeWorkflowExecutionRequest.newBuilder().setNamespace("default")
@@ -274,14 +284,29 @@ class ChaosIT {
         return Optional.empty();
       }
       for (PendingActivityInfo activity : described.getPendingActivitiesList()) {
-        if (activity.getState() == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
-            && !activity.getActivityId().equals(notThis) && activity.getActivityType().getName().equals("TrainSegment")) {
+        Optional<TrainingHeartbeat> beat = heartbeat(activity);
+        if (activity.getState() != PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+            || activity.getActivityId().equals(notThis) || beat.isEmpty()) {
+          continue;
+        }
+        if (!activity.getActivityId().equals(seen)) {
+          seen = activity.getActivityId();
+          firstStep = beat.get().step();
+        } else if (beat.get().step() >= firstStep + steps) {
           return Optional.of(activity);
         }
       }
       Thread.sleep(100);
     }
-    throw new AssertionError("no training segment started within 3 minutes");
+    throw new AssertionError("no training segment made progress within 3 minutes");
+  }
+
+  private static Optional<TrainingHeartbeat> heartbeat(PendingActivityInfo activity) {
+    if (!activity.hasHeartbeatDetails() || activity.getHeartbeatDetails().getPayloadsCount() == 0) {
+      return Optional.empty();
+    }
+    return Optional.of(DataConverter.getDefaultInstance().fromPayloads(
+        0, Optional.of(activity.getHeartbeatDetails()), TrainingHeartbeat.class, TrainingHeartbeat.class));
   }
 
   private static KilnProcess trainerRunning(PendingActivityInfo activity) {
@@ -327,7 +352,7 @@ class ChaosIT {
   }
 
   private static KilnProcess startStorage() throws Exception {
-    KilnProcess process = KilnProcess.start(LOGS, "storage", "storage", "--dir", s3Dir.toString(), "--port",
+    KilnProcess process = KilnProcess.start(LOGS, "storage-" + (++storageStarts), "storage", "--dir", s3Dir.toString(), "--port",
         Integer.toString(s3Port));
     Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
     while (Instant.now().isBefore(deadline)) {

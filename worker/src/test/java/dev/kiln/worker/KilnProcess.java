@@ -39,7 +39,7 @@ final class KilnProcess implements AutoCloseable {
     Files.createDirectories(logDir);
     Path log = logDir.resolve(name + ".log");
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        .redirectOutput(log.toFile());
     builder.environment().put("AWS_ACCESS_KEY_ID", EmbeddedStack.ACCESS_KEY);
     builder.environment().put("AWS_SECRET_ACCESS_KEY", EmbeddedStack.SECRET_KEY);
     builder.environment().put("AWS_REGION", "us-east-1");

@@ -138,7 +138,7 @@ class TrainingWorkflowTest {
       if (segments.size() == 1) {
         ActivityExecutionContext context = Activity.getExecutionContext();
         CheckpointRef durable = FakeTrainingSegments.checkpoint(request, 30);
-        context.heartbeat(new TrainingHeartbeat(34, 100, 4.0, 1000, 10, durable, System.currentTimeMillis()));
+        context.heartbeat(new TrainingHeartbeat(34, 100, 4.0, 1000, 10, durable, System.currentTimeMillis(), System.currentTimeMillis()));
         sleep(3_500); // silent longer than the 1 s heartbeat timeout: the worker is "dead"
         throw new IllegalStateException("a zombie's late result must not count");
       }
@@ -256,7 +256,7 @@ class TrainingWorkflowTest {
       sleep(20);
       step++;
       try {
-        context.heartbeat(new TrainingHeartbeat(step, 100, 4.0, 1000, 10, null, System.currentTimeMillis()));
+        context.heartbeat(new TrainingHeartbeat(step, 100, 4.0, 1000, 10, null, System.currentTimeMillis(), 0));
       } catch (ActivityCompletionException cancelled) {
         return FakeTrainingSegments.stopped(request, step, "cancel", null);
       }

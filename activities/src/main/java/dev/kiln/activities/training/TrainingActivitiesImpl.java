@@ -70,6 +70,7 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
     private double lastLoss = Double.NaN;
     private double tokensPerSecond;
     private boolean cancelled;
+    private long firstStepAt;
 
     Segment(SegmentRequest request, ActivityExecutionContext context) {
       this.request = request;
@@ -118,7 +119,6 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
               context.getInfo().getAttempt(), step);
         }
         List<Double> losses = new ArrayList<>();
-        long firstStepAt = 0;
         long stallNanos = 0;
         LossAnomaly anomaly = null;
         String stoppedBy = "end";
@@ -226,7 +226,8 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
     TrainingHeartbeat details() {
       double eta = tokensPerSecond > 0 ? (config.steps() - step) * config.tokensPerStep() / tokensPerSecond : Double.NaN;
       CheckpointRef durable = uploader == null ? null : uploader.newestDurable();
-      return new TrainingHeartbeat(step, config.steps(), lastLoss, tokensPerSecond, eta, durable, System.currentTimeMillis());
+      return new TrainingHeartbeat(
+          step, config.steps(), lastLoss, tokensPerSecond, eta, durable, System.currentTimeMillis(), firstStepAt);
     }
   }
 

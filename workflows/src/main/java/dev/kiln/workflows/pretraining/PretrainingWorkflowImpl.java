@@ -80,7 +80,8 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
     Workflow.upsertTypedSearchAttributes(
         KilnSearchAttributes.STEP.valueSet((long) training.finalCheckpoint().step()),
         KilnSearchAttributes.TOKENS_SEEN.valueSet(training.tokensSeen()),
-        KilnSearchAttributes.LOSS.valueSet(training.finalCheckpoint().trainLoss()));
+        KilnSearchAttributes.LOSS.valueSet(training.finalCheckpoint().trainLoss()),
+        KilnSearchAttributes.GOODPUT.valueSet(training.goodput()));
 
     enter(Stage.EVALUATE);
     EvaluationResult evaluated =

@@ -12,10 +12,10 @@ public final class GoodputLedger {
   public static String summary(TrainingResult t) {
     return String.format(Locale.ROOT,
         "goodput %.1f%% of %s; %d interruption(s)%s; %d rollback(s); checkpoints stall %.2f%% of training, %.1f MB/s;"
-            + " history %,d events (%d continue-as-new)",
+            + " history %,d events (%.1f per 1,000 steps; %d continue-as-new)",
         100 * t.goodput(), seconds(t.wallMillis()), t.interruptions().size(), mttr(t.interruptions()),
         t.rollbacks().size(), 100 * t.stallFraction(), t.checkpointMegabytesPerSecond(), t.historyEvents(),
-        t.continuedAsNew());
+        1000.0 * t.historyEvents() / Math.max(1, t.finalCheckpoint().step()), t.continuedAsNew());
   }
 
   /** One line per interruption, rollback and warning. */

@@ -5,6 +5,8 @@ package dev.kiln.workflows.training;
  * made durable, which the workflow verifies and commits if the activity dies.
  *
  * @param epochMillis when the activity sent it (the goodput ledger's "last alive")
+ * @param firstStepEpochMillis when this activity's first step finished, 0 before (ends the MTTR of the
+ *     interruption it resumed from, even if this activity dies later)
  */
 public record TrainingHeartbeat(
     int step,
@@ -13,4 +15,5 @@ public record TrainingHeartbeat(
     double tokensPerSecond,
     double etaSeconds,
     CheckpointRef lastCheckpoint,
-    long epochMillis) {}
+    long epochMillis,
+    long firstStepEpochMillis) {}

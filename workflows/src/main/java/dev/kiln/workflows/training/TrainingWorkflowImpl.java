@@ -196,6 +196,7 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
     } else {
       reason = "activity failed: " + (cause == null ? failure.getMessage() : cause.getMessage());
     }
+    beat.map(TrainingHeartbeat::firstStepEpochMillis).filter(t -> t > 0).ifPresent(this::markResumed);
     int before = committedStep();
     beat.map(TrainingHeartbeat::lastCheckpoint).filter(c -> c.step() > before).ifPresent(c -> commit(List.of(c)));
     long lastAlive = beat.map(TrainingHeartbeat::epochMillis).orElse(scheduledAt);
