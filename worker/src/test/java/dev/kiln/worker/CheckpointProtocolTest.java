@@ -98,7 +98,7 @@ class CheckpointProtocolTest {
     List<CheckpointRef> retained = new ArrayList<>();
     for (int step = 10; step <= 60; step += 10) {
       CheckpointRef ref = checkpoints.write(snapshot("keep", 0, step, (byte) step));
-      var result = activities.commit(new CheckpointActivities.CommitRequest("keep", "cfg", List.of(ref), retained, retention, 0));
+      var result = activities.commit(new CheckpointActivities.CommitRequest("keep", "cfg", List.of(ref), retained, retention, List.of(), 0));
       assertEquals(List.of(ref), result.verified());
       retained.add(ref);
       retained = new ArrayList<>(retention.retain(retained));
@@ -113,7 +113,7 @@ class CheckpointProtocolTest {
 
     CheckpointRef corrupt = checkpoints.write(snapshot("keep", 0, 70, (byte) 70));
     store.put(corrupt.prefix() + "optim.safetensors", new byte[] {1, 2, 3});
-    var result = activities.commit(new CheckpointActivities.CommitRequest("keep", "cfg", List.of(corrupt), retained, retention, 0));
+    var result = activities.commit(new CheckpointActivities.CommitRequest("keep", "cfg", List.of(corrupt), retained, retention, List.of(), 0));
     assertTrue(result.verified().isEmpty());
     assertTrue(result.rejected().get(0).contains("optim.safetensors does not match its manifest"), result.rejected().toString());
     assertTrue(result.deleted().isEmpty(), "nothing is deleted unless a newer checkpoint was committed");

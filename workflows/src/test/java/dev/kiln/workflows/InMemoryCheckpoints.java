@@ -36,7 +36,7 @@ public final class InMemoryCheckpoints implements CheckpointActivities {
       List<CheckpointRef> all = new ArrayList<>(request.retained());
       verified.stream().filter(v -> !all.contains(v)).forEach(all::add);
       all.sort(Comparator.comparingInt(CheckpointRef::step));
-      List<CheckpointRef> keep = request.retention().retain(all);
+      List<CheckpointRef> keep = request.retention().retain(all, request.pinned());
       for (CheckpointRef ref : all) {
         if (!keep.contains(ref) && stored.remove(ref.prefix())) {
           gone.add(ref.prefix());

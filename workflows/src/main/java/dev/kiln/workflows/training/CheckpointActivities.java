@@ -23,6 +23,7 @@ public interface CheckpointActivities {
       List<CheckpointRef> candidates,
       List<CheckpointRef> retained,
       Retention retention,
+      List<String> pinned,
       int generation) {}
 
   /**

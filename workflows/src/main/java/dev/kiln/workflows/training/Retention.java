@@ -12,12 +12,17 @@ public record Retention(int keepLast, int keepEvery, int checkpointEvery) {
 
   /** The refs of {@code committed} (oldest first) to keep, oldest first. */
   public List<CheckpointRef> retain(List<CheckpointRef> committed) {
+    return retain(committed, List.of());
+  }
+
+  /** As {@link #retain(List)}, also keeping the checkpoints at {@code pinned} prefixes (an accepted rollback's target). */
+  public List<CheckpointRef> retain(List<CheckpointRef> committed, List<String> pinned) {
     List<CheckpointRef> kept = new ArrayList<>();
     int firstOfLast = Math.max(0, committed.size() - Math.max(1, keepLast));
     for (int i = 0; i < committed.size(); i++) {
       CheckpointRef ref = committed.get(i);
       boolean milestone = keepEvery > 0 && ref.step() > 0 && ref.step() % ((long) keepEvery * checkpointEvery) == 0;
-      if (i >= firstOfLast || milestone) {
+      if (i >= firstOfLast || milestone || pinned.contains(ref.prefix())) {
         kept.add(ref);
       }
     }

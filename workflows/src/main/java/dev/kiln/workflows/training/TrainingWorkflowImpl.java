@@ -243,11 +243,20 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
       return;
     }
     CheckpointActivities.CommitResult result = checkpoints.commit(new CheckpointActivities.CommitRequest(
-        request.runId(), config.hash(), fresh, List.copyOf(retained), retention, generation));
+        request.runId(), config.hash(), fresh, List.copyOf(retained), retention, pinned(), generation));
     result.rejected().forEach(this::warn);
     committed = sortedUnion(committed, result.verified());
     // The activity deleted what this leaves out: the same function of the same list.
-    retained = new ArrayList<>(retention.retain(sortedUnion(retained, result.verified())));
+    retained = new ArrayList<>(retention.retain(sortedUnion(retained, result.verified()), pinned()));
+  }
+
+  /** Targets of accepted rollbacks not applied yet: retention must not delete them meanwhile. */
+  private List<String> pinned() {
+    return controls.stream()
+        .filter(c -> c.kind == Kind.ROLLBACK)
+        .flatMap(c -> retained.stream().filter(r -> r.step() == c.a))
+        .map(CheckpointRef::prefix)
+        .toList();
   }
 
   /** Both lists' checkpoints in step order (each list is already in step order, and they share none). */
