@@ -1,5 +1,6 @@
 package dev.kiln.activities.training;
 
+import dev.kiln.activities.storage.StorageOutage;
 import dev.kiln.workflows.training.CheckpointRef;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,9 +11,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.exception.SdkException;
+import dev.kiln.activities.storage.StorageOutage;
 
 /**
  * Writes checkpoints to storage, in the background when asynchronous: the training thread hands over a
@@ -22,8 +21,6 @@ import software.amazon.awssdk.core.exception.SdkException;
  * outage is not mistaken for a dead worker.
  */
 final class CheckpointUploader implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(CheckpointUploader.class);
-
   private final CheckpointStore store;
   private final boolean async;
   private final Duration outage;
@@ -103,26 +100,13 @@ final class CheckpointUploader implements AutoCloseable {
     return uploadNanos;
   }
 
-  private CheckpointRef upload(CheckpointStore.Snapshot snapshot) throws InterruptedException {
+  private CheckpointRef upload(CheckpointStore.Snapshot snapshot) {
     long began = System.nanoTime();
-    long deadline = began + outage.toNanos();
-    long backoffMillis = 250;
-    while (true) {
-      try {
-        CheckpointRef ref = store.write(snapshot);
-        uploadNanos += System.nanoTime() - began;
-        uploadedBytes += snapshot.bytes();
-        return ref;
-      } catch (SdkException e) {
-        if (System.nanoTime() > deadline) {
-          throw e;
-        }
-        log.warn("checkpoint upload of step {} failed ({}); retrying in {} ms", snapshot.meta().step(),
-            e.getMessage(), backoffMillis);
-        Thread.sleep(backoffMillis);
-        backoffMillis = Math.min(backoffMillis * 2, 5_000);
-      }
-    }
+    CheckpointRef ref = StorageOutage.waitOut(
+        "checkpoint upload of step " + snapshot.meta().step(), outage, () -> store.write(snapshot));
+    uploadNanos += System.nanoTime() - began;
+    uploadedBytes += snapshot.bytes();
+    return ref;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.kiln.activities.training;
 
 import dev.kiln.activities.storage.ObjectStore;
+import dev.kiln.activities.storage.StorageOutage;
 import dev.kiln.activities.tokenizer.TokenCorpus;
 import dev.kiln.workflows.Failures;
 import dev.kiln.workflows.training.CheckpointRef;
@@ -93,7 +94,8 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
       // Loading data, the engine and the checkpoint takes seconds on a cold worker: heartbeat meanwhile, so a
       // short heartbeat timeout catches dead workers, not slow starts.
       try (SetupHeartbeats ignored = new SetupHeartbeats(context, this::details)) {
-        int[] tokens = TokenCorpus.load(store, config.manifestKey()).train();
+        int[] tokens = StorageOutage.waitOut("loading " + config.manifestKey(), STORAGE_OUTAGE,
+            () -> TokenCorpus.load(store, config.manifestKey())).train();
         try {
           batches = PretrainingObjective.of(objective, tokens, config.shape(), config.batchSize(), config.seed());
         } catch (IllegalArgumentException e) {
@@ -174,7 +176,8 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
       if (start != null) {
         CheckpointStore.Loaded loaded;
         try {
-          loaded = checkpoints.read(start, config.hash());
+          loaded = StorageOutage.waitOut("loading " + start.prefix(), STORAGE_OUTAGE,
+              () -> checkpoints.read(start, config.hash()));
         } catch (CheckpointStore.TornCheckpointException e) {
           throw ApplicationFailure.newNonRetryableFailure(
               "committed checkpoint " + start.prefix() + " cannot be used: " + e.getMessage(),
@@ -184,7 +187,8 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
         return new LossSpikeGuard(request.lossSpikeFactor(), request.lossSpikeWindow(), loaded.meta().recentLosses());
       }
       if (config.initWeightsKey() != null) {
-        trainer.loadWeights(store.get(config.initWeightsKey()));
+        trainer.loadWeights(StorageOutage.waitOut("loading " + config.initWeightsKey(), STORAGE_OUTAGE,
+            () -> store.get(config.initWeightsKey())));
       } else {
         trainer.initialise();
       }

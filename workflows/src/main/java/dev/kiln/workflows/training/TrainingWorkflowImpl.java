@@ -194,7 +194,9 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
     } else if (cause instanceof ApplicationFailure app && app.isNonRetryable()) {
       throw app; // bad input: retrying cannot fix it
     } else {
-      reason = "activity failed: " + (cause == null ? failure.getMessage() : cause.getMessage());
+      String message = cause instanceof ApplicationFailure app ? app.getOriginalMessage()
+          : cause == null ? failure.getMessage() : cause.getMessage();
+      reason = "activity failed: " + (message.length() > 160 ? message.substring(0, 160) + "..." : message);
     }
     beat.map(TrainingHeartbeat::firstStepEpochMillis).filter(t -> t > 0).ifPresent(this::markResumed);
     int before = committedStep();
