@@ -14,7 +14,7 @@ mvn -q -B -o -pl worker -am package -DskipTests
 echo "== checkpoint stall and throughput"
 (cd worker && java -Xmx6g -Dai.djl.offline=true -Dai.djl.default_engine=PyTorch \
   -cp "target/test-classes:target/classes:target/lib/*" dev.kiln.worker.CheckpointStallBenchmark "$@") \
-  | grep -v '^[0-9:. ]*\(INFO\|WARN\|DEBUG\)'
+  | grep --line-buffered -v '^[0-9:. ]*\(INFO\|WARN\|DEBUG\)'
 
 echo "== 20 SIGKILLs of the training worker (ChaosIT)"
 mvn -q -B -o -pl worker verify -Dit.test='ChaosIT#twentySigkills*' -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false \

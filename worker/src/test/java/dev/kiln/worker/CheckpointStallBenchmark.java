@@ -13,7 +13,9 @@ import dev.kiln.workflows.training.SegmentResult;
 import dev.kiln.workflows.training.TrainingActivities;
 import dev.kiln.workflows.training.TrainingConfig;
 import io.temporal.testing.TestActivityEnvironment;
+import io.temporal.activity.ActivityOptions;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,19 +30,21 @@ import java.util.Locale;
  */
 public final class CheckpointStallBenchmark {
   public static void main(String[] args) throws Exception {
-    int steps = args.length > 0 ? Integer.parseInt(args[0]) : 300;
-    int every = args.length > 1 ? Integer.parseInt(args[1]) : 50;
-    int repetitions = args.length > 2 ? Integer.parseInt(args[2]) : 2;
+    int steps = args.length > 0 ? Integer.parseInt(args[0]) : 120;
+    int every = args.length > 1 ? Integer.parseInt(args[1]) : 30;
+    int repetitions = args.length > 2 ? Integer.parseInt(args[2]) : 1;
     Path dir = Files.createTempDirectory("kiln-stall-bench");
     try (LocalS3 s3 = LocalS3.start(dir, EmbeddedStack.freePort());
         ObjectStore store = new ObjectStore(new StorageSettings(
             s3.endpoint(), "bench", "us-east-1", EmbeddedStack.ACCESS_KEY, EmbeddedStack.SECRET_KEY))) {
       store.ensureBucket();
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
       writeCorpus(store);
       ModelShape shape = new ModelShape(257, 64, 256, 4, 4);
       TestActivityEnvironment env = TestActivityEnvironment.newInstance();
       env.registerActivitiesImplementations(new TrainingActivitiesImpl(store));
-      TrainingActivities activities = env.newActivityStub(TrainingActivities.class);
+      TrainingActivities activities = env.newActivityStub(TrainingActivities.class, ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofHours(2)).setHeartbeatTimeout(Duration.ofMinutes(5)).build());
       List<String> rows = new ArrayList<>();
       int run = 0;
       for (int r = 0; r < repetitions; r++) {
@@ -52,8 +56,8 @@ public final class CheckpointStallBenchmark {
           double stall = 100.0 * result.stallNanos() / result.trainNanos();
           double megabytesPerSecond = result.uploadedBytes() / 1e6 / (result.uploadNanos() / 1e9);
           String row = String.format(Locale.ROOT,
-              "%-5s checkpoints=%d of %.1f MB  stall %.2f%% of %.1f s training  upload %.1f MB/s  %,.0f tokens/s",
-              async ? "async" : "sync", result.checkpoints().size(),
+              "%-5s stopped by %s at step %d; checkpoints=%d of %.1f MB  stall %.2f%% of %.1f s training  upload %.1f MB/s  %,.0f tokens/s",
+              async ? "async" : "sync", result.stoppedBy(), result.endStep(), result.checkpoints().size(),
               result.uploadedBytes() / 1e6 / Math.max(1, result.checkpoints().size()), stall,
               result.trainNanos() / 1e9, megabytesPerSecond, result.tokensPerSecond());
           System.out.println(row);
@@ -62,6 +66,14 @@ public final class CheckpointStallBenchmark {
       }
       env.close();
       rows.forEach(System.out::println);
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException e) {
+      // a temporary directory: left for the OS
     }
   }
 
