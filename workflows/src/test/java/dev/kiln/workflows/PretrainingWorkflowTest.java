@@ -112,6 +112,25 @@ class PretrainingWorkflowTest {
   }
 
   @Test
+  void everyActivityOfTheRunAndItsCurationCarriesASummaryForTheTimeline() {
+    shards = 3;
+    run(TestSpecs.valid());
+    assertEquals(List.of("scope: generation, 1.0E13 FLOPs", "select model (auto, decoder/clm)", "evaluate clm and publish to the hub"),
+        scheduledSummaries("run-1"));
+    assertEquals(List.of("plan shards", "curate shard 1/3", "curate shard 2/3", "curate shard 3/3",
+        "dedup, tokenize and pack 3 shards (trains the tokenizer)"), scheduledSummaries("run-1-curate"));
+  }
+
+  /** The summary (user metadata) of every ActivityTaskScheduled event in a workflow's history, in order. */
+  private List<String> scheduledSummaries(String workflowId) {
+    return env.getWorkflowClient().fetchHistory(workflowId).getEvents().stream()
+        .filter(io.temporal.api.history.v1.HistoryEvent::hasActivityTaskScheduledEventAttributes)
+        .map(e -> io.temporal.common.converter.DefaultDataConverter.STANDARD_INSTANCE.fromPayload(
+            e.getUserMetadata().getSummary(), String.class, String.class))
+        .toList();
+  }
+
+  @Test
   void trainingUsesTheVocabularyCurationProduced() {
     run(TestSpecs.valid());
     assertEquals(4000, segments.get(0).config().shape().vocabSize());

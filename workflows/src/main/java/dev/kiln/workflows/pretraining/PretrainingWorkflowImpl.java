@@ -1,6 +1,7 @@
 package dev.kiln.workflows.pretraining;
 
 import dev.kiln.workflows.ActivityPolicies;
+import dev.kiln.workflows.ActivitySummaries;
 import dev.kiln.workflows.Failures;
 import dev.kiln.workflows.KilnSearchAttributes;
 import dev.kiln.workflows.TaskQueues;
@@ -35,11 +36,6 @@ import java.util.Map;
 
 /** One run of the life cycle, stage after stage. */
 public class PretrainingWorkflowImpl implements PretrainingWorkflow {
-  private final ScopeActivities scope = Workflow.newActivityStub(ScopeActivities.class, ActivityPolicies.DECISION);
-  private final ModelHubActivities hub = Workflow.newActivityStub(ModelHubActivities.class, ActivityPolicies.DECISION);
-  private final EvaluationActivities evaluation =
-      Workflow.newActivityStub(EvaluationActivities.class, ActivityPolicies.EVALUATION);
-
   private final Map<String, Long> stageMillis = new LinkedHashMap<>();
   private Stage stage = Stage.SCOPE;
   private long stageStarted;
@@ -58,23 +54,28 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
     trainingWorkflowId = runId + "-train";
 
     enter(Stage.SCOPE);
-    ScopePlan plan = scope.scope(spec);
+    ScopePlan plan = ActivitySummaries.stub(ScopeActivities.class, ActivityPolicies.DECISION,
+        "scope: " + spec.useCase().task() + ", " + spec.budget().trainingFlops() + " FLOPs").scope(spec);
 
     Workflow.upsertTypedSearchAttributes(
         KilnSearchAttributes.ARCHITECTURE.valueSet(plan.architecture()),
         KilnSearchAttributes.OBJECTIVE.valueSet(plan.objective()));
 
     enter(Stage.SELECT_MODEL);
-    ModelSelection selection = hub.selectModel(new SelectModelRequest(spec, plan));
+    ModelSelection selection = ActivitySummaries.stub(ModelHubActivities.class, ActivityPolicies.DECISION,
+            "select model (" + spec.model().strategy() + ", " + plan.architecture() + "/" + plan.objective() + ")")
+        .selectModel(new SelectModelRequest(spec, plan));
 
     enter(Stage.CURATE);
     CurationWorkflow curate =
-        Workflow.newChildWorkflowStub(CurationWorkflow.class, childOptions(curationWorkflowId));
+        Workflow.newChildWorkflowStub(CurationWorkflow.class, childOptions(curationWorkflowId, "curate " + String.join(" ", spec.data().rawPrefixes())));
     CurationResult curation = curate.curate(new CurationRequest(runId, spec, selection.tokenizerKey()));
 
     enter(Stage.PRETRAIN);
     TrainingConfig config = trainingConfig(spec, plan, selection, curation);
-    TrainingWorkflow train = Workflow.newChildWorkflowStub(TrainingWorkflow.class, childOptions(trainingWorkflowId));
+    TrainingWorkflow train = Workflow.newChildWorkflowStub(TrainingWorkflow.class, childOptions(trainingWorkflowId,
+        "pretrain " + plan.architecture() + " " + plan.objective() + ", " + config.steps() + " steps"
+            + (selection.continues() ? " from " + selection.hubModelId() : " from scratch")));
     TrainingResult training = train.train(new TrainingRequest(runId, config, spec.training().segmentSteps()));
 
     Workflow.upsertTypedSearchAttributes(
@@ -83,8 +84,9 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
         KilnSearchAttributes.LOSS.valueSet(training.finalCheckpoint().trainLoss()));
 
     enter(Stage.EVALUATE);
-    EvaluationResult evaluated =
-        evaluation.evaluate(new EvaluationRequest(runId, spec, plan, selection, curation, config, training));
+    EvaluationResult evaluated = ActivitySummaries.stub(EvaluationActivities.class, ActivityPolicies.EVALUATION,
+            "evaluate " + plan.objective() + " and publish to the hub")
+        .evaluate(new EvaluationRequest(runId, spec, plan, selection, curation, config, training));
     enter(Stage.DONE);
     return new RunSummary(runId, plan, selection, curation, training, evaluated, new LinkedHashMap<>(stageMillis));
   }
@@ -104,9 +106,10 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
         curation.manifestKey(), selection.weightsKey());
   }
 
-  private ChildWorkflowOptions childOptions(String workflowId) {
+  private ChildWorkflowOptions childOptions(String workflowId, String summary) {
     return ChildWorkflowOptions.newBuilder()
         .setWorkflowId(workflowId)
+        .setStaticSummary(summary)
         .setTaskQueue(TaskQueues.CPU)
         .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_TERMINATE)
         .build();
@@ -120,6 +123,7 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
     stage = next;
     stageStarted = now;
     Workflow.upsertTypedSearchAttributes(KilnSearchAttributes.STAGE.valueSet(next.label()));
+    Workflow.setCurrentDetails("stage: " + next.label());
   }
 
   @Override
