@@ -36,7 +36,8 @@ public final class RunSpecLoader {
 
   /** Fields a file may leave out; {@code curation.rules} is never written by hand but read from the profile. */
   private static final Set<String> OPTIONAL_FIELDS =
-      Set.of("useCase.description", "model.hubModel", "evaluation.prompts", "curation.rules");
+      Set.of("useCase.description", "model.hubModel", "evaluation.prompts", "curation.rules", "data.onlyNew",
+          "data.whenNothingNew");
 
   /** Names of the profile's step kinds, as they appear in YAML, and the record each binds to. */
   private static final Map<String, Class<?>> STEP_KINDS = Arrays.stream(

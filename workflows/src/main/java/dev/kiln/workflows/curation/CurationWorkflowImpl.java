@@ -23,7 +23,7 @@ public class CurationWorkflowImpl implements CurationWorkflow {
   @Override
   public CurationResult curate(CurationRequest request) {
     ShardPlan plan = activities("plan shards")
-        .planShards(new CurationActivities.PlanRequest(request.runId(), request.spec()));
+        .planShards(new CurationActivities.PlanRequest(request.runId(), request.spec(), request.rawSelectionKey()));
     shards = plan.shards();
     phase = "curating shards";
     Workflow.setCurrentDetails("curating " + shards + " shards of " + plan.rawObjects() + " raw objects");

@@ -5,9 +5,11 @@ import dev.kiln.workflows.ActivitySummaries;
 import dev.kiln.workflows.Failures;
 import dev.kiln.workflows.KilnSearchAttributes;
 import dev.kiln.workflows.TaskQueues;
+import dev.kiln.workflows.curation.CurationActivities;
 import dev.kiln.workflows.curation.CurationRequest;
 import dev.kiln.workflows.curation.CurationResult;
 import dev.kiln.workflows.curation.CurationWorkflow;
+import dev.kiln.workflows.curation.RawSelection;
 import dev.kiln.workflows.evaluation.EvaluationActivities;
 import dev.kiln.workflows.evaluation.EvaluationRequest;
 import dev.kiln.workflows.evaluation.EvaluationResult;
@@ -53,6 +55,21 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
     curationWorkflowId = runId + "-curate";
     trainingWorkflowId = runId + "-train";
 
+    RawSelection raw = null;
+    if (spec.data().onlyNew()) {
+      enter(Stage.SELECT_RAW);
+      raw = ActivitySummaries.stub(CurationActivities.class, ActivityPolicies.DATA_WORK, "select raw data new to " + spec.name())
+          .selectRaw(new CurationActivities.SelectRawRequest(spec.name(), runId, spec));
+      if (raw.isEmpty()) {
+        String why = "no new raw data: all " + raw.consumedEarlier() + " raw objects under " + spec.data().rawPrefixes()
+            + " were consumed by " + raw.earlierRuns() + " earlier run(s) of " + spec.name()
+            + " (data.onlyNew; whenNothingNew: skip)";
+        enter(Stage.SKIPPED);
+        Workflow.setCurrentDetails("skipped: " + why);
+        return new RunSummary(runId, null, null, null, null, null, new LinkedHashMap<>(stageMillis), raw, why);
+      }
+    }
+
     enter(Stage.SCOPE);
     ScopePlan plan = ActivitySummaries.stub(ScopeActivities.class, ActivityPolicies.DECISION,
         "scope: " + spec.useCase().task() + ", " + spec.budget().trainingFlops() + " FLOPs").scope(spec);
@@ -69,7 +86,7 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
     enter(Stage.CURATE);
     CurationWorkflow curate =
         Workflow.newChildWorkflowStub(CurationWorkflow.class, childOptions(curationWorkflowId, "curate " + String.join(" ", spec.data().rawPrefixes())));
-    CurationResult curation = curate.curate(new CurationRequest(runId, spec, selection.tokenizerKey()));
+    CurationResult curation = curate.curate(new CurationRequest(runId, spec, selection.tokenizerKey(), raw == null ? null : raw.key()));
 
     enter(Stage.PRETRAIN);
     TrainingConfig config = trainingConfig(spec, plan, selection, curation);
@@ -87,8 +104,14 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
     EvaluationResult evaluated = ActivitySummaries.stub(EvaluationActivities.class, ActivityPolicies.EVALUATION,
             "evaluate " + plan.objective() + " and publish to the hub")
         .evaluate(new EvaluationRequest(runId, spec, plan, selection, curation, config, training));
+    if (raw != null) {
+      // only now, with the model evaluated and published, do the raw objects count as consumed by the lineage
+      ActivitySummaries.stub(CurationActivities.class, ActivityPolicies.DECISION,
+              "record " + raw.objects() + " raw objects as consumed by " + spec.name())
+          .recordConsumed(new CurationActivities.RecordConsumedRequest(spec.name(), runId, raw.key()));
+    }
     enter(Stage.DONE);
-    return new RunSummary(runId, plan, selection, curation, training, evaluated, new LinkedHashMap<>(stageMillis));
+    return new RunSummary(runId, plan, selection, curation, training, evaluated, new LinkedHashMap<>(stageMillis), raw, null);
   }
 
   static TrainingConfig trainingConfig(
