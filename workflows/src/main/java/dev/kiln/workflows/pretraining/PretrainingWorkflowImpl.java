@@ -56,7 +56,7 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
     trainingWorkflowId = runId + "-train";
 
     RawSelection raw = null;
-    if (spec.data().onlyNew()) {
+    if (spec.data().newDataOnly()) {
       enter(Stage.SELECT_RAW);
       raw = ActivitySummaries.stub(CurationActivities.class, ActivityPolicies.DATA_WORK, "select raw data new to " + spec.name())
           .selectRaw(new CurationActivities.SelectRawRequest(spec.name(), runId, spec));

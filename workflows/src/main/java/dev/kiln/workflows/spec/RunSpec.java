@@ -42,9 +42,14 @@ public record RunSpec(
    *     optional, default skip
    */
   public record DataSpec(
-      List<String> rawPrefixes, double heldOutFraction, int documentsPerShard, boolean onlyNew, String whenNothingNew) {
+      List<String> rawPrefixes, double heldOutFraction, int documentsPerShard, Boolean onlyNew, String whenNothingNew) {
     public static final String SKIP = "skip";
     public static final String ALL = "all";
+
+    /** {@link #onlyNew}, with its default (false). */
+    public boolean newDataOnly() {
+      return Boolean.TRUE.equals(onlyNew);
+    }
 
     /** {@link #whenNothingNew}, with its default. */
     public String nothingNewPolicy() {

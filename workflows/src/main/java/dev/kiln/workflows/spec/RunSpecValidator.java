@@ -104,7 +104,7 @@ public final class RunSpecValidator {
       if (d.whenNothingNew() != null && !List.of(RunSpec.DataSpec.SKIP, RunSpec.DataSpec.ALL).contains(d.whenNothingNew())) {
         problem("data.whenNothingNew", "is '" + d.whenNothingNew() + "'",
             "use skip (the run ends as skipped when no new raw data arrived) or all (curate everything again)");
-      } else if (d.whenNothingNew() != null && !d.onlyNew()) {
+      } else if (d.whenNothingNew() != null && !d.newDataOnly()) {
         problem("data.whenNothingNew", "is set while data.onlyNew is false", "set data.onlyNew: true, or remove whenNothingNew");
       }
     }
