@@ -206,7 +206,7 @@ public final class RunActivities {
   private static String message(Failure failure) {
     String m = failure.getMessage();
     if (failure.hasTimeoutFailureInfo()) {
-      m = m + " " + failure.getTimeoutFailureInfo().getTimeoutType().name().replace("TIMEOUT_TYPE_", "").toLowerCase().replace('_', '-');
+      m = m + " (" + failure.getTimeoutFailureInfo().getTimeoutType().name().replace("TIMEOUT_TYPE_", "").toLowerCase().replace('_', '-') + ")";
     }
     return m;
   }
