@@ -16,7 +16,10 @@ import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerFactoryOptions;
 import io.temporal.worker.WorkerOptions;
-import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 
 /**
@@ -25,20 +28,34 @@ import java.time.Duration;
  */
 public final class KilnWorker implements AutoCloseable {
   private final WorkerFactory factory;
+  private final String identity;
 
   /**
    * @param gpuSlots training activities run at once on this worker (one per device)
    * @param curationSlots curation activities at once; each uses a core
    */
   public KilnWorker(WorkflowClient client, ObjectStore store, boolean cpuQueue, boolean gpuQueue, int curationSlots, int gpuSlots) {
+    this(client, store, cpuQueue, gpuQueue, curationSlots, gpuSlots, null);
+  }
+
+  /** @param identity what the worker is called in workflow histories and the Web UI; null: {@link #defaultIdentity} */
+  public KilnWorker(
+      WorkflowClient client, ObjectStore store, boolean cpuQueue, boolean gpuQueue, int curationSlots, int gpuSlots, String identity) {
     factory = WorkerFactory.newInstance(client, WorkerFactoryOptions.newBuilder().build());
-    String identity = "kiln-" + ManagementFactory.getRuntimeMXBean().getName();
+    List<String> queues = new ArrayList<>();
+    if (cpuQueue) {
+      queues.add(TaskQueues.CPU);
+    }
+    if (gpuQueue) {
+      queues.add(TaskQueues.GPU);
+    }
+    this.identity = identity != null ? identity : defaultIdentity(hostname(), ProcessHandle.current().pid(), queues);
     if (cpuQueue) {
       Worker cpu =
           factory.newWorker(
               TaskQueues.CPU,
               WorkerOptions.newBuilder()
-                  .setIdentity(identity)
+                  .setIdentity(this.identity)
                   .setMaxConcurrentActivityExecutionSize(curationSlots)
                   // A dead worker's sticky queue is abandoned only after this timeout: keep it short so a
                   // restarted worker takes a run over at once.
@@ -57,11 +74,38 @@ public final class KilnWorker implements AutoCloseable {
       Worker gpu =
           factory.newWorker(
               TaskQueues.GPU,
-              WorkerOptions.newBuilder().setIdentity(identity).setMaxConcurrentActivityExecutionSize(gpuSlots).build());
+              WorkerOptions.newBuilder().setIdentity(this.identity).setMaxConcurrentActivityExecutionSize(gpuSlots).build());
       gpu.registerActivitiesImplementations(new TrainingActivitiesImpl(store));
       warmTrainingEngine = true;
     }
   }
+
+  /**
+   * {@code <host>:<pid>/<queues>}, e.g. {@code gpu-node-3:48213/cpu,gpu}: which machine, which process, which
+   * queues. Every activity's ActivityTaskStarted event carries it, which is how {@code kiln activities} shows
+   * who ran what.
+   */
+  public static String defaultIdentity(String host, long pid, List<String> queues) {
+    return host + ":" + pid + "/" + String.join(",", queues);
+  }
+
+  /** This machine's name: the HOSTNAME variable (a pod's name in Kubernetes), else what the resolver says. */
+  public static String hostname() {
+    String env = System.getenv("HOSTNAME");
+    if (env != null && !env.isBlank()) {
+      return env;
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "localhost";
+    }
+  }
+
+  public String identity() {
+    return identity;
+  }
+
 
   private boolean warmTrainingEngine;
 

@@ -12,10 +12,18 @@ public final class RunReport {
   public static String format(RunSummary s, String bucket) {
     StringBuilder b = new StringBuilder();
     b.append("\n=== Kiln run ").append(s.runId()).append(" ===\n");
+    if (s.isSkipped()) {
+      b.append("skipped   ").append(s.skipped()).append('\n');
+      return b.toString();
+    }
     b.append(String.format("scope     %s -> %s / %s%n", s.plan().task(), s.plan().architecture(), s.plan().objective()));
     b.append("          ").append(s.plan().architectureReason()).append('\n');
     b.append("          ").append(s.plan().sizingReason()).append('\n');
     b.append("model     ").append(s.selection().reason()).append('\n');
+    if (s.raw() != null) {
+      b.append(String.format("raw data  %,d raw objects (%,d bytes): %,d new to this spec's lineage, %,d consumed by %d earlier run(s)%n",
+          s.raw().objects(), s.raw().bytes(), s.raw().newObjects(), s.raw().consumedEarlier(), s.raw().earlierRuns()));
+    }
     var c = s.curation();
     b.append(String.format(
         "curation  %,d raw documents (%,d tokens) -> %,d kept (%,d tokens): %.2f%% of raw tokens kept%n",

@@ -64,7 +64,7 @@ class CurationDeterminismTest {
     store.put(CurationActivitiesImpl.BAD_WORD_LISTS + "en.json", data.resolve("lists/ldnoobw/en.json"));
     RunSpec bundled = RunSpecLoader.load(Path.of("..", "configs", "tiny-gpt.yaml"));
     spec = new RunSpec(bundled.name(), bundled.useCase(), bundled.budget(), bundled.model(),
-        new RunSpec.DataSpec(List.of("raw/mix/"), 0.1, 10), bundled.curation(), new RunSpec.TokenizerSpec(400),
+        new RunSpec.DataSpec(List.of("raw/mix/"), 0.1, 10, false, null), bundled.curation(), new RunSpec.TokenizerSpec(400),
         bundled.training(), bundled.evaluation(), bundled.resilience());
     environment = TestActivityEnvironment.newInstance();
     environment.registerActivitiesImplementations(new CurationActivitiesImpl(store));
@@ -80,7 +80,7 @@ class CurationDeterminismTest {
   }
 
   private static CurationResult curate(String runId) {
-    ShardPlan plan = curation.planShards(new CurationActivities.PlanRequest(runId, spec));
+    ShardPlan plan = curation.planShards(new CurationActivities.PlanRequest(runId, spec, null));
     List<ShardResult> shards = new ArrayList<>();
     for (int shard = 0; shard < plan.shards(); shard++) {
       shards.add(curation.curateShard(new ShardRequest(runId, spec, plan.planKey(), shard, plan.shards())));
@@ -114,7 +114,7 @@ class CurationDeterminismTest {
   @Test
   void aShardRedoneAfterItsWorkerDiedAddsNoOutput() {
     String runId = "determinism-kill";
-    ShardPlan plan = curation.planShards(new CurationActivities.PlanRequest(runId, spec));
+    ShardPlan plan = curation.planShards(new CurationActivities.PlanRequest(runId, spec, null));
     ShardRequest request = new ShardRequest(runId, spec, plan.planKey(), 1, plan.shards());
     ShardResult done = curation.curateShard(request);
     Map<String, byte[]> before = outputs(runId);

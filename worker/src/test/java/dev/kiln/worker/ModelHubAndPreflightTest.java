@@ -68,12 +68,32 @@ class ModelHubAndPreflightTest {
     store.put("hub/prior-gpt/tokenizer.json", new byte[] {2});
     new ModelHub(store).publish(new ModelCard("prior-gpt", "decoder", "clm", plan.parameters(), plan.shape(),
         "hub/prior-gpt/tokenizer.json", "hub/prior-gpt/model.safetensors", "other", List.of("en"), List.of("generation"),
-        "test", List.of(), Map.of(), "test"));
+        "test", List.of(), Map.of(), "test", null));
     ModelSelection selection = new ModelHubActivitiesImpl(store).selectModel(new SelectModelRequest(spec, plan));
     assertEquals("continue", selection.decision());
     assertEquals("prior-gpt", selection.hubModelId());
     assertEquals(plan.shape(), selection.shape());
     assertEquals("hub/prior-gpt/tokenizer.json", selection.tokenizerKey());
+  }
+
+  @Test
+  void autoContinuesFromTheNewestPublishedModelThatFits() {
+    // the older one has exactly the compute-optimal size, the newer one is twice as large: newest wins
+    publish("last-week", plan.parameters(), "2026-11-20T02:00:00Z");
+    publish("last-night", 2 * plan.parameters(), "2026-11-28T02:00:00Z");
+    publish("seeded-nearest", plan.parameters(), null);
+    ModelSelection selection = new ModelHubActivitiesImpl(store).selectModel(new SelectModelRequest(spec, plan));
+    assertEquals("last-night", selection.hubModelId(), selection.reason());
+    assertTrue(selection.reason().contains("newest published hub model that fits (published 2026-11-28T02:00:00Z, 3 fit)"),
+        selection.reason());
+  }
+
+  private void publish(String id, long parameters, String published) {
+    store.put("hub/" + id + "/model.safetensors", new byte[] {1});
+    store.put("hub/" + id + "/tokenizer.json", new byte[] {2});
+    new ModelHub(store).publish(new ModelCard(id, "decoder", "clm", parameters, plan.shape(),
+        "hub/" + id + "/tokenizer.json", "hub/" + id + "/model.safetensors", "other", List.of("en"), List.of("generation"),
+        "test", List.of(), Map.of(), "test", published));
   }
 
   @Test

@@ -3,6 +3,8 @@ package dev.kiln.worker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.activities.curation.CurationActivitiesImpl;
 import dev.kiln.activities.spec.RunSpecLoader;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.worker.embedded.EmbeddedStack;
@@ -98,6 +100,32 @@ class RealTemporalServerIT {
     }
     CliRunner.Result gone = CLI.kiln("schedule", "list");
     assertTrue(!gone.out().contains(schedule), gone.out());
+  }
+
+  @Test
+  void aScheduledRunWithNoNewRawDataEndsAsSkippedNotFailed() throws Exception {
+    String schedule = "kiln-it-nothing-new-" + SUFFIX;
+    String specPath = "src/test/resources/real-server-only-new.yaml";
+    RunSpec onlyNew = RunSpecLoader.load(Path.of(specPath));
+    // an earlier run of the lineage consumed every raw object there is (recorded as a completed run records it)
+    List<CurationActivitiesImpl.RawObject> all = store.list("raw/gutenberg-small/").stream()
+        .map(o -> new CurationActivitiesImpl.RawObject(o.key(), o.size(), o.etag())).toList();
+    store.put(CurationActivitiesImpl.consumedPrefix(onlyNew.name()) + "earlier-run.json", new ObjectMapper().writeValueAsBytes(all));
+    assertEquals(0, CLI.kiln("schedule", "create", schedule, specPath, "--interval", "PT12H", "--paused", "--pause-on-failure").code());
+    try {
+      assertEquals(0, CLI.kiln("schedule", "trigger", schedule).code());
+      String runId = awaitScheduledRun(schedule).getExecution().getWorkflowId();
+      RunSummary summary = connection.client().newUntypedWorkflowStub(runId).getResult(5, TimeUnit.MINUTES, RunSummary.class);
+      assertTrue(summary.isSkipped());
+      assertTrue(summary.skipped().contains("no new raw data: all " + all.size() + " raw objects"), summary.skipped());
+      assertEquals(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED, new RunWatcher(connection, System.out).status(runId));
+      CliRunner.Result listed = awaitListed("KilnStage='skipped'", runId);
+      assertTrue(listed.out().contains("skipped"), listed.out());
+      CliRunner.Result status = CLI.kiln("status", runId);
+      assertTrue(status.out().contains("skipped   no new raw data"), status.out());
+    } finally {
+      assertEquals(0, CLI.kiln("schedule", "delete", schedule).code());
+    }
   }
 
   @Test

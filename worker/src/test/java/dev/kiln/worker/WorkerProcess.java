@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A training worker ({@code kiln worker --queues gpu}) in its own JVM, pointed at an embedded stack, with its output in a log file. */
+/** A worker ({@code kiln worker}) in its own JVM, pointed at a Temporal frontend and S3 endpoint, with its output in a log file. */
 final class WorkerProcess implements AutoCloseable {
   private final Process process;
   private final Path log;
@@ -19,7 +19,16 @@ final class WorkerProcess implements AutoCloseable {
     this.log = log;
   }
 
+  /** A training worker ({@code --queues gpu}) against an embedded stack. */
   static WorkerProcess start(EmbeddedStack stack, String bucket, Path logDir, String name, String... extraArgs) throws IOException {
+    List<String> args = new ArrayList<>(List.of("--queues", "gpu"));
+    args.addAll(List.of(extraArgs));
+    return start(stack.temporalAddress(), stack.s3Endpoint().toString(), bucket, logDir, name, args);
+  }
+
+  /** A worker against any Temporal frontend; {@code args} follow {@code kiln worker} (e.g. the queues). */
+  static WorkerProcess start(String temporalAddress, String s3Endpoint, String bucket, Path logDir, String name, List<String> args)
+      throws IOException {
     Path target = Path.of("target").toAbsolutePath();
     Path jar;
     try (var files = Files.list(target)) {
@@ -31,9 +40,8 @@ final class WorkerProcess implements AutoCloseable {
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g",
         "-Dai.djl.offline=true", "-Dai.djl.default_engine=PyTorch",
         "-cp", classpath, "dev.kiln.worker.cli.KilnCli", "worker",
-        "--queues", "gpu", "--address", stack.temporalAddress(), "--s3-endpoint", stack.s3Endpoint().toString(),
-        "--bucket", bucket));
-    command.addAll(List.of(extraArgs));
+        "--address", temporalAddress, "--s3-endpoint", s3Endpoint, "--bucket", bucket));
+    command.addAll(args);
     Path log = logDir.resolve(name + ".log");
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("AWS_ACCESS_KEY_ID", EmbeddedStack.ACCESS_KEY);
@@ -46,6 +54,10 @@ final class WorkerProcess implements AutoCloseable {
   void kill() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
   }
 
   long pid() {

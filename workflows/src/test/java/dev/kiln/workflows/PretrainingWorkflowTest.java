@@ -9,6 +9,7 @@ import dev.kiln.workflows.curation.CurationActivities;
 import dev.kiln.workflows.curation.CurationResult;
 import dev.kiln.workflows.curation.CurationWorkflowImpl;
 import dev.kiln.workflows.curation.FinalizeRequest;
+import dev.kiln.workflows.curation.RawSelection;
 import dev.kiln.workflows.curation.ShardPlan;
 import dev.kiln.workflows.curation.ShardRequest;
 import dev.kiln.workflows.curation.ShardResult;
@@ -113,6 +114,25 @@ class PretrainingWorkflowTest {
   }
 
   @Test
+  void everyActivityOfTheRunAndItsCurationCarriesASummaryForTheTimeline() {
+    shards = 3;
+    run(TestSpecs.valid());
+    assertEquals(List.of("scope: generation, 1.0E13 FLOPs", "select model (auto, decoder/clm)", "evaluate clm and publish to the hub"),
+        scheduledSummaries("run-1"));
+    assertEquals(List.of("plan shards", "curate shard 1/3", "curate shard 2/3", "curate shard 3/3",
+        "dedup, tokenize and pack 3 shards (trains the tokenizer)"), scheduledSummaries("run-1-curate"));
+  }
+
+  /** The summary (user metadata) of every ActivityTaskScheduled event in a workflow's history, in order. */
+  private List<String> scheduledSummaries(String workflowId) {
+    return env.getWorkflowClient().fetchHistory(workflowId).getEvents().stream()
+        .filter(io.temporal.api.history.v1.HistoryEvent::hasActivityTaskScheduledEventAttributes)
+        .map(e -> io.temporal.common.converter.DefaultDataConverter.STANDARD_INSTANCE.fromPayload(
+            e.getUserMetadata().getSummary(), String.class, String.class))
+        .toList();
+  }
+
+  @Test
   void trainingUsesTheVocabularyCurationProduced() {
     run(TestSpecs.valid());
     assertEquals(4000, segments.get(0).config().shape().vocabSize());
@@ -147,6 +167,48 @@ class PretrainingWorkflowTest {
     assertTrue(calls.isEmpty());
   }
 
+  private RawSelection rawSelection;
+  private boolean evaluationFails;
+  private final List<String> planSelections = Collections.synchronizedList(new ArrayList<>());
+
+  @Test
+  void anOnlyNewRunWithNothingNewEndsAsSkippedNotFailed() {
+    rawSelection = new RawSelection(null, 0, 0, 0, 24, 2);
+    RunSummary summary = run(TestSpecs.onlyNew(TestSpecs.valid(), null));
+    assertTrue(summary.isSkipped());
+    assertTrue(summary.skipped().contains("no new raw data: all 24 raw objects") && summary.skipped().contains("2 earlier run(s) of tiny-gpt"),
+        summary.skipped());
+    assertEquals(List.of("select-raw"), calls, "nothing after the selection: no scope, curation, training or record");
+    var attributes = env.getWorkflowClient().newUntypedWorkflowStub("run-1").describe().getTypedSearchAttributes();
+    assertEquals("skipped", attributes.get(KilnSearchAttributes.STAGE));
+  }
+
+  @Test
+  void anOnlyNewRunCuratesItsSelectionAndRecordsItAsConsumedOnceComplete() {
+    rawSelection = new RawSelection("runs/run-1/raw-selection.json", 3, 3000, 3, 21, 1);
+    RunSummary summary = run(TestSpecs.onlyNew(TestSpecs.valid(), null));
+    assertEquals(List.of("runs/run-1/raw-selection.json"), planSelections, "curation plans from the selection");
+    assertEquals("select-raw", calls.get(0));
+    assertEquals("consumed tiny-gpt runs/run-1/raw-selection.json", calls.get(calls.size() - 1), "recorded last, after evaluate");
+    assertEquals(rawSelection, summary.raw());
+  }
+
+  @Test
+  void aFailedOnlyNewRunConsumesNothing() {
+    rawSelection = new RawSelection("runs/run-1/raw-selection.json", 3, 3000, 3, 21, 1);
+    evaluationFails = true;
+    assertThrows(WorkflowFailedException.class, () -> run(TestSpecs.onlyNew(TestSpecs.valid(), null)));
+    assertTrue(calls.contains("evaluate"));
+    assertTrue(calls.stream().noneMatch(c -> c.startsWith("consumed")), calls.toString());
+  }
+
+  @Test
+  void aRunWithoutOnlyNewNeitherSelectsNorRecords() {
+    run(TestSpecs.valid());
+    assertTrue(calls.stream().noneMatch(c -> c.startsWith("consumed") || c.equals("select-raw")), calls.toString());
+    assertEquals(java.util.Arrays.asList((String) null), planSelections);
+  }
+
   private class FakeScope implements ScopeActivities {
     @Override
     public ScopePlan scope(RunSpec spec) {
@@ -168,7 +230,20 @@ class PretrainingWorkflowTest {
     @Override
     public ShardPlan planShards(PlanRequest request) {
       calls.add("plan");
+      planSelections.add(request.rawSelectionKey());
       return new ShardPlan("runs/run-1/curated/plan.json", shards, shards * 10L, shards * 1000L);
+    }
+
+    @Override
+    public RawSelection selectRaw(SelectRawRequest request) {
+      calls.add("select-raw");
+      assertEquals(request.spec().name(), request.lineage());
+      return rawSelection;
+    }
+
+    @Override
+    public void recordConsumed(RecordConsumedRequest request) {
+      calls.add("consumed " + request.lineage() + " " + request.rawSelectionKey());
     }
 
     @Override
@@ -212,6 +287,9 @@ class PretrainingWorkflowTest {
     @Override
     public EvaluationResult evaluate(EvaluationRequest request) {
       calls.add("evaluate");
+      if (evaluationFails) {
+        throw ApplicationFailure.newNonRetryableFailure("evaluation broke", "Test");
+      }
       return new EvaluationResult(4.0, Math.exp(4.0), 400, 1000, List.of("The end"), java.util.Map.of(), true, "runs/run-1/model/",
           "runs/run-1/model/README.md", request.spec().name());
     }

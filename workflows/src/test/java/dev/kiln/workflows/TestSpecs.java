@@ -15,7 +15,7 @@ public final class TestSpecs {
         new RunSpec.UseCase("generation", "prose", List.of("en")),
         new RunSpec.Budget(1e13, 0.05, 20),
         new RunSpec.ModelChoice("auto", null),
-        new RunSpec.DataSpec(List.of("raw/gutenberg/"), 0.05, 200),
+        new RunSpec.DataSpec(List.of("raw/gutenberg/"), 0.05, 200, false, null),
         new RunSpec.CurationSpec("curation/books.yaml", List.of("en"), 0.65, new CurationProfile("books",
             List.of(new CurationStepSpec.GopherQuality(50, 2_000_000, 3, 10, 0.1, 0.9, 0.3, 0.8, 2)), true,
             new CurationProfile.NearDedup(14, 8, 5))),
@@ -31,6 +31,14 @@ public final class TestSpecs {
 
   public static RunSpec withTask(RunSpec s, String task) {
     return new RunSpec(s.name(), new RunSpec.UseCase(task, "x", List.of("en")), s.budget(), s.model(), s.data(),
+        s.curation(), s.tokenizer(), s.training(), s.evaluation(), s.resilience());
+  }
+
+  /** The spec with data.onlyNew and the given whenNothingNew policy (null: the default, skip). */
+  public static RunSpec onlyNew(RunSpec s, String whenNothingNew) {
+    RunSpec.DataSpec d = s.data();
+    return new RunSpec(s.name(), s.useCase(), s.budget(), s.model(),
+        new RunSpec.DataSpec(d.rawPrefixes(), d.heldOutFraction(), d.documentsPerShard(), true, whenNothingNew),
         s.curation(), s.tokenizer(), s.training(), s.evaluation(), s.resilience());
   }
 

@@ -2,6 +2,7 @@ package dev.kiln.activities.curation;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.activities.KeepAlive;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.activities.tokenizer.BpeTokenizer;
 import dev.kiln.activities.tokenizer.ByteLevelBpeTrainer;
@@ -11,6 +12,7 @@ import dev.kiln.workflows.Failures;
 import dev.kiln.workflows.curation.CurationActivities;
 import dev.kiln.workflows.curation.CurationResult;
 import dev.kiln.workflows.curation.FinalizeRequest;
+import dev.kiln.workflows.curation.RawSelection;
 import dev.kiln.workflows.curation.ShardPlan;
 import dev.kiln.workflows.curation.ShardRequest;
 import dev.kiln.workflows.curation.ShardResult;
@@ -46,6 +48,9 @@ public final class CurationActivitiesImpl implements CurationActivities {
   static final String REPORT = "report";
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** How often a curation activity heartbeats while it computes; well inside ActivityPolicies.DATA_WORK's timeout. */
+  static final java.time.Duration KEEP_ALIVE = java.time.Duration.ofSeconds(2);
+
   private final ObjectStore store;
 
   public CurationActivitiesImpl(ObjectStore store) {
@@ -56,11 +61,53 @@ public final class CurationActivitiesImpl implements CurationActivities {
     return "runs/" + runId + "/curated/";
   }
 
+  /** Where a lineage's record of consumed raw objects lives: one list per completed run. */
+  public static String consumedPrefix(String lineage) {
+    return "lineages/" + lineage + "/consumed/";
+  }
+
+  /** A raw object as recorded in a selection or a lineage's consumed list; equal records are the same content. */
+  public record RawObject(String key, long size, String etag) {}
+
   @Override
-  public ShardPlan planShards(PlanRequest request) {
-    RunSpec.DataSpec data = request.spec().data();
-    List<String> keys = new ArrayList<>();
-    long bytes = 0;
+  public RawSelection selectRaw(SelectRawRequest request) {
+    try (KeepAlive alive = KeepAlive.start(Activity.getExecutionContext(), KEEP_ALIVE)) {
+      return select(request);
+    }
+  }
+
+  private RawSelection select(SelectRawRequest request) {
+    List<RawObject> all = new ArrayList<>();
+    for (ObjectStore.StoredObject o : listRaw(request.spec().data())) {
+      all.add(new RawObject(o.key(), o.size(), o.etag()));
+    }
+    java.util.Set<RawObject> consumed = new java.util.HashSet<>();
+    List<ObjectStore.StoredObject> earlierRuns = store.list(consumedPrefix(request.lineage()));
+    for (ObjectStore.StoredObject run : earlierRuns) {
+      consumed.addAll(parse(store.get(run.key()), new TypeReference<List<RawObject>>() {}));
+    }
+    List<RawObject> fresh = all.stream().filter(o -> !consumed.contains(o)).toList();
+    int consumedEarlier = all.size() - fresh.size();
+    List<RawObject> selected =
+        !fresh.isEmpty() ? fresh : RunSpec.DataSpec.ALL.equals(request.spec().data().nothingNewPolicy()) ? all : List.of();
+    if (selected.isEmpty()) {
+      return new RawSelection(null, 0, 0, 0, consumedEarlier, earlierRuns.size());
+    }
+    String key = "runs/" + request.runId() + "/raw-selection.json";
+    store.put(key, json(selected));
+    return new RawSelection(key, selected.size(), selected.stream().mapToLong(RawObject::size).sum(), fresh.size(),
+        consumedEarlier, earlierRuns.size());
+  }
+
+  @Override
+  public void recordConsumed(RecordConsumedRequest request) {
+    // the selection as it was planned, copied under the lineage; a retry writes the same bytes again
+    store.put(consumedPrefix(request.lineage()) + request.runId() + ".json", store.get(request.rawSelectionKey()));
+  }
+
+  /** The objects under the spec's raw prefixes; fails non-retryably on a prefix that holds none. */
+  private List<ObjectStore.StoredObject> listRaw(RunSpec.DataSpec data) {
+    List<ObjectStore.StoredObject> all = new ArrayList<>();
     for (int i = 0; i < data.rawPrefixes().size(); i++) {
       String prefix = data.rawPrefixes().get(i);
       List<ObjectStore.StoredObject> objects = store.list(prefix);
@@ -70,7 +117,29 @@ public final class CurationActivitiesImpl implements CurationActivities {
                 + ". Fix: upload the data (kiln seed) or correct the prefix",
             Failures.BAD_DATA);
       }
-      for (ObjectStore.StoredObject o : objects) {
+      all.addAll(objects);
+    }
+    return all;
+  }
+
+  @Override
+  public ShardPlan planShards(PlanRequest request) {
+    try (KeepAlive alive = KeepAlive.start(Activity.getExecutionContext(), KEEP_ALIVE)) {
+      return plan(request);
+    }
+  }
+
+  private ShardPlan plan(PlanRequest request) {
+    RunSpec.DataSpec data = request.spec().data();
+    List<String> keys = new ArrayList<>();
+    long bytes = 0;
+    if (request.rawSelectionKey() != null) {
+      for (RawObject o : parse(store.get(request.rawSelectionKey()), new TypeReference<List<RawObject>>() {})) {
+        keys.add(o.key());
+        bytes += o.size();
+      }
+    } else {
+      for (ObjectStore.StoredObject o : listRaw(data)) {
         keys.add(o.key());
         bytes += o.size();
       }
@@ -86,6 +155,12 @@ public final class CurationActivitiesImpl implements CurationActivities {
 
   @Override
   public ShardResult curateShard(ShardRequest request) {
+    try (KeepAlive alive = KeepAlive.start(Activity.getExecutionContext(), KEEP_ALIVE)) {
+      return curate(request);
+    }
+  }
+
+  private ShardResult curate(ShardRequest request) {
     String shardPrefix = String.format("%sdocs/shard-%05d", curatedPrefix(request.runId()), request.shard());
     String statsKey = shardPrefix + ".stats.json";
     if (store.exists(statsKey)) {
@@ -139,6 +214,12 @@ public final class CurationActivitiesImpl implements CurationActivities {
 
   @Override
   public CurationResult finalizeCuration(FinalizeRequest request) {
+    try (KeepAlive alive = KeepAlive.start(Activity.getExecutionContext(), KEEP_ALIVE)) {
+      return finalizeShards(request);
+    }
+  }
+
+  private CurationResult finalizeShards(FinalizeRequest request) {
     RunSpec spec = request.spec();
     CurationProfile profile = spec.curation().rules();
     String prefix = curatedPrefix(request.runId());

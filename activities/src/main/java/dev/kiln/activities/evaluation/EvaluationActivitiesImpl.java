@@ -164,7 +164,8 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
             r.curation().keptTokens(), r.curation().rawTokens(), 100 * r.curation().tokenRetention(), r.runId()),
         List.of("small model trained on a few million tokens; not reliable for facts"),
         hubResults(m),
-        "kiln run " + r.runId());
+        "kiln run " + r.runId(),
+        java.time.Instant.now().toString());
   }
 
   /** The comparison that decides whether a run learned more than token frequencies (see EvaluationResult). */

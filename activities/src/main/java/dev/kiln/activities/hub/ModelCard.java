@@ -14,6 +14,8 @@ import java.util.Map;
  * @param shape the exact transformer shape, when the hub holds weights Kiln can load
  * @param weights S3 key of the weights (safetensors), or null when the hub only describes the model
  * @param tokenizer S3 key of the tokenizer.json, or null
+ * @param published when Kiln published it (ISO-8601), or null for a card seeded from configs/hub; with
+ *     {@code model.strategy: auto} the newest published fitting model is continued from
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = false)
@@ -31,4 +33,5 @@ public record ModelCard(
     String trainingData,
     List<String> limitations,
     Map<String, Double> evalResults,
-    String publishedBy) {}
+    String publishedBy,
+    String published) {}

@@ -9,6 +9,7 @@ import dev.kiln.workflows.scope.ScopePlan;
 import dev.kiln.workflows.spec.RunSpec;
 import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -64,6 +65,15 @@ public final class ModelHubActivitiesImpl implements ModelHubActivities {
         usable.add(card);
       }
     }
+    // the newest model Kiln published wins (a nightly run continues from last night's); among cards seeded
+    // without a publication time, the one nearest the compute-optimal size
+    Optional<ModelCard> newest = usable.stream().filter(c -> c.published() != null)
+        .max(Comparator.comparing((ModelCard c) -> Instant.parse(c.published())));
+    String notUsable = rejected.isEmpty() ? "" : "; not usable: " + String.join("; ", rejected);
+    if (newest.isPresent()) {
+      return continueFrom(newest.get(), "it is the newest published hub model that fits (published "
+          + newest.get().published() + ", " + usable.size() + " fit)" + notUsable);
+    }
     Optional<ModelCard> best =
         usable.stream()
             .min(Comparator.comparingDouble(
@@ -72,8 +82,7 @@ public final class ModelHubActivitiesImpl implements ModelHubActivities {
       return continueFrom(
           best.get(),
           "it is the hub model nearest the compute-optimal size (" + plan.parameters()
-              + " parameters) among " + usable.size() + " that fit"
-              + (rejected.isEmpty() ? "" : "; not usable: " + String.join("; ", rejected)));
+              + " parameters) among " + usable.size() + " that fit" + notUsable);
     }
     return scratch(
         "no hub model can be continued from"

@@ -39,7 +39,8 @@ public final class RunSpecLoader {
    * {@code resilience} section and each of its fields have defaults (RunSpec.Resilience.DEFAULTS).
    */
   private static final Set<String> OPTIONAL_FIELDS =
-      Set.of("useCase.description", "model.hubModel", "evaluation.prompts", "curation.rules", "resilience");
+      Set.of("useCase.description", "model.hubModel", "evaluation.prompts", "curation.rules", "data.onlyNew",
+          "data.whenNothingNew", "resilience");
 
   private static boolean optional(String field) {
     return OPTIONAL_FIELDS.contains(field) || field.startsWith("resilience.");

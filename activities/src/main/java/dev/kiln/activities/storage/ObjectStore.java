@@ -126,7 +126,7 @@ public final class ObjectStore implements AutoCloseable {
     List<StoredObject> out = new ArrayList<>();
     ListObjectsV2Request request = ListObjectsV2Request.builder().bucket(bucket).prefix(prefix).build();
     for (S3Object o : s3.listObjectsV2Paginator(request).contents()) {
-      out.add(new StoredObject(o.key(), o.size()));
+      out.add(new StoredObject(o.key(), o.size(), o.eTag()));
     }
     return out;
   }
@@ -159,5 +159,6 @@ public final class ObjectStore implements AutoCloseable {
     s3.close();
   }
 
-  public record StoredObject(String key, long size) {}
+  /** An object as listed: its key, size and ETag (the store's content hash; a rewritten object gets a new one). */
+  public record StoredObject(String key, long size, String etag) {}
 }

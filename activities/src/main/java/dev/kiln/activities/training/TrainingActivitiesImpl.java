@@ -1,5 +1,6 @@
 package dev.kiln.activities.training;
 
+import dev.kiln.activities.KeepAlive;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.activities.storage.StorageOutage;
 import dev.kiln.activities.tokenizer.TokenCorpus;
@@ -93,7 +94,7 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
       LossSpikeGuard guard;
       // Loading data, the engine and the checkpoint takes seconds on a cold worker: heartbeat meanwhile, so a
       // short heartbeat timeout catches dead workers, not slow starts.
-      try (SetupHeartbeats ignored = new SetupHeartbeats(context, this::details)) {
+      try (KeepAlive ignored = KeepAlive.start(context, Duration.ofSeconds(1), this::details)) {
         int[] tokens = StorageOutage.waitOut("loading " + config.manifestKey(), STORAGE_OUTAGE,
             () -> TokenCorpus.load(store, config.manifestKey())).train();
         try {

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       SeedCommand.class,
       StartCommand.class,
       StatusCommand.class,
+      ActivitiesCommand.class,
       WatchCommand.class,
       CancelCommand.class,
       TrainingControlCommands.Pause.class,

@@ -48,7 +48,7 @@ final class RunCommand implements Callable<Integer> {
         System.out.println("kiln: run " + id + " started");
         RunSummary summary = new RunWatcher(connection, System.out).watch(id);
         System.out.print(RunReport.format(summary, bucket));
-        return summary.evaluation().beatsBaseline() ? 0 : KilnCli.EXIT_RUN_FAILED;
+        return summary.isSkipped() || summary.evaluation().beatsBaseline() ? 0 : KilnCli.EXIT_RUN_FAILED;
       }
     }
   }

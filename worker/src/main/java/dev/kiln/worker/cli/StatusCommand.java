@@ -22,7 +22,8 @@ final class StatusCommand implements Callable<Integer> {
     try (TemporalConnection connection = endpoints.connect()) {
       RunWatcher watcher = new RunWatcher(connection, System.out);
       WorkflowExecutionStatus status = watcher.status(runId);
-      System.out.println(runId + ": " + status.name().replace("WORKFLOW_EXECUTION_STATUS_", "").toLowerCase());
+      System.out.println(runId + ": " + status.name().replace("WORKFLOW_EXECUTION_STATUS_", "").toLowerCase()
+          + "   (which worker ran what: kiln activities " + runId + ")");
       if (status == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
         System.out.println(watcher.describe(runId));
         System.out.print(watcher.trainingDetail(runId));

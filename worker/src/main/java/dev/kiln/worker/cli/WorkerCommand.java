@@ -32,6 +32,9 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--metrics-host", defaultValue = "0.0.0.0", description = "address the metrics endpoint binds")
   String metricsHost;
 
+  @Option(names = "--identity", description = "the worker's name in histories and the Web UI (default: <host>:<pid>/<queues>)")
+  String identity;
+
   @Override
   public Integer call() throws InterruptedException {
     for (String q : queues) {
@@ -43,9 +46,10 @@ final class WorkerCommand implements Callable<Integer> {
         TemporalConnection connection = endpoints.connect(metrics == null ? null : metrics.sdkScope());
         ObjectStore store = new ObjectStore(endpoints.storage());
         KilnWorker worker =
-            new KilnWorker(connection.client(), store, queues.contains(TaskQueues.CPU), queues.contains(TaskQueues.GPU), curationSlots, gpuSlots)) {
+            new KilnWorker(connection.client(), store, queues.contains(TaskQueues.CPU), queues.contains(TaskQueues.GPU), curationSlots, gpuSlots,
+                identity)) {
       worker.start();
-      System.out.println("kiln worker: polling " + queues + " on " + connection.address() + " (namespace " + connection.namespace() + ")"
+      System.out.println("kiln worker " + worker.identity() + ": polling " + queues + " on " + connection.address() + " (namespace " + connection.namespace() + ")"
           + (metrics == null ? "" : "; metrics on http://" + metricsHost + ":" + metrics.port() + "/metrics"));
       System.out.flush();
       CountDownLatch stop = new CountDownLatch(1);

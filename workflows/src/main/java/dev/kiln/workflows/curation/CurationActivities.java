@@ -6,8 +6,24 @@ import dev.kiln.workflows.spec.RunSpec;
 /** Stage 3's work, split so that shards fan out over any number of workers. */
 @ActivityInterface
 public interface CurationActivities {
-  /** Lists the raw objects and writes which shard reads which; fails non-retryably on a missing prefix. */
+  /**
+   * Lists the raw objects (or reads the run's {@link RawSelection} when it has one) and writes which shard reads
+   * which; fails non-retryably on a missing prefix.
+   */
   ShardPlan planShards(PlanRequest request);
+
+  /**
+   * For a run with {@code data.onlyNew}: lists the raw objects under the spec's prefixes, leaves out those that
+   * earlier completed runs of the lineage consumed (see {@link #recordConsumed}), and writes the rest as the run's
+   * selection. When none is new: selects nothing ({@code whenNothingNew: skip}) or every object ({@code all}).
+   */
+  RawSelection selectRaw(SelectRawRequest request);
+
+  /**
+   * Records, under the lineage's prefix in the bucket, the raw objects a run consumed. Called once the run has
+   * completed (model evaluated and published), so a failed run consumes nothing. Idempotent.
+   */
+  void recordConsumed(RecordConsumedRequest request);
 
   /** Extracts, filters and scrubs one shard; idempotent (a shard already written is read back, not redone). */
   ShardResult curateShard(ShardRequest request);
@@ -15,5 +31,11 @@ public interface CurationActivities {
   /** Dedups across shards, splits held-out, trains or loads the tokenizer, tokenizes and packs. */
   CurationResult finalizeCuration(FinalizeRequest request);
 
-  record PlanRequest(String runId, RunSpec spec) {}
+  /** @param rawSelectionKey the run's {@link RawSelection#key()}, or null to curate everything under the prefixes */
+  record PlanRequest(String runId, RunSpec spec, String rawSelectionKey) {}
+
+  /** @param lineage the runs that share consumed raw data: the spec's name */
+  record SelectRawRequest(String lineage, String runId, RunSpec spec) {}
+
+  record RecordConsumedRequest(String lineage, String runId, String rawSelectionKey) {}
 }

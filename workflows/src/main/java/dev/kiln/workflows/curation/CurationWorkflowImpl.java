@@ -1,6 +1,7 @@
 package dev.kiln.workflows.curation;
 
 import dev.kiln.workflows.ActivityPolicies;
+import dev.kiln.workflows.ActivitySummaries;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
@@ -15,17 +16,17 @@ import java.util.List;
 public class CurationWorkflowImpl implements CurationWorkflow {
   static final int MAX_SHARDS_IN_FLIGHT = 8;
 
-  private final CurationActivities activities =
-      Workflow.newActivityStub(CurationActivities.class, ActivityPolicies.DATA_WORK);
   private int shardsDone;
   private int shards;
   private String phase = "planning";
 
   @Override
   public CurationResult curate(CurationRequest request) {
-    ShardPlan plan = activities.planShards(new CurationActivities.PlanRequest(request.runId(), request.spec()));
+    ShardPlan plan = activities("plan shards")
+        .planShards(new CurationActivities.PlanRequest(request.runId(), request.spec(), request.rawSelectionKey()));
     shards = plan.shards();
     phase = "curating shards";
+    Workflow.setCurrentDetails("curating " + shards + " shards of " + plan.rawObjects() + " raw objects");
 
     List<ShardResult> results = new ArrayList<>();
     List<Promise<ShardResult>> inFlight = new ArrayList<>();
@@ -35,17 +36,26 @@ public class CurationWorkflowImpl implements CurationWorkflow {
         collectCompleted(inFlight, results);
       }
       ShardRequest shardRequest = new ShardRequest(request.runId(), request.spec(), plan.planKey(), shard, plan.shards());
-      inFlight.add(Async.function(activities::curateShard, shardRequest));
+      CurationActivities shardActivities = activities(ActivitySummaries.curateShard(shard, plan.shards()));
+      inFlight.add(Async.function(shardActivities::curateShard, shardRequest));
     }
     Promise.allOf(inFlight).get();
     collectCompleted(inFlight, results);
     results.sort(Comparator.comparingInt(ShardResult::shard));
 
     phase = "dedup, tokenizer and packing";
-    CurationResult result =
-        activities.finalizeCuration(new FinalizeRequest(request.runId(), request.spec(), request.tokenizerKey(), results));
+    Workflow.setCurrentDetails(phase + " of " + shards + " shards");
+    CurationResult result = activities(
+            "dedup, tokenize and pack " + shards + " shards" + (request.tokenizerKey() == null ? " (trains the tokenizer)" : ""))
+        .finalizeCuration(new FinalizeRequest(request.runId(), request.spec(), request.tokenizerKey(), results));
     phase = "done";
+    Workflow.setCurrentDetails("kept " + result.keptDocuments() + " of " + result.rawDocuments() + " documents");
     return result;
+  }
+
+  /** The curation activities, with the summary the Web UI's timeline and {@code kiln activities} show. */
+  private static CurationActivities activities(String summary) {
+    return ActivitySummaries.stub(CurationActivities.class, ActivityPolicies.DATA_WORK, summary);
   }
 
   private void collectCompleted(List<Promise<ShardResult>> inFlight, List<ShardResult> results) {
@@ -55,6 +65,7 @@ public class CurationWorkflowImpl implements CurationWorkflow {
       }
       results.add(p.get());
       shardsDone++;
+      Workflow.setCurrentDetails("curated " + shardsDone + "/" + shards + " shards");
       return true;
     });
   }

@@ -1,12 +1,15 @@
 package dev.kiln.workflows.pretraining;
 
 import dev.kiln.workflows.ActivityPolicies;
+import dev.kiln.workflows.ActivitySummaries;
 import dev.kiln.workflows.Failures;
 import dev.kiln.workflows.KilnSearchAttributes;
 import dev.kiln.workflows.TaskQueues;
+import dev.kiln.workflows.curation.CurationActivities;
 import dev.kiln.workflows.curation.CurationRequest;
 import dev.kiln.workflows.curation.CurationResult;
 import dev.kiln.workflows.curation.CurationWorkflow;
+import dev.kiln.workflows.curation.RawSelection;
 import dev.kiln.workflows.evaluation.EvaluationActivities;
 import dev.kiln.workflows.evaluation.EvaluationRequest;
 import dev.kiln.workflows.evaluation.EvaluationResult;
@@ -35,11 +38,6 @@ import java.util.Map;
 
 /** One run of the life cycle, stage after stage. */
 public class PretrainingWorkflowImpl implements PretrainingWorkflow {
-  private final ScopeActivities scope = Workflow.newActivityStub(ScopeActivities.class, ActivityPolicies.DECISION);
-  private final ModelHubActivities hub = Workflow.newActivityStub(ModelHubActivities.class, ActivityPolicies.DECISION);
-  private final EvaluationActivities evaluation =
-      Workflow.newActivityStub(EvaluationActivities.class, ActivityPolicies.EVALUATION);
-
   private final Map<String, Long> stageMillis = new LinkedHashMap<>();
   private Stage stage = Stage.SCOPE;
   private long stageStarted;
@@ -57,25 +55,46 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
     curationWorkflowId = runId + "-curate";
     trainingWorkflowId = runId + "-train";
 
+    RawSelection raw = null;
+    if (spec.data().newDataOnly()) {
+      enter(Stage.SELECT_RAW);
+      raw = ActivitySummaries.stub(CurationActivities.class, ActivityPolicies.DATA_WORK, "select raw data new to " + spec.name())
+          .selectRaw(new CurationActivities.SelectRawRequest(spec.name(), runId, spec));
+      if (raw.isEmpty()) {
+        String why = "no new raw data: all " + raw.consumedEarlier() + " raw objects under " + spec.data().rawPrefixes()
+            + " were consumed by " + raw.earlierRuns() + " earlier run(s) of " + spec.name()
+            + " (data.onlyNew; whenNothingNew: skip)";
+        enter(Stage.SKIPPED);
+        Workflow.setCurrentDetails("skipped: " + why);
+        return new RunSummary(runId, null, null, null, null, null, new LinkedHashMap<>(stageMillis), raw, why);
+      }
+    }
+
     enter(Stage.SCOPE);
-    ScopePlan plan = scope.scope(spec);
+    ScopePlan plan = ActivitySummaries.stub(ScopeActivities.class, ActivityPolicies.DECISION,
+        "scope: " + spec.useCase().task() + ", " + spec.budget().trainingFlops() + " FLOPs").scope(spec);
 
     Workflow.upsertTypedSearchAttributes(
         KilnSearchAttributes.ARCHITECTURE.valueSet(plan.architecture()),
         KilnSearchAttributes.OBJECTIVE.valueSet(plan.objective()));
 
     enter(Stage.SELECT_MODEL);
-    ModelSelection selection = hub.selectModel(new SelectModelRequest(spec, plan));
+    ModelSelection selection = ActivitySummaries.stub(ModelHubActivities.class, ActivityPolicies.DECISION,
+            "select model (" + spec.model().strategy() + ", " + plan.architecture() + "/" + plan.objective() + ")")
+        .selectModel(new SelectModelRequest(spec, plan));
 
     enter(Stage.CURATE);
     CurationWorkflow curate =
-        Workflow.newChildWorkflowStub(CurationWorkflow.class, childOptions(curationWorkflowId));
-    CurationResult curation = curate.curate(new CurationRequest(runId, spec, selection.tokenizerKey()));
+        Workflow.newChildWorkflowStub(CurationWorkflow.class, childOptions(curationWorkflowId, "curate " + String.join(" ", spec.data().rawPrefixes())));
+    CurationResult curation = curate.curate(new CurationRequest(runId, spec, selection.tokenizerKey(), raw == null ? null : raw.key()));
 
     enter(Stage.PRETRAIN);
     TrainingConfig config = trainingConfig(spec, plan, selection, curation);
-    TrainingWorkflow train = Workflow.newChildWorkflowStub(TrainingWorkflow.class, childOptions(trainingWorkflowId));
-    TrainingResult training = train.train(new TrainingRequest(runId, config, spec.training().segmentSteps(), spec.resilienceOrDefaults(), null));
+    TrainingWorkflow train = Workflow.newChildWorkflowStub(TrainingWorkflow.class, childOptions(trainingWorkflowId,
+        "pretrain " + plan.architecture() + " " + plan.objective() + ", " + config.steps() + " steps"
+            + (selection.continues() ? " from " + selection.hubModelId() : " from scratch")));
+    TrainingResult training = train.train(
+        new TrainingRequest(runId, config, spec.training().segmentSteps(), spec.resilienceOrDefaults(), null));
 
     Workflow.upsertTypedSearchAttributes(
         KilnSearchAttributes.STEP.valueSet((long) training.finalCheckpoint().step()),
@@ -84,10 +103,17 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
         KilnSearchAttributes.GOODPUT.valueSet(training.goodput()));
 
     enter(Stage.EVALUATE);
-    EvaluationResult evaluated =
-        evaluation.evaluate(new EvaluationRequest(runId, spec, plan, selection, curation, config, training));
+    EvaluationResult evaluated = ActivitySummaries.stub(EvaluationActivities.class, ActivityPolicies.EVALUATION,
+            "evaluate " + plan.objective() + " and publish to the hub")
+        .evaluate(new EvaluationRequest(runId, spec, plan, selection, curation, config, training));
+    if (raw != null) {
+      // only now, with the model evaluated and published, do the raw objects count as consumed by the lineage
+      ActivitySummaries.stub(CurationActivities.class, ActivityPolicies.DECISION,
+              "record " + raw.objects() + " raw objects as consumed by " + spec.name())
+          .recordConsumed(new CurationActivities.RecordConsumedRequest(spec.name(), runId, raw.key()));
+    }
     enter(Stage.DONE);
-    return new RunSummary(runId, plan, selection, curation, training, evaluated, new LinkedHashMap<>(stageMillis));
+    return new RunSummary(runId, plan, selection, curation, training, evaluated, new LinkedHashMap<>(stageMillis), raw, null);
   }
 
   static TrainingConfig trainingConfig(
@@ -105,9 +131,10 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
         curation.manifestKey(), selection.weightsKey());
   }
 
-  private ChildWorkflowOptions childOptions(String workflowId) {
+  private ChildWorkflowOptions childOptions(String workflowId, String summary) {
     return ChildWorkflowOptions.newBuilder()
         .setWorkflowId(workflowId)
+        .setStaticSummary(summary)
         .setTaskQueue(TaskQueues.CPU)
         .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_TERMINATE)
         .build();
@@ -121,6 +148,7 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
     stage = next;
     stageStarted = now;
     Workflow.upsertTypedSearchAttributes(KilnSearchAttributes.STAGE.valueSet(next.label()));
+    Workflow.setCurrentDetails("stage: " + next.label());
   }
 
   @Override

@@ -39,8 +39,29 @@ public record RunSpec(
    * Raw data: S3 prefixes (under {@code raw/}) to read, the fraction of kept documents held out whole for
    * evaluation (chosen by a hash of the document id, so the split is stable), and how many raw objects
    * one curation shard reads.
+   *
+   * @param onlyNew curate only the raw objects that no completed earlier run of this spec (its {@code name}: the
+   *     lineage, e.g. a schedule's nightly runs) has consumed; a run records what it consumed when it completes
+   *     (optional, default false)
+   * @param whenNothingNew with {@code onlyNew}, when no new raw object has arrived: {@code skip} (the run ends at
+   *     once, completed with stage {@code skipped}, not failed) or {@code all} (curate every raw object again);
+   *     optional, default skip
    */
-  public record DataSpec(List<String> rawPrefixes, double heldOutFraction, int documentsPerShard) {}
+  public record DataSpec(
+      List<String> rawPrefixes, double heldOutFraction, int documentsPerShard, Boolean onlyNew, String whenNothingNew) {
+    public static final String SKIP = "skip";
+    public static final String ALL = "all";
+
+    /** {@link #onlyNew}, with its default (false). */
+    public boolean newDataOnly() {
+      return Boolean.TRUE.equals(onlyNew);
+    }
+
+    /** {@link #whenNothingNew}, with its default. */
+    public String nothingNewPolicy() {
+      return whenNothingNew == null ? SKIP : whenNothingNew;
+    }
+  }
 
   /**
    * What to keep: the run's languages (language identification and the per-language word lists), and the

@@ -117,6 +117,12 @@ public final class RunSpecValidator {
       }
       range("data.heldOutFraction", d.heldOutFraction(), 0.001, 0.5, "a fraction such as 0.05");
       range("data.documentsPerShard", d.documentsPerShard(), 1, 100_000, "how many raw objects one shard reads, e.g. 200");
+      if (d.whenNothingNew() != null && !List.of(RunSpec.DataSpec.SKIP, RunSpec.DataSpec.ALL).contains(d.whenNothingNew())) {
+        problem("data.whenNothingNew", "is '" + d.whenNothingNew() + "'",
+            "use skip (the run ends as skipped when no new raw data arrived) or all (curate everything again)");
+      } else if (d.whenNothingNew() != null && !d.newDataOnly()) {
+        problem("data.whenNothingNew", "is set while data.onlyNew is false", "set data.onlyNew: true, or remove whenNothingNew");
+      }
     }
   }
 

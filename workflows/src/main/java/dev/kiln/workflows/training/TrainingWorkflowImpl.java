@@ -1,6 +1,7 @@
 package dev.kiln.workflows.training;
 
 import dev.kiln.workflows.ActivityPolicies;
+import dev.kiln.workflows.ActivitySummaries;
 import dev.kiln.workflows.Failures;
 import dev.kiln.workflows.KilnSearchAttributes;
 import dev.kiln.workflows.spec.RunSpec;
@@ -144,7 +145,7 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
         // This workflow resumes after a failure itself, from its own record, and writes the ledger entry.
         .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
         .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-        .setSummary("train steps " + start + "-" + end + " (generation " + generation + ")")
+        .setSummary(ActivitySummaries.trainSteps(start, end) + (generation == 0 ? "" : " (after rollback " + generation + ")"))
         .build();
   }
 

@@ -38,4 +38,17 @@ class RunSpecValidatorTest {
     assertEquals(List.of("name", "useCase.task", "useCase.languages", "budget.trainingFlops",
         "budget.expectedCurationYield", "tokenizer.vocabSize"), fields);
   }
+
+  @Test
+  void whenNothingNewTakesSkipOrAllAndOnlyWithOnlyNew() {
+    assertEquals(List.of(), RunSpecValidator.validate(TestSpecs.onlyNew(TestSpecs.valid(), "all")));
+    assertEquals(List.of(), RunSpecValidator.validate(TestSpecs.onlyNew(TestSpecs.valid(), null)));
+    List<SpecProblem> unknown = RunSpecValidator.validate(TestSpecs.onlyNew(TestSpecs.valid(), "retry"));
+    assertEquals("data.whenNothingNew", unknown.get(0).field());
+    assertTrue(unknown.get(0).fix().contains("skip") && unknown.get(0).fix().contains("all"), unknown.get(0).fix());
+    RunSpec s = TestSpecs.valid();
+    RunSpec withoutOnlyNew = new RunSpec(s.name(), s.useCase(), s.budget(), s.model(),
+        new RunSpec.DataSpec(s.data().rawPrefixes(), 0.05, 200, null, "skip"), s.curation(), s.tokenizer(), s.training(), s.evaluation(), s.resilience());
+    assertEquals("data.whenNothingNew", RunSpecValidator.validate(withoutOnlyNew).get(0).field());
+  }
 }

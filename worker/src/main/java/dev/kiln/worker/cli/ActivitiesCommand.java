@@ -1,0 +1,34 @@
+package dev.kiln.worker.cli;
+
+import dev.kiln.worker.RunActivities;
+import dev.kiln.worker.TemporalConnection;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/** Which worker ran what: the activities of a run and its curation and training, from the workflow histories. */
+@Command(name = "activities",
+    description = "List a run's activities (its own, its curation's and its training's): worker, attempts, time, state.")
+final class ActivitiesCommand implements Callable<Integer> {
+  @Parameters(index = "0", description = "run id")
+  String runId;
+
+  @Mixin Endpoints endpoints;
+
+  @Override
+  public Integer call() {
+    try (TemporalConnection connection = endpoints.connect()) {
+      try {
+        System.out.print(RunActivities.format(new RunActivities(connection).read(runId)));
+        return 0;
+      } catch (io.grpc.StatusRuntimeException e) {
+        if (e.getStatus().getCode() != io.grpc.Status.Code.NOT_FOUND) {
+          throw e;
+        }
+        throw new IllegalArgumentException("no run '" + runId + "' in namespace " + connection.namespace()
+            + ". Fix: give a run id that kiln start printed, or find it with kiln list");
+      }
+    }
+  }
+}
