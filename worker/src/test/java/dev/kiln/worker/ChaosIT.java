@@ -359,7 +359,7 @@ class ChaosIT {
       if (process.log().contains("kiln storage: ")) {
         return process;
       }
-      if (!process.alive()) {
+      if (!process.isAlive()) {
         throw new AssertionError("kiln storage exited:\n" + process.log());
       }
       Thread.sleep(100);

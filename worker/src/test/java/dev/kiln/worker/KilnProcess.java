@@ -47,6 +47,23 @@ final class KilnProcess implements AutoCloseable {
     return new KilnProcess(builder.start(), log);
   }
 
+  /** A worker ({@code kiln worker}) against any Temporal frontend; {@code args} follow it (e.g. the queues). */
+  static KilnProcess worker(String temporalAddress, String s3Endpoint, String bucket, Path logDir, String name,
+      List<String> args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(
+        "worker", "--address", temporalAddress, "--s3-endpoint", s3Endpoint, "--bucket", bucket));
+    command.addAll(args);
+    return start(logDir, name, command.toArray(String[]::new));
+  }
+
+  /** A training worker ({@code --queues gpu}) against an embedded stack. */
+  static KilnProcess worker(EmbeddedStack stack, String bucket, Path logDir, String name, String... extraArgs)
+      throws IOException {
+    List<String> args = new ArrayList<>(List.of("--queues", "gpu"));
+    args.addAll(List.of(extraArgs));
+    return worker(stack.temporalAddress(), stack.s3Endpoint().toString(), bucket, logDir, name, args);
+  }
+
   /**
    * A training worker ({@code kiln worker --queues gpu}) with one libtorch thread: the test models gain nothing
    * from more, and on a busy machine spinning OpenMP threads of several processes starve each other.
@@ -67,7 +84,7 @@ final class KilnProcess implements AutoCloseable {
     return process.pid();
   }
 
-  boolean alive() {
+  boolean isAlive() {
     return process.isAlive();
   }
 

@@ -58,8 +58,8 @@ class TwoWorkersIT {
       Files.createDirectories(logs);
 
       List<String> args = List.of("--queues", "cpu,gpu", "--curation-slots", "2");
-      WorkerProcess a = WorkerProcess.start(ADDRESS, storage.s3Endpoint().toString(), "kiln", logs, "two-workers-a", args);
-      WorkerProcess b = WorkerProcess.start(ADDRESS, storage.s3Endpoint().toString(), "kiln", logs, "two-workers-b", args);
+      KilnProcess a = KilnProcess.worker(ADDRESS, storage.s3Endpoint().toString(), "kiln", logs, "two-workers-a", args);
+      KilnProcess b = KilnProcess.worker(ADDRESS, storage.s3Endpoint().toString(), "kiln", logs, "two-workers-b", args);
       try {
         String identityA = KilnWorker.defaultIdentity(KilnWorker.hostname(), a.pid(), QUEUES);
         String identityB = KilnWorker.defaultIdentity(KilnWorker.hostname(), b.pid(), QUEUES);
@@ -74,7 +74,7 @@ class TwoWorkersIT {
         RunActivities reader = new RunActivities(connection);
         List<RunActivities.Activity> atKill = awaitVictim(reader, runId, List.of(identityA, identityB));
         String victim = victim(atKill, List.of(identityA, identityB)).orElseThrow();
-        WorkerProcess victimProcess = victim.equals(identityA) ? a : b;
+        KilnProcess victimProcess = victim.equals(identityA) ? a : b;
         String survivor = victim.equals(identityA) ? identityB : identityA;
         Set<String> interrupted = atKill.stream()
             .filter(x -> isShard(x) && x.state().equals("running") && x.worker().equals(victim))
@@ -133,7 +133,7 @@ class TwoWorkersIT {
     return x.type().equals("CurateShard");
   }
 
-  private static void awaitPolling(WorkerProcess worker, String identity) throws Exception {
+  private static void awaitPolling(KilnProcess worker, String identity) throws Exception {
     Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
     while (!worker.log().contains("kiln worker " + identity + ": polling")) {
       if (!worker.isAlive() || Instant.now().isAfter(deadline)) {

@@ -50,8 +50,8 @@ class WorkerKillIT {
       System.out.println("stack: temporal " + stack.temporalAddress() + ", s3 " + stack.s3Endpoint() + "; worker logs in " + logs);
       KilnWorker workflows = new KilnWorker(connection.client(), store, true, false, 2, 0);
       workflows.start();
-      WorkerProcess first = WorkerProcess.start(stack, "kiln", logs, "worker-1");
-      WorkerProcess second = null;
+      KilnProcess first = KilnProcess.worker(stack, "kiln", logs, "worker-1");
+      KilnProcess second = null;
       try {
         PretrainingWorkflow run = connection.client().newWorkflowStub(PretrainingWorkflow.class,
             WorkflowOptions.newBuilder().setWorkflowId("kill-test").setTaskQueue(TaskQueues.CPU).build());
@@ -63,7 +63,7 @@ class WorkerKillIT {
         System.out.println("killed worker " + first.pid() + " at step " + beat.step() + " (last checkpoint "
             + beat.lastCheckpoint().step() + ")");
         int metricsPort = freePort();
-        second = WorkerProcess.start(stack, "kiln", logs, "worker-2", "--metrics-port", Integer.toString(metricsPort), "--metrics-host", "127.0.0.1");
+        second = KilnProcess.worker(stack, "kiln", logs, "worker-2", "--metrics-port", Integer.toString(metricsPort), "--metrics-host", "127.0.0.1");
         TrainingHeartbeat resumed = awaitTrainingPast(watcher, "kill-test-train", beat.step() + 1, second);
         String scraped = scrape(metricsPort);
         assertTrue(scraped.contains("kiln_training_step "), scraped);
@@ -107,7 +107,7 @@ class WorkerKillIT {
     return response.body();
   }
 
-  private static TrainingHeartbeat awaitTrainingPast(RunWatcher watcher, String trainingId, int step, WorkerProcess worker) throws Exception {
+  private static TrainingHeartbeat awaitTrainingPast(RunWatcher watcher, String trainingId, int step, KilnProcess worker) throws Exception {
     Instant deadline = Instant.now().plus(Duration.ofMinutes(12));
     while (Instant.now().isBefore(deadline)) {
       try {
