@@ -8,6 +8,8 @@ import ai.djl.training.GradientCollector;
 import dev.kiln.workflows.scope.ModelShape;
 import dev.kiln.workflows.training.Objective;
 import dev.kiln.workflows.training.TrainingConfig;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The training loop of one run, for all three objectives: the model the objective trains (see {@link
@@ -25,6 +27,7 @@ public final class Trainer implements AutoCloseable {
   private final TransformerModel model;
   private final AdamW optimizer;
   private final LearningRateSchedule schedule;
+  private final DataParallelReplicas parallel; // null on one device
   private int nextStep = -1;
 
   /**
@@ -33,8 +36,31 @@ public final class Trainer implements AutoCloseable {
    * @throws IllegalArgumentException if {@code config.objective()} is not a known objective
    */
   public Trainer(ModelShape shape, TrainingConfig config, Device device) {
+    this(shape, config, List.of(device));
+  }
+
+  /**
+   * @param devices where to train: one device, or several for data parallelism (see {@link
+   *     DataParallelReplicas}); the first holds the master copy the optimizer updates and checkpoints save
+   * @throws IllegalArgumentException also if the batch size is smaller than the number of devices
+   */
+  public Trainer(ModelShape shape, TrainingConfig config, List<Device> devices) {
+    if (devices.isEmpty()) {
+      throw new IllegalArgumentException("No device to train on");
+    }
+    if (config.batchSize() < devices.size()) {
+      throw new IllegalArgumentException("training.batchSize " + config.batchSize() + " is smaller than the "
+          + devices.size() + " devices of training.device '" + config.device() + "'; each device needs at least one row."
+          + " Fix: use batchSize >= " + devices.size() + " or fewer devices");
+    }
+    Objective objective = Objective.of(config.objective());
     this.config = config;
-    this.model = TransformerModel.create(Objective.of(config.objective()), shape, config.dropout(), device);
+    this.model = TransformerModel.create(objective, shape, config.dropout(), devices.get(0));
+    List<TransformerModel> replicas = new ArrayList<>();
+    for (Device device : devices.subList(1, devices.size())) {
+      replicas.add(TransformerModel.create(objective, shape, config.dropout(), device));
+    }
+    this.parallel = replicas.isEmpty() ? null : new DataParallelReplicas(model, replicas);
     this.optimizer = new AdamW(model.parameters(), config.weightDecay(), config.gradClip());
     this.schedule = LearningRateSchedule.of(config);
   }
@@ -43,6 +69,7 @@ public final class Trainer implements AutoCloseable {
   public void initialise() {
     model.initialise(config.seed());
     optimizer.reset();
+    broadcast();
     nextStep = 0;
   }
 
@@ -50,6 +77,7 @@ public final class Trainer implements AutoCloseable {
   public void loadWeights(byte[] safetensors) {
     model.loadWeights(safetensors);
     optimizer.reset();
+    broadcast();
     nextStep = 0;
   }
 
@@ -63,6 +91,7 @@ public final class Trainer implements AutoCloseable {
             "Optimizer state of '" + name + "' has taken " + optimizer.step(name) + " steps, but resuming at step " + step);
       }
     }
+    broadcast();
     nextStep = step;
   }
 
@@ -83,22 +112,37 @@ public final class Trainer implements AutoCloseable {
     GradMode.offOnThisThread();
     Engine engine = Engine.getInstance();
     double loss;
-    try (NDManager stepManager = model.newStepManager()) {
+    List<NDManager> stepManagers = new ArrayList<>();
+    try {
+      stepManagers.add(model.newStepManager());
+      if (parallel != null) {
+        for (TransformerModel replica : parallel.replicas()) {
+          stepManagers.add(replica.newStepManager());
+        }
+      }
       try (GradientCollector collector = engine.newGradientCollector()) {
         // Seeded inside the collector: DJL allows one collector at a time, so no other step can reseed.
         engine.setRandomSeed(StepSeeds.forDropout(config.seed(), step));
-        NDArray lossArray = model.loss(stepManager, batch, true);
+        NDArray lossArray = parallel == null
+            ? model.loss(stepManagers.get(0), batch, true)
+            : parallel.loss(stepManagers, batch, true);
         loss = lossArray.getFloat();
         if (!Double.isFinite(loss)) {
           throw new IllegalStateException("Loss is " + loss + " at step " + step + "; parameters were not updated");
         }
         collector.backward(lossArray);
       }
+      if (parallel != null) {
+        parallel.reduceGradients();
+      }
       try {
         optimizer.update(schedule.at(step));
       } catch (IllegalStateException e) {
         throw new IllegalStateException("Step " + step + ": " + e.getMessage(), e);
       }
+      broadcast();
+    } finally {
+      stepManagers.forEach(NDManager::close);
     }
     nextStep = step + 1;
     return loss;
@@ -131,8 +175,22 @@ public final class Trainer implements AutoCloseable {
     return model.parameterHash();
   }
 
+  /** How many devices train each step (data parallel when more than one). */
+  public int devices() {
+    return parallel == null ? 1 : parallel.devices();
+  }
+
+  private void broadcast() {
+    if (parallel != null) {
+      parallel.broadcastWeights();
+    }
+  }
+
   @Override
   public void close() {
+    if (parallel != null) {
+      parallel.close();
+    }
     optimizer.close();
     model.close();
   }

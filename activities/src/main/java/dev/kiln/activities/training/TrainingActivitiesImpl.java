@@ -124,9 +124,9 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
     return committed == null || beat.step() > committed.step() ? beat : committed;
   }
 
-  private static ai.djl.Device parseDevice(String device) {
+  private static List<ai.djl.Device> parseDevice(String device) {
     try {
-      return Devices.parse(device);
+      return Devices.parseAll(device);
     } catch (IllegalArgumentException e) {
       throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), Failures.INVALID_RUN_SPEC);
     }

@@ -32,8 +32,11 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--metrics-host", defaultValue = "0.0.0.0", description = "address the metrics endpoint binds")
   String metricsHost;
 
+  @Mixin Tf32Option tf32;
+
   @Override
   public Integer call() throws InterruptedException {
+    String tf32Status = tf32.check();
     for (String q : queues) {
       if (!q.equals(TaskQueues.CPU) && !q.equals(TaskQueues.GPU)) {
         throw new IllegalArgumentException("--queues: unknown queue '" + q + "'; use cpu, gpu or cpu,gpu");
@@ -46,7 +49,7 @@ final class WorkerCommand implements Callable<Integer> {
             new KilnWorker(connection.client(), store, queues.contains(TaskQueues.CPU), queues.contains(TaskQueues.GPU), curationSlots, gpuSlots)) {
       worker.start();
       System.out.println("kiln worker: polling " + queues + " on " + connection.address() + " (namespace " + connection.namespace() + ")"
-          + (metrics == null ? "" : "; metrics on http://" + metricsHost + ":" + metrics.port() + "/metrics"));
+          + (metrics == null ? "" : "; metrics on http://" + metricsHost + ":" + metrics.port() + "/metrics") + "; " + tf32Status);
       System.out.flush();
       CountDownLatch stop = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
