@@ -67,7 +67,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     Objective objective = Objective.of(config.objective());
     UnigramBaseline baseline = new UnigramBaseline(corpus.train(), config.shape().vocabSize());
     ModelCardWriter.Metrics metrics;
-    ai.djl.Device device = Devices.parse(config.device());
+    ai.djl.Device device = evaluationDevice(config.device());
     try (TransformerModel model = TransformerModel.load(objective, config.shape(), weights, device)) {
       metrics = switch (objective) {
         case CLM -> causal((GptModel) model, baseline, heldOut, r);
@@ -222,6 +222,18 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
           new UnigramBaseline(corpus.train(), decoder.config().shape().vocabSize()).perplexity(Arrays.copyOfRange(heldOut, 1, heldOut.length)));
       return new ModelCardWriter.Metrics(
           m.heldOutLoss(), m.heldOutPerplexity(), m.unigramPerplexity(), m.tokensEvaluated(), m.samples(), extra);
+    }
+  }
+
+  /**
+   * Evaluation runs on the cpu queue: on the run's first GPU when this worker has it, else on the CPU (a
+   * cpu-queue worker without GPUs still evaluates a model trained on GPUs).
+   */
+  static ai.djl.Device evaluationDevice(String spec) {
+    try {
+      return Devices.parse(spec);
+    } catch (IllegalArgumentException noSuchGpuHere) {
+      return ai.djl.Device.cpu();
     }
   }
 
