@@ -26,6 +26,11 @@ import org.junit.jupiter.api.io.TempDir;
  * else is the config's. The encoder's evaluation also trains a GPT of the same shape with causal LM on the same
  * tokens and budget, so the third objective is held to its baseline here too, and the document probe compares
  * the two families' features.
+ *
+ * <p>Measured on that slice (2 heavily shared cores, load ~16): the encoder's pseudo-perplexity 394 against the
+ * unigram's 403 (a thin margin: 2,048 scored tokens give a standard error of a few per cent), masked accuracy
+ * 13.5 % against 4.7 %; the comparison decoder's perplexity 82 against 377; the document probe (5 documents,
+ * chance 20 %) reads 42 % from the encoder's features and 62 % from the decoder's.
  */
 class ObjectivesIT {
   @TempDir Path home;
