@@ -22,7 +22,8 @@ import java.util.List;
  * <p>Arguments: the curated directory of a run (holding {@code manifest.json} and the shards, e.g.
  * {@code .kiln/s3/kiln/runs/<run>/curated}), the objective ({@code clm}, {@code mlm}, {@code span-corruption}),
  * then optional {@code key=value} overrides of: steps, lr, minLr, warmup, batch, context, d, layers, heads,
- * evalEvery, heldOut (held-out tokens scored), seed.
+ * evalEvery, heldOut (held-out tokens scored), seed; {@code weights=<model.safetensors>} scores that model instead
+ * of training one.
  */
 public final class ObjectiveConvergenceBenchmark {
 
@@ -56,6 +57,12 @@ public final class ObjectiveConvergenceBenchmark {
     UnigramBaseline baseline = new UnigramBaseline(train, shape.vocabSize());
     System.out.printf("%s %s: %,d train tokens, %,d held-out, %s, %s%n",
         objective.id(), curated, train.length, heldOut.length, shape, Arrays.toString(Arrays.copyOfRange(args, 2, args.length)));
+    if (o.containsKey("weights")) { // score a saved model (e.g. a run's checkpoint) instead of training one
+      try (TransformerModel model = TransformerModel.load(objective, shape, Files.readAllBytes(Path.of(o.get("weights"))), Device.cpu())) {
+        System.out.printf("%s: %s%n", o.get("weights"), evaluate(objective, model, baseline, heldOut, seed));
+      }
+      return;
+    }
     PretrainingObjective batches = PretrainingObjective.of(objective, train, shape, batch, seed);
     try (Trainer trainer = new Trainer(shape, config, Device.cpu())) {
       trainer.initialise();
@@ -93,7 +100,7 @@ public final class ObjectiveConvergenceBenchmark {
       }
       case SPAN_CORRUPTION -> {
         SpanCorruptionEvaluator.Scores s =
-            new SpanCorruptionEvaluator((EncoderDecoderModel) model, baseline, () -> {}).evaluate(heldOut, heldOut.length, 32, seed);
+            new SpanCorruptionEvaluator((EncoderDecoderModel) model, baseline, () -> {}).evaluate(heldOut, heldOut.length, 128, seed);
         yield String.format("target ppl %.1f vs baseline %.1f; span-content ppl %.1f vs %.1f; exact match %.3f vs %.3f (%d spans)",
             Math.exp(s.loss()), Math.exp(s.baselineLoss()), Math.exp(s.contentLoss()), Math.exp(s.baselineContentLoss()),
             s.exactMatch(), s.baselineExactMatch(), s.spans());
