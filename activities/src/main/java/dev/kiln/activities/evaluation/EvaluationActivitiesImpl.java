@@ -41,10 +41,10 @@ import java.util.Map;
  * publishes the model under {@code runs/<run>/model/} and to the hub.
  */
 public final class EvaluationActivitiesImpl implements EvaluationActivities {
-  /** Pseudo-perplexity costs one forward row per token: a few hundred tokens give a stable estimate. */
-  static final int PSEUDO_PERPLEXITY_TOKENS = 512;
-  /** Greedy decoding runs the decoder once per target token; 32 windows give ~200 spans at context 128. */
-  static final int DECODED_WINDOWS = 32;
+  /** Pseudo-perplexity costs one forward row per token; 2,048 tokens in 32 windows spread over the held-out split. */
+  static final int PSEUDO_PERPLEXITY_TOKENS = 2048;
+  /** Greedy decoding runs the decoder once per target token; 128 windows give 384 spans at context 64. */
+  static final int DECODED_WINDOWS = 128;
   static final List<String> DEFAULT_PROMPTS = List.of("The ", "It was a ", "In the beginning");
 
   private final ObjectStore store;
@@ -67,14 +67,19 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     Objective objective = Objective.of(config.objective());
     UnigramBaseline baseline = new UnigramBaseline(corpus.train(), config.shape().vocabSize());
     ModelCardWriter.Metrics metrics;
-    try (TransformerModel model = TransformerModel.load(objective, config.shape(), weights, Devices.parse(config.device()))) {
+    ai.djl.Device device = evaluationDevice(config.device());
+    try (TransformerModel model = TransformerModel.load(objective, config.shape(), weights, device)) {
       metrics = switch (objective) {
         case CLM -> causal((GptModel) model, baseline, heldOut, r);
         case MLM -> masked((EncoderModel) model, baseline, heldOut, config.seed());
         case SPAN_CORRUPTION -> spanCorruption((EncoderDecoderModel) model, baseline, heldOut, config.seed());
       };
-      metrics = withProbe(metrics, DocumentOfOriginProbe.run(
-          model, corpus.heldOut(), corpus.manifest().eosId(), EvaluationActivitiesImpl::heartbeat));
+      DocumentOfOriginProbe.Result probe = DocumentOfOriginProbe.run(
+          model, corpus.heldOut(), corpus.manifest().eosId(), EvaluationActivitiesImpl::heartbeat);
+      metrics = withProbe(metrics, probe);
+      if (objective == Objective.MLM && probe != null) {
+        metrics = withDecoderProbe(metrics, config, corpus, heldOut, device);
+      }
     }
     double loss = metrics.heldOutLoss();
 
@@ -140,6 +145,8 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     SpanCorruptionEvaluator.Scores s =
         new SpanCorruptionEvaluator(model, baseline, EvaluationActivitiesImpl::heartbeat).evaluate(heldOut, heldOut.length, DECODED_WINDOWS, seed);
     Map<String, Double> extra = new LinkedHashMap<>();
+    extra.put("span_content_perplexity", Math.exp(s.contentLoss()));
+    extra.put("baseline_span_content_perplexity", Math.exp(s.baselineContentLoss()));
     extra.put("span_exact_match", s.exactMatch());
     extra.put("baseline_span_exact_match", s.baselineExactMatch());
     extra.put("spans_decoded", (double) s.spans());
@@ -170,9 +177,12 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
 
   /** The comparison that decides whether a run learned more than token frequencies (see EvaluationResult). */
   static boolean beatsBaseline(Objective objective, ModelCardWriter.Metrics m) {
+    Map<String, Double> x = m.objectiveMetrics();
+    boolean perplexity = m.heldOutPerplexity() < m.unigramPerplexity();
     return switch (objective) {
-      case CLM, SPAN_CORRUPTION -> m.heldOutPerplexity() < m.unigramPerplexity();
-      case MLM -> m.objectiveMetrics().get("masked_token_accuracy") > m.objectiveMetrics().get("most_frequent_token_accuracy");
+      case CLM -> perplexity;
+      case MLM -> perplexity && x.get("masked_token_accuracy") > x.get("most_frequent_token_accuracy");
+      case SPAN_CORRUPTION -> perplexity && x.get("span_content_perplexity") < x.get("baseline_span_content_perplexity");
     };
   }
 
@@ -187,6 +197,41 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     extra.put("document_probe_documents", (double) probe.documents());
     return new ModelCardWriter.Metrics(
         m.heldOutLoss(), m.heldOutPerplexity(), m.unigramPerplexity(), m.tokensEvaluated(), m.samples(), extra);
+  }
+
+  /**
+   * The encoder's claim to classification, measured: the same probe on a decoder pretrained with causal LM on
+   * the same tokens with the same budget ({@link ComparisonDecoder}).
+   */
+  private static ModelCardWriter.Metrics withDecoderProbe(
+      ModelCardWriter.Metrics m, TrainingConfig config, TokenCorpus corpus, int[] heldOut, ai.djl.Device device) {
+    try (ComparisonDecoder decoder = ComparisonDecoder.train(config, corpus.train(), device,
+        step -> Activity.getExecutionContext().heartbeat("comparison decoder step " + step + "/" + config.steps()))) {
+      DocumentOfOriginProbe.Result probe = DocumentOfOriginProbe.run(
+          decoder.model(), corpus.heldOut(), corpus.manifest().eosId(), EvaluationActivitiesImpl::heartbeat);
+      Map<String, Double> extra = new LinkedHashMap<>(m.objectiveMetrics());
+      extra.put("decoder_document_probe_accuracy", probe.accuracy());
+      extra.put("decoder_final_train_loss", decoder.finalLoss());
+      // The decoder is a fair opponent only if it learned its own objective: its perplexity against the unigram's.
+      double decoderLoss = new LanguageModelEvaluator(decoder.model()).meanLoss(heldOut, heldOut.length);
+      extra.put("decoder_perplexity", Math.exp(decoderLoss));
+      extra.put("decoder_unigram_perplexity",
+          new UnigramBaseline(corpus.train(), decoder.config().shape().vocabSize()).perplexity(Arrays.copyOfRange(heldOut, 1, heldOut.length)));
+      return new ModelCardWriter.Metrics(
+          m.heldOutLoss(), m.heldOutPerplexity(), m.unigramPerplexity(), m.tokensEvaluated(), m.samples(), extra);
+    }
+  }
+
+  /**
+   * Evaluation runs on the cpu queue: on the run's first GPU when this worker has it, else on the CPU (a
+   * cpu-queue worker without GPUs still evaluates a model trained on GPUs).
+   */
+  static ai.djl.Device evaluationDevice(String spec) {
+    try {
+      return Devices.parse(spec);
+    } catch (IllegalArgumentException noSuchGpuHere) {
+      return ai.djl.Device.cpu();
+    }
   }
 
   private static void heartbeat() {

@@ -53,8 +53,26 @@ public final class ModelCardWriter {
         m.heldOutPerplexity(), perplexityName(r.plan().objective())));
     b.append(String.format(Locale.ROOT, "    - type: perplexity%n      value: %.4f%n      name: unigram baseline perplexity%n", m.unigramPerplexity()));
     b.append(String.format(Locale.ROOT, "    - type: loss%n      value: %.4f%n      name: held-out cross-entropy (nats/token)%n", m.heldOutLoss()));
-    m.objectiveMetrics().forEach((name, value) ->
-        b.append(String.format(Locale.ROOT, "    - type: %s%n      value: %.4f%n      name: %s%n", name, value, name.replace('_', ' '))));
+    m.objectiveMetrics().forEach((name, value) -> {
+      if (!isProbeMetric(name)) {
+        b.append(String.format(Locale.ROOT, "    - type: %s%n      value: %.4f%n      name: %s%n", name, value, name.replace('_', ' ')));
+      }
+    });
+    Map<String, Double> x = m.objectiveMetrics();
+    if (x.containsKey(PROBE_ACCURACY)) {
+      b.append("  - task:\n      type: text-classification\n      name: document of origin (linear probe on frozen features)\n");
+      b.append(String.format(Locale.ROOT, "    dataset:%n      type: kiln-held-out%n      name: passages of %.0f held-out documents of run %s%n",
+          x.get("document_probe_documents"), r.runId()));
+      b.append("    metrics:\n");
+      b.append(String.format(Locale.ROOT, "    - type: accuracy%n      value: %.4f%n      name: linear probe on this %s's features%n",
+          x.get(PROBE_ACCURACY), r.plan().architecture()));
+      if (x.containsKey(DECODER_PROBE_ACCURACY)) {
+        b.append(String.format(Locale.ROOT, "    - type: accuracy%n      value: %.4f%n      name: same probe on a decoder (GPT, causal LM) of"
+            + " the same shape trained on the same tokens with the same budget%n", x.get(DECODER_PROBE_ACCURACY)));
+      }
+      b.append(String.format(Locale.ROOT, "    - type: accuracy%n      value: %.4f%n      name: chance (one document)%n",
+          x.get("document_probe_chance")));
+    }
     b.append("---\n\n");
 
     b.append("# ").append(modelId).append("\n\n");
@@ -106,9 +124,23 @@ public final class ModelCardWriter {
     b.append(String.format(Locale.ROOT,
         "Held-out %s **%.2f** against a unigram baseline of %.2f (fitted on the training tokens), over %,d held-out tokens.%n%n",
         perplexityName(r.plan().objective()), m.heldOutPerplexity(), m.unigramPerplexity(), m.tokensEvaluated()));
-    m.objectiveMetrics().forEach((name, value) ->
-        b.append(String.format(Locale.ROOT, "- %s: %.4f%n", name.replace('_', ' '), value)));
+    m.objectiveMetrics().forEach((name, value) -> {
+      if (!isProbeMetric(name)) {
+        b.append(String.format(Locale.ROOT, "- %s: %.4f%n", name.replace('_', ' '), value));
+      }
+    });
     b.append('\n');
+    if (x.containsKey(PROBE_ACCURACY)) {
+      b.append(String.format(Locale.ROOT, "Downstream probe: which of %.0f held-out documents a passage comes from, read by a"
+              + " linear probe (logistic regression) on frozen, mean-pooled last-layer features: this %s %.1f %%",
+          x.get("document_probe_documents"), r.plan().architecture(), 100 * x.get(PROBE_ACCURACY)));
+      if (x.containsKey(DECODER_PROBE_ACCURACY)) {
+        b.append(String.format(Locale.ROOT, ", a decoder (GPT of the same shape, causal LM, same tokens and budget; held-out"
+                + " perplexity %.1f against its unigram's %.1f) %.1f %%",
+            x.get("decoder_perplexity"), x.get("decoder_unigram_perplexity"), 100 * x.get(DECODER_PROBE_ACCURACY)));
+      }
+      b.append(String.format(Locale.ROOT, ", chance %.1f %%.%n%n", 100 * x.get("document_probe_chance")));
+    }
     if (!m.samples().isEmpty()) {
       b.append("Samples:\n\n");
       for (String sample : m.samples()) {
@@ -122,6 +154,13 @@ public final class ModelCardWriter {
     b.append("- The data passed the rules of the curation profile above (heuristic filters, word lists, exact and"
         + " MinHash near dedup), not a learned quality classifier; what those rules miss is in the model.\n");
     return b.toString();
+  }
+
+  static final String PROBE_ACCURACY = "document_probe_accuracy";
+  static final String DECODER_PROBE_ACCURACY = "decoder_document_probe_accuracy";
+
+  private static boolean isProbeMetric(String name) {
+    return name.startsWith("document_probe_") || name.startsWith("decoder_");
   }
 
   private static String pipelineTag(String objective) {

@@ -38,7 +38,8 @@ public final class MaskedLanguageModelEvaluator {
 
   /**
    * @param maxTokens held-out tokens to mask and score, in non-overlapping windows of the context length
-   * @param pseudoTokens how many of them to score one at a time (one forward row per token, so costly)
+   * @param pseudoTokens how many of them to score one at a time (one forward row per token, so costly), in
+   *     windows spread evenly over the held-out tokens
    */
   public Scores evaluate(int[] heldOut, int maxTokens, int pseudoTokens, long seed) {
     int context = model.shape().contextLength();
@@ -73,11 +74,25 @@ public final class MaskedLanguageModelEvaluator {
       }
       progress.run();
     }
-    int scored = Math.min(pseudoTokens, windows * context);
-    double pseudoLoss = pseudoLogLoss(heldOut, scored, context);
-    double unigramLoss = baseline.meanLoss(Arrays.copyOf(heldOut, scored));
+    int[] pseudo = spreadWindows(heldOut, windows, Math.max(1, Math.min(pseudoTokens, windows * context) / context), context);
+    int scored = pseudo.length;
+    double pseudoLoss = pseudoLogLoss(pseudo, scored, context);
+    double unigramLoss = baseline.meanLoss(pseudo);
     return new Scores(lossSum / masked, (double) correct / masked, (double) mostFrequentCorrect / masked, masked,
         Math.exp(pseudoLoss), Math.exp(unigramLoss), scored);
+  }
+
+  /**
+   * {@code count} of the {@code windows} non-overlapping windows, evenly spaced, concatenated: pseudo-perplexity
+   * reads every part of the held-out split (the first few hundred tokens are one document, a noisy sample).
+   */
+  static int[] spreadWindows(int[] heldOut, int windows, int count, int context) {
+    int[] tokens = new int[count * context];
+    for (int i = 0; i < count; i++) {
+      int window = (int) ((long) i * windows / count);
+      System.arraycopy(heldOut, window * context, tokens, i * context, context);
+    }
+    return tokens;
   }
 
   /** Mean -log p(token) over the first {@code tokens} tokens, each masked alone in its window. */

@@ -9,6 +9,7 @@ import dev.kiln.workflows.scope.ModelShape;
 import dev.kiln.workflows.training.LearningRateOverride;
 import dev.kiln.workflows.training.Objective;
 import dev.kiln.workflows.training.TrainingConfig;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -28,6 +29,7 @@ public final class Trainer implements AutoCloseable {
   private final AdamW optimizer;
   private final LearningRateSchedule schedule;
   private List<LearningRateOverride> learningRates = List.of();
+  private final DataParallelReplicas parallel; // null on one device
   private int nextStep = -1;
 
   /** Rejects a loss before its step's update (the loss-spike policy); null accepts it. */
@@ -70,8 +72,31 @@ public final class Trainer implements AutoCloseable {
    * @throws IllegalArgumentException if {@code config.objective()} is not a known objective
    */
   public Trainer(ModelShape shape, TrainingConfig config, Device device) {
+    this(shape, config, List.of(device));
+  }
+
+  /**
+   * @param devices where to train: one device, or several for data parallelism (see {@link
+   *     DataParallelReplicas}); the first holds the master copy the optimizer updates and checkpoints save
+   * @throws IllegalArgumentException also if the batch size is smaller than the number of devices
+   */
+  public Trainer(ModelShape shape, TrainingConfig config, List<Device> devices) {
+    if (devices.isEmpty()) {
+      throw new IllegalArgumentException("No device to train on");
+    }
+    if (config.batchSize() < devices.size()) {
+      throw new IllegalArgumentException("training.batchSize " + config.batchSize() + " is smaller than the "
+          + devices.size() + " devices of training.device '" + config.device() + "'; each device needs at least one row."
+          + " Fix: use batchSize >= " + devices.size() + " or fewer devices");
+    }
+    Objective objective = Objective.of(config.objective());
     this.config = config;
-    this.model = TransformerModel.create(Objective.of(config.objective()), shape, config.dropout(), device);
+    this.model = TransformerModel.create(objective, shape, config.dropout(), devices.get(0));
+    List<TransformerModel> replicas = new ArrayList<>();
+    for (Device device : devices.subList(1, devices.size())) {
+      replicas.add(TransformerModel.create(objective, shape, config.dropout(), device));
+    }
+    this.parallel = replicas.isEmpty() ? null : new DataParallelReplicas(model, replicas);
     this.optimizer = new AdamW(model.parameters(), config.weightDecay(), config.gradClip());
     this.schedule = LearningRateSchedule.of(config);
   }
@@ -80,6 +105,7 @@ public final class Trainer implements AutoCloseable {
   public void initialise() {
     model.initialise(config.seed());
     optimizer.reset();
+    broadcast();
     nextStep = 0;
   }
 
@@ -87,6 +113,7 @@ public final class Trainer implements AutoCloseable {
   public void loadWeights(byte[] safetensors) {
     model.loadWeights(safetensors);
     optimizer.reset();
+    broadcast();
     nextStep = 0;
   }
 
@@ -100,6 +127,7 @@ public final class Trainer implements AutoCloseable {
             "Optimizer state of '" + name + "' has taken " + optimizer.step(name) + " steps, but resuming at step " + step);
       }
     }
+    broadcast();
     nextStep = step;
   }
 
@@ -145,11 +173,20 @@ public final class Trainer implements AutoCloseable {
     GradMode.offOnThisThread();
     Engine engine = Engine.getInstance();
     double loss;
-    try (NDManager stepManager = model.newStepManager()) {
+    List<NDManager> stepManagers = new ArrayList<>();
+    try {
+      stepManagers.add(model.newStepManager());
+      if (parallel != null) {
+        for (TransformerModel replica : parallel.replicas()) {
+          stepManagers.add(replica.newStepManager());
+        }
+      }
       try (GradientCollector collector = engine.newGradientCollector()) {
         // Seeded inside the collector: DJL allows one collector at a time, so no other step can reseed.
         engine.setRandomSeed(StepSeeds.forDropout(config.seed(), step));
-        NDArray lossArray = model.loss(stepManager, batch, true);
+        NDArray lossArray = parallel == null
+            ? model.loss(stepManagers.get(0), batch, true)
+            : parallel.loss(stepManagers, batch, true);
         loss = lossArray.getFloat();
         String rejected = Double.isFinite(loss) ? guard.reject(loss) : "loss is " + loss;
         if (rejected != null) {
@@ -157,11 +194,17 @@ public final class Trainer implements AutoCloseable {
         }
         collector.backward(lossArray);
       }
+      if (parallel != null) {
+        parallel.reduceGradients();
+      }
       try {
         optimizer.update(learningRate(step));
       } catch (IllegalStateException e) {
         throw new RejectedLossException(step, loss, e.getMessage());
       }
+      broadcast();
+    } finally {
+      stepManagers.forEach(NDManager::close);
     }
     nextStep = step + 1;
     return loss;
@@ -194,8 +237,22 @@ public final class Trainer implements AutoCloseable {
     return model.parameterHash();
   }
 
+  /** How many devices train each step (data parallel when more than one). */
+  public int devices() {
+    return parallel == null ? 1 : parallel.devices();
+  }
+
+  private void broadcast() {
+    if (parallel != null) {
+      parallel.broadcastWeights();
+    }
+  }
+
   @Override
   public void close() {
+    if (parallel != null) {
+      parallel.close();
+    }
     optimizer.close();
     model.close();
   }

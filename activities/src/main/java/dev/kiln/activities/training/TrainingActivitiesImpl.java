@@ -88,7 +88,7 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
       } catch (IllegalArgumentException e) {
         throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), Failures.INVALID_RUN_SPEC);
       }
-      ai.djl.Device device = parseDevice(config.device());
+      List<ai.djl.Device> devices = parseDevice(config.device());
       PretrainingObjective batches;
       Trainer trainer;
       LossSpikeGuard guard;
@@ -102,7 +102,7 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
         } catch (IllegalArgumentException e) {
           throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), Failures.BAD_DATA);
         }
-        trainer = new Trainer(config.shape(), config, device);
+        trainer = new Trainer(config.shape(), config, devices);
         try {
           guard = begin(trainer);
         } catch (RuntimeException e) {
@@ -236,9 +236,9 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
     }
   }
 
-  private static ai.djl.Device parseDevice(String device) {
+  private static List<ai.djl.Device> parseDevice(String device) {
     try {
-      return Devices.parse(device);
+      return Devices.parseAll(device);
     } catch (IllegalArgumentException e) {
       throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), Failures.INVALID_RUN_SPEC);
     }

@@ -60,8 +60,35 @@ public record TrainingBatch(
    * exists, else 0) are made on the host, so no scalar operand enters the autograd graph.
    */
   public NDArray crossEntropy(NDArray logits) {
+    return crossEntropy(logits, targets);
+  }
+
+  /**
+   * Rows {@code [from, to)} of this batch, as a batch of their own: what one replica of a data-parallel step
+   * computes (see {@link DataParallelReplicas}).
+   */
+  public TrainingBatch rows(int from, int to) {
+    if (from < 0 || to > rows || from >= to) {
+      throw new IllegalArgumentException("Rows [" + from + ", " + to + ") are not within the batch's " + rows);
+    }
+    int targetLength = targetLength();
+    return new TrainingBatch(to - from, inputLength,
+        java.util.Arrays.copyOfRange(inputs, from * inputLength, to * inputLength),
+        decoderLength,
+        java.util.Arrays.copyOfRange(decoderInputs, from * decoderLength, to * decoderLength),
+        java.util.Arrays.copyOfRange(targets, from * targetLength, to * targetLength));
+  }
+
+  /**
+   * Mean cross-entropy in nats of logits [..., vocab] against one target id per logits row, skipping
+   * {@link #IGNORED} targets.
+   */
+  public static NDArray crossEntropy(NDArray logits, int[] targets) {
     NDManager stepManager = logits.getManager();
-    int count = predictedPositions();
+    int count = 0;
+    for (int target : targets) {
+      count += target != IGNORED ? 1 : 0;
+    }
     if (count == 0) {
       throw new IllegalArgumentException("The batch has no position to predict");
     }

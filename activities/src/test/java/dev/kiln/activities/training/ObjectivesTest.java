@@ -10,6 +10,8 @@ import dev.kiln.workflows.training.Objective;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.HashMap;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -100,6 +102,35 @@ class ObjectivesTest {
       noiseSpanTokens += c.target().length - spans;
     }
     assertEquals(19.0, (double) noiseSpanTokens / 500, 1e-9, "exactly 15 % of 128, rounded, is dropped");
+  }
+
+  @Test
+  void spanLengthsAreUniformOverSplitsSoTheBaselinesStructureCostIsExact() {
+    // A window of 64 drops 10 tokens in 3 spans: C(9, 2) = 36 equally likely splits, ln 36 nats.
+    int context = 64;
+    ModelShape shape = shape(Objective.SPAN_CORRUPTION, context);
+    Map<List<Integer>, Integer> splits = new HashMap<>();
+    SplittableRandom random = new SplittableRandom(2);
+    int samples = 36_000;
+    for (int sample = 0; sample < samples; sample++) {
+      int[] target = SpanCorruption.corrupt(Arrays.copyOf(STREAM, context), shape.vocabSize(), random).target();
+      List<Integer> lengths = SpanCorruptionEvaluator.spansOf(target, TOKENIZER_VOCAB).stream().map(span -> span.length).toList();
+      splits.merge(lengths, 1, Integer::sum);
+    }
+    assertEquals(36, splits.size());
+    for (Map.Entry<List<Integer>, Integer> split : splits.entrySet()) {
+      assertEquals(1000, split.getValue(), 150, "split " + split.getKey()); // ~4.7 standard deviations
+    }
+    assertEquals(Math.log(36), SpanCorruptionEvaluator.structureEntropy(context), 1e-12);
+    assertEquals(Math.log(binomial(18, 5)), SpanCorruptionEvaluator.structureEntropy(128), 1e-9, "19 tokens in 6 spans");
+  }
+
+  private static double binomial(int n, int k) {
+    double b = 1;
+    for (int i = 1; i <= k; i++) {
+      b = b * (n - k + i) / i;
+    }
+    return b;
   }
 
   @Test

@@ -28,12 +28,16 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin EmbeddedOptions embedded;
 
+  @Mixin Tf32Option tf32;
+
   @Override
   public Integer call() {
+    String tf32Status = tf32.check();
     RunSpec runSpec = RunSpecLoader.load(spec);
     String id = runId != null ? runId : StartCommand.defaultRunId(runSpec);
     String bucket = embedded.bucket;
-    System.out.println("kiln: starting the embedded stack (Temporal in-JVM server, s3proxy over " + embedded.storageDir() + ")");
+    System.out.println("kiln: starting the embedded stack (Temporal in-JVM server, s3proxy over " + embedded.storageDir() + "); "
+        + tf32Status);
     try (EmbeddedStack stack = EmbeddedStack.start(embedded.storageDir(), 0, 0);
         ObjectStore store = new ObjectStore(stack.storage(bucket));
         TemporalConnection connection = TemporalConnection.connect(stack.temporalAddress(), "default")) {

@@ -35,8 +35,11 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--identity", description = "the worker's name in histories and the Web UI (default: <host>:<pid>/<queues>)")
   String identity;
 
+  @Mixin Tf32Option tf32;
+
   @Override
   public Integer call() throws InterruptedException {
+    String tf32Status = tf32.check();
     for (String q : queues) {
       if (!q.equals(TaskQueues.CPU) && !q.equals(TaskQueues.GPU)) {
         throw new IllegalArgumentException("--queues: unknown queue '" + q + "'; use cpu, gpu or cpu,gpu");
@@ -50,7 +53,7 @@ final class WorkerCommand implements Callable<Integer> {
                 identity)) {
       worker.start();
       System.out.println("kiln worker " + worker.identity() + ": polling " + queues + " on " + connection.address() + " (namespace " + connection.namespace() + ")"
-          + (metrics == null ? "" : "; metrics on http://" + metricsHost + ":" + metrics.port() + "/metrics"));
+          + (metrics == null ? "" : "; metrics on http://" + metricsHost + ":" + metrics.port() + "/metrics") + "; " + tf32Status);
       System.out.flush();
       CountDownLatch stop = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));

@@ -1,5 +1,6 @@
 package dev.kiln.workflows.spec;
 
+import dev.kiln.workflows.training.DeviceSpec;
 import dev.kiln.workflows.training.Objective;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +20,6 @@ public final class RunSpecValidator {
   private static final int MAX_MODEL_VOCAB = 65_536;
   private static final Pattern RUN_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
   private static final Pattern RAW_PREFIX = Pattern.compile("raw/[A-Za-z0-9._/-]*");
-  private static final Pattern DEVICE = Pattern.compile("cpu|gpu|gpu:\\d+");
 
   private final List<SpecProblem> problems = new ArrayList<>();
 
@@ -244,8 +244,14 @@ public final class RunSpecValidator {
     range("training.dropout", t.dropout(), 0, 0.9, "e.g. 0.0 or 0.1");
     range("training.checkpointEvery", t.checkpointEvery(), 1, 1_000_000, "steps between checkpoints, e.g. 50");
     range("training.segmentSteps", t.segmentSteps(), 1, 10_000_000, "steps per training activity, e.g. 200");
-    if (t.device() == null || !DEVICE.matcher(t.device()).matches()) {
-      problem("training.device", "is '" + t.device() + "'", "use cpu, gpu or gpu:N");
+    try {
+      int replicas = DeviceSpec.replicas(t.device());
+      if (replicas > 1 && t.batchSize() < replicas) {
+        problem("training.batchSize", "is " + t.batchSize() + ", fewer rows than the " + replicas + " GPUs of training.device '"
+            + t.device() + "' that split each batch", "use batchSize >= " + replicas + " (a multiple of it balances the GPUs)");
+      }
+    } catch (IllegalArgumentException e) {
+      problem("training.device", "is '" + t.device() + "'", DeviceSpec.HELP);
     }
   }
 

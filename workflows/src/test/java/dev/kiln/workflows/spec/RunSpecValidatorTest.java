@@ -51,4 +51,28 @@ class RunSpecValidatorTest {
         new RunSpec.DataSpec(s.data().rawPrefixes(), 0.05, 200, null, "skip"), s.curation(), s.tokenizer(), s.training(), s.evaluation(), s.resilience());
     assertEquals("data.whenNothingNew", RunSpecValidator.validate(withoutOnlyNew).get(0).field());
   }
+
+  @Test
+  void devicesOfEveryFormAreAcceptedAndOthersRejectedWithTheForms() {
+    for (String device : List.of("cpu", "gpu", "gpu:1", "gpu:all", "gpu:0,1")) {
+      assertEquals(List.of(), RunSpecValidator.validate(TestSpecs.withTraining(TestSpecs.valid(), training(16, device))), device);
+    }
+    List<SpecProblem> problems = RunSpecValidator.validate(TestSpecs.withTraining(TestSpecs.valid(), training(16, "cuda:0")));
+    assertEquals(List.of("training.device"), problems.stream().map(SpecProblem::field).toList());
+    assertTrue(problems.get(0).fix().contains("gpu:all"), problems.get(0).fix());
+  }
+
+  @Test
+  void aBatchSmallerThanItsDataParallelGpusIsRejected() {
+    List<SpecProblem> problems = RunSpecValidator.validate(TestSpecs.withTraining(TestSpecs.valid(), training(2, "gpu:0,1,2")));
+    assertEquals(List.of("training.batchSize"), problems.stream().map(SpecProblem::field).toList());
+    assertTrue(problems.get(0).fix().contains("batchSize >= 3"), problems.get(0).fix());
+  }
+
+  private static RunSpec.TrainingSpec training(int batchSize, String device) {
+    RunSpec.TrainingSpec t = TestSpecs.training(0, 0, 0, 0);
+    return new RunSpec.TrainingSpec(t.contextLength(), batchSize, t.steps(), t.dModel(), t.layers(), t.heads(), t.learningRate(),
+        t.minLearningRate(), t.warmupSteps(), t.weightDecay(), t.gradClip(), t.dropout(), t.seed(), t.checkpointEvery(),
+        t.segmentSteps(), device);
+  }
 }

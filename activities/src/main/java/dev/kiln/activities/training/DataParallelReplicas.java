@@ -1,0 +1,134 @@
+package dev.kiln.activities.training;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Data parallelism on one worker (as PyTorch's DataParallel): the master model on the first device holds the
+ * weights the optimizer updates; every further device holds a replica with the same weights. A step splits the
+ * batch's rows across the devices; each replica runs forward on its rows; their losses, each weighted by its
+ * share of the batch's predicted positions, are summed on the master device and one backward pass runs through
+ * all of them (libtorch's autograd engine runs each device's part on that device). The replicas' gradients are
+ * then added into the master's, which makes it exactly the gradient of the whole batch's mean loss, even when
+ * the shares are unequal (MLM selects a random number of positions per row). After the optimizer's update,
+ * the master's weights are copied to every replica.
+ *
+ * <p>The replicas may sit on the same device (the unit tests put two on the CPU); that checks the splitting,
+ * weighting, reduction and broadcast, though not the speed-up of real GPUs.
+ */
+final class DataParallelReplicas implements AutoCloseable {
+
+  /** One device's share of a step: its rows and the weight of its mean loss in the batch's mean loss. */
+  record Share(int fromRow, int toRow, TrainingBatch batch, double weight) {}
+
+  private final TransformerModel master;
+  private final List<TransformerModel> replicas;
+
+  /** @param replicas models of the master's architecture and shape on the other devices (this takes ownership) */
+  DataParallelReplicas(TransformerModel master, List<TransformerModel> replicas) {
+    this.master = master;
+    this.replicas = List.copyOf(replicas);
+    for (TransformerModel replica : replicas) {
+      if (!replica.parameters().keySet().equals(master.parameters().keySet())) {
+        throw new IllegalArgumentException("A replica's parameters differ from the master's");
+      }
+    }
+  }
+
+  /** How many devices share a step (the master's included). */
+  int devices() {
+    return replicas.size() + 1;
+  }
+
+  /**
+   * Splits a batch's rows into {@code devices} contiguous shares as equal as the row count allows, each
+   * weighted by its predicted positions over the batch's.
+   *
+   * @throws IllegalArgumentException if the batch has fewer rows than devices
+   */
+  static List<Share> split(TrainingBatch batch, int devices) {
+    if (batch.rows() < devices) {
+      throw new IllegalArgumentException(
+          "A batch of " + batch.rows() + " rows cannot be split over " + devices + " devices; use batchSize >= " + devices);
+    }
+    double total = batch.predictedPositions();
+    List<Share> shares = new ArrayList<>();
+    for (int d = 0; d < devices; d++) {
+      int from = (int) ((long) batch.rows() * d / devices);
+      int to = (int) ((long) batch.rows() * (d + 1) / devices);
+      TrainingBatch rows = batch.rows(from, to);
+      int predicted = rows.predictedPositions();
+      shares.add(new Share(from, to, rows, predicted / total));
+    }
+    return shares;
+  }
+
+  /**
+   * Forward over every share; returns the batch's mean loss on the master's device, ready for backward.
+   *
+   * @param managers one step manager per device (master first), each closed by the caller after the update
+   */
+  NDArray loss(List<NDManager> managers, TrainingBatch batch, boolean training) {
+    List<Share> shares = split(batch, devices());
+    NDManager masterManager = managers.get(0);
+    NDArray total = null;
+    for (int d = 0; d < shares.size(); d++) {
+      Share share = shares.get(d); // every row of every objective predicts at least one position
+      TransformerModel model = d == 0 ? master : replicas.get(d - 1);
+      NDManager manager = managers.get(d);
+      // The weight is a tensor of the step manager, not a Number operand (FINDINGS: mul(Number) in autograd).
+      NDArray weighted = model.loss(manager, share.batch(), training).mul(manager.create((float) share.weight()));
+      NDArray onMaster = weighted.toDevice(master.device(), false);
+      onMaster.attach(masterManager);
+      total = total == null ? onMaster : total.add(onMaster);
+    }
+    return total;
+  }
+
+  /** Adds every replica's gradients into the master's and zeroes the replicas' (call after backward). */
+  void reduceGradients() {
+    Map<String, NDArray> masterParameters = master.parameters();
+    for (TransformerModel replica : replicas) {
+      for (Map.Entry<String, NDArray> entry : replica.parameters().entrySet()) {
+        NDArray replicaGradient = entry.getValue().getGradient();
+        NDArray masterGradient = masterParameters.get(entry.getKey()).getGradient();
+        NDArray moved = replicaGradient.toDevice(master.device(), true);
+        masterGradient.addi(moved);
+        moved.close();
+        replicaGradient.subi(replicaGradient);
+        replicaGradient.close();
+        masterGradient.close();
+      }
+    }
+  }
+
+  /** Copies the master's weights to every replica (after each update, and after init, load or restore). */
+  void broadcastWeights() {
+    Map<String, NDArray> masterParameters = master.parameters();
+    for (TransformerModel replica : replicas) {
+      Device device = replica.device();
+      for (Map.Entry<String, NDArray> entry : replica.parameters().entrySet()) {
+        NDArray target = entry.getValue();
+        NDArray source = masterParameters.get(entry.getKey()).toDevice(device, true);
+        // In place, so the replica's parameter stays the same leaf tensor the model and autograd hold.
+        target.subi(target).addi(source);
+        source.close();
+      }
+    }
+  }
+
+  List<TransformerModel> replicas() {
+    return replicas;
+  }
+
+  @Override
+  public void close() {
+    for (TransformerModel replica : replicas) {
+      replica.close();
+    }
+  }
+}
