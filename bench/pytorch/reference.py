@@ -194,9 +194,9 @@ def train(out_dir, objective, result_path, attention, threads=None):
               {"params": [p for p in parameters if p.dim() < 2], "weight_decay": 0.0}]
     optimizer = torch.optim.AdamW(groups, lr=c["learningRate"], betas=(c["beta1"], c["beta2"]), eps=c["epsilon"])
 
-    steps, skip = c["steps"], c["timingSkip"]
-    losses = []
-    started = None
+    steps, skip, check = c["steps"], c["timingSkip"], c.get("checkSteps", 0)
+    losses, norms = [], []
+    started, excluded, weights_check = None, 0.0, None
     for step in range(steps):
         if step == skip:
             started = time.perf_counter()
@@ -211,18 +211,36 @@ def train(out_dir, objective, result_path, attention, threads=None):
                                ignore_index=c["ignoredTarget"])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        if c["gradClip"] > 0:
-            torch.nn.utils.clip_grad_norm_(parameters, c["gradClip"])
+        norms.append(float(torch.nn.utils.clip_grad_norm_(parameters, c["gradClip"] if c["gradClip"] > 0 else math.inf)))
         optimizer.step()
         losses.append(loss.item())
-    seconds = time.perf_counter() - started
+        if step + 1 == check:
+            checking = time.perf_counter()
+            weights_check = compare_weights(model, directory / f"weights-after-{check}.safetensors")
+            excluded += time.perf_counter() - checking
+    seconds = time.perf_counter() - started - excluded
     tokens_per_second = (steps - skip) * c["tokensPerStep"] / seconds
     result = {"system": "pytorch", "attention": attention, "objective": objective, "torch": torch.__version__,
               "threads": torch.get_num_threads(), "interopThreads": torch.get_num_interop_threads(),
-              "timedSteps": steps - skip, "seconds": seconds, "tokensPerSecond": tokens_per_second, "losses": losses}
+              "timedSteps": steps - skip, "seconds": seconds, "tokensPerSecond": tokens_per_second,
+              "clippedSteps": sum(n > c["gradClip"] for n in norms) if c["gradClip"] > 0 else 0,
+              "weightsCheck": weights_check, "losses": losses, "gradNorms": norms}
     Path(result_path).write_text(json.dumps(result, indent=1))
     print(f"pytorch {objective} ({attention}): {steps} steps, final loss {losses[-1]:.4f}, {tokens_per_second:.0f} tokens/s "
           f"({torch.get_num_threads()} intra-op / {torch.get_num_interop_threads()} inter-op threads)")
+
+
+def compare_weights(model, kiln_path):
+    """Every parameter against Kiln's after the same steps: the worst max|a-b| / max|b| over tensors, and where."""
+    if not kiln_path.exists():
+        return None
+    kiln = load_file(kiln_path)
+    worst = (0.0, None)
+    for name, parameter in model.state_dict().items():
+        mine = parameter.detach().numpy()
+        difference = float(np.abs(mine - kiln[name]).max() / max(np.abs(mine).max(), 1e-30))
+        worst = max(worst, (difference, name), key=lambda w: w[0])
+    return {"steps": int(kiln_path.stem.rsplit("-", 1)[1]), "maxRelativeDifference": worst[0], "tensor": worst[1]}
 
 
 def compare(out_dir, results_dir):
@@ -254,6 +272,13 @@ def compare(out_dir, results_dir):
         worst = max(range(warmup, len(relative)), key=lambda s: relative[s])
         print(f"step 0 (same weights, same batch: the forward alone): |kiln - pytorch| = {abs(k[0] - p[0]):.2e} "
               f"(relative {relative[0]:.2e})")
+        check = torch_math[0].get("weightsCheck")
+        if check:
+            print(f"weights after {check['steps']} steps, every tensor against Kiln's: worst max|diff| / max|w| "
+                  f"{check['maxRelativeDifference']:.1e} ({check['tensor']})")
+        if "clippedSteps" in torch_math[0]:
+            print(f"gradient norm above the clip {c['gradClip']} (clipping active) at {torch_math[0]['clippedSteps']} "
+                  f"of {len(p)} steps")
         print(f"after warm-up (steps {warmup}..{len(k) - 1}): max relative difference {max(after):.2e} at step {worst}, "
               f"mean {statistics.fmean(after):.2e}; goal < 2e-2: {'met' if max(after) < 0.02 else 'NOT met'}")
         if other_threads:

@@ -70,6 +70,11 @@ public final class ReferenceBench {
   static final long BPE_TRAINING_CHARS = 3_000_000;
   /** First steps left out of the tokens/s (one-time allocations, lazy initialisation). */
   static final int TIMING_SKIP = 5;
+  /**
+   * Kiln's weights after this many steps go to {@code weights-after-<n>.safetensors}: the reference compares its
+   * own, tensor by tensor, before the trajectories can drift apart (a far finer check of the optimizer than loss).
+   */
+  static final int CHECK_STEPS = 10;
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -162,7 +167,7 @@ public final class ReferenceBench {
     root.put("weightDecay", config.weightDecay()).put("gradClip", config.gradClip()).put("dropout", config.dropout());
     root.put("beta1", AdamW.BETA1).put("beta2", AdamW.BETA2).put("epsilon", AdamW.EPSILON);
     root.put("seed", config.seed()).put("padToken", TrainingBatch.PAD).put("ignoredTarget", TrainingBatch.IGNORED);
-    root.put("tokensPerStep", config.tokensPerStep()).put("timingSkip", TIMING_SKIP);
+    root.put("tokensPerStep", config.tokensPerStep()).put("timingSkip", TIMING_SKIP).put("checkSteps", CHECK_STEPS);
     // libtorch's defaults on this machine, which Kiln trains with; the reference uses the same counts.
     root.put("threads", JniUtils.getNumThreads()).put("interopThreads", JniUtils.getNumInteropThreads());
     root.put("parameters", trainer.parameterCount()).put("initHash", trainer.parameterHash());
@@ -217,13 +222,19 @@ public final class ReferenceBench {
         throw new IllegalStateException(dir + "/init.safetensors is not this build's seeded initialisation: re-export");
       }
       long timedFrom = 0;
+      long excluded = 0;
       for (int step = 0; step < steps; step++) {
         if (step == TIMING_SKIP) {
           timedFrom = System.nanoTime();
         }
         losses[step] = trainer.trainStep(step, batches.get(step));
+        if (step + 1 == CHECK_STEPS) {
+          long writing = System.nanoTime();
+          Files.write(dir.resolve("weights-after-" + CHECK_STEPS + ".safetensors"), trainer.modelState());
+          excluded += System.nanoTime() - writing;
+        }
       }
-      seconds = (System.nanoTime() - timedFrom) / 1e9;
+      seconds = (System.nanoTime() - timedFrom - excluded) / 1e9;
     }
     double tokensPerSecond = (steps - TIMING_SKIP) * config.tokensPerStep() / seconds;
     ObjectNode result = JSON.createObjectNode();
