@@ -1,0 +1,322 @@
+"""PyTorch's half of the comparison: Kiln's three architectures written as ordinary PyTorch modules whose
+state_dict names and shapes are those of Kiln's safetensors, trained in eager mode with torch.optim.AdamW and
+torch.nn.utils.clip_grad_norm_ on the batches Kiln exported (bench/pytorch/run.sh). Nothing random happens
+here: the initial weights are Kiln's seeded initialisation, the batches (windows, MLM masking, span
+corruption) are the ones Kiln drew, and dropout is 0.
+
+  reference.py train OUT_DIR OBJECTIVE RESULT_JSON [--attention math|sdpa] [--threads N]
+  reference.py compare OUT_DIR RESULTS_DIR
+"""
+import json
+import math
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.numpy import load_file
+from torch import nn
+
+HIDDEN = -1e9  # Kiln's AttentionMasks.HIDDEN: an additive mask value, not -inf
+LAYER_NORM_EPSILON = 1e-5
+
+
+class Attention(nn.Module):
+    """Self-attention with one fused projection (c_attn), or cross-attention (c_q from x, c_kv from memory)."""
+
+    def __init__(self, d, heads, cross, attention):
+        super().__init__()
+        self.heads = heads
+        self.cross = cross
+        self.attention = attention
+        if cross:
+            self.c_q = nn.Linear(d, d)
+            self.c_kv = nn.Linear(d, 2 * d)
+        else:
+            self.c_attn = nn.Linear(d, 3 * d)
+        self.c_proj = nn.Linear(d, d)
+
+    def forward(self, x, mask, memory=None):
+        b, t, d = x.shape
+        if self.cross:
+            q = self.c_q(x)
+            k, v = self.c_kv(memory).split(d, dim=2)
+        else:
+            q, k, v = self.c_attn(x).split(d, dim=2)
+        q, k, v = (self.split_heads(z) for z in (q, k, v))
+        if self.attention == "sdpa":
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        else:
+            scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(d // self.heads))
+            if mask is not None:
+                scores = scores + mask
+            y = scores.softmax(dim=-1) @ v
+        return self.c_proj(y.transpose(1, 2).reshape(b, t, d))
+
+    def split_heads(self, z):
+        b, t, d = z.shape
+        return z.view(b, t, self.heads, d // self.heads).transpose(1, 2)
+
+
+class MLP(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.c_fc = nn.Linear(d, 4 * d)
+        self.c_proj = nn.Linear(4 * d, d)
+
+    def forward(self, x):
+        return self.c_proj(F.gelu(self.c_fc(x)))
+
+
+class Block(nn.Module):
+    """Pre-LayerNorm block: x + attn(ln_1(x)) [+ cross_attn(ln_cross(x), memory)] + mlp(ln_2(x))."""
+
+    def __init__(self, d, heads, cross, attention):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(d, eps=LAYER_NORM_EPSILON)
+        self.attn = Attention(d, heads, False, attention)
+        if cross:
+            self.ln_cross = nn.LayerNorm(d, eps=LAYER_NORM_EPSILON)
+            self.cross_attn = Attention(d, heads, True, attention)
+        self.ln_2 = nn.LayerNorm(d, eps=LAYER_NORM_EPSILON)
+        self.mlp = MLP(d)
+
+    def forward(self, x, mask, memory=None, memory_mask=None):
+        x = x + self.attn(self.ln_1(x), mask)
+        if memory is not None:
+            x = x + self.cross_attn(self.ln_cross(x), memory_mask, memory)
+        return x + self.mlp(self.ln_2(x))
+
+
+class Stack(nn.Module):
+    """Learned positions, blocks and a final LayerNorm; owns the token embedding unless it is shared."""
+
+    def __init__(self, c, own_embedding, cross, attention):
+        super().__init__()
+        d = c["dModel"]
+        if own_embedding:
+            self.wte = nn.Embedding(c["vocabSize"], d)
+        self.wpe = nn.Embedding(c["contextLength"], d)
+        self.h = nn.ModuleList(Block(d, c["heads"], cross, attention) for _ in range(c["layers"]))
+        self.ln_f = nn.LayerNorm(d, eps=LAYER_NORM_EPSILON)
+
+    def forward(self, tokens, wte, mask, memory=None, memory_mask=None):
+        positions = torch.arange(tokens.shape[1])
+        x = F.embedding(tokens, wte) + self.wpe(positions)
+        for block in self.h:
+            x = block(x, mask, memory, memory_mask)
+        return self.ln_f(x)
+
+
+def causal_mask(t):
+    return torch.full((t, t), HIDDEN).triu(diagonal=1)
+
+
+def padding_mask(tokens, pad):
+    """[rows, 1, 1, length] hiding pad keys, or None when there is none (Kiln's AttentionMasks.padding)."""
+    is_pad = tokens == pad
+    return (is_pad.float() * HIDDEN)[:, None, None, :] if bool(is_pad.any()) else None
+
+
+class Gpt(nn.Module):
+    def __init__(self, c, attention):
+        super().__init__()
+        self.transformer = Stack(c, True, False, attention)
+        self.causal = causal_mask(c["contextLength"])
+
+    def forward(self, batch):
+        wte = self.transformer.wte.weight
+        t = batch["inputs"].shape[1]
+        return F.linear(self.transformer(batch["inputs"], wte, self.causal[:t, :t]), wte)  # tied output
+
+
+class Encoder(nn.Module):
+    def __init__(self, c, attention):
+        super().__init__()
+        self.encoder = Stack(c, True, False, attention)
+        self.pad = c["padToken"]
+
+    def forward(self, batch):
+        wte = self.encoder.wte.weight
+        inputs = batch["inputs"]
+        return F.linear(self.encoder(inputs, wte, padding_mask(inputs, self.pad)), wte)
+
+
+class EncoderDecoder(nn.Module):
+    def __init__(self, c, attention):
+        super().__init__()
+        self.shared = nn.Embedding(c["vocabSize"], c["dModel"])
+        self.encoder = Stack(c, False, False, attention)
+        self.decoder = Stack(c, False, True, attention)
+        self.causal = causal_mask(c["contextLength"])
+        self.pad = c["padToken"]
+
+    def forward(self, batch):
+        wte = self.shared.weight
+        inputs, decoder_inputs = batch["inputs"], batch["decoder_inputs"]
+        padding = padding_mask(inputs, self.pad)
+        memory = self.encoder(inputs, wte, padding)
+        t = decoder_inputs.shape[1]
+        return F.linear(self.decoder(decoder_inputs, wte, self.causal[:t, :t], memory, padding), wte)
+
+
+ARCHITECTURES = {"decoder": Gpt, "encoder": Encoder, "encoder-decoder": EncoderDecoder}
+
+
+def learning_rate(c, step):
+    """Linear warm-up from step + 1, then cosine to the minimum at the last step (Kiln's LearningRateSchedule)."""
+    peak, low, warmup, total = c["learningRate"], c["minLearningRate"], c["warmupSteps"], c["steps"]
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    if step >= total:
+        return low
+    progress = (step - warmup) / (total - warmup)
+    return low + 0.5 * (1 + math.cos(math.pi * progress)) * (peak - low)
+
+
+def train(out_dir, objective, result_path, attention, threads=None):
+    """threads: intra-op threads other than Kiln's, only to measure the noise floor (another summation order)."""
+    directory = Path(out_dir) / objective
+    c = json.loads((directory / "config.json").read_text())
+    torch.set_num_threads(threads or c["threads"])
+    torch.set_num_interop_threads(c["interopThreads"])
+    model = ARCHITECTURES[c["architecture"]](c, attention)
+    weights = {name: torch.from_numpy(array) for name, array in load_file(directory / "init.safetensors").items()}
+    model.load_state_dict(weights, strict=True)  # every name and shape must match Kiln's
+    batches = {name: torch.from_numpy(array.astype(np.int64)) for name, array in load_file(directory / "batches.safetensors").items()}
+
+    # Decay matrices only (embeddings and Linear weights, as nanoGPT and Kiln's AdamW); not biases or LayerNorms.
+    parameters = list(model.parameters())
+    groups = [{"params": [p for p in parameters if p.dim() >= 2], "weight_decay": c["weightDecay"]},
+              {"params": [p for p in parameters if p.dim() < 2], "weight_decay": 0.0}]
+    optimizer = torch.optim.AdamW(groups, lr=c["learningRate"], betas=(c["beta1"], c["beta2"]), eps=c["epsilon"])
+
+    steps, skip, check = c["steps"], c["timingSkip"], c.get("checkSteps", 0)
+    losses, norms = [], []
+    started, excluded, weights_check = None, 0.0, None
+    for step in range(steps):
+        if step == skip:
+            started = time.perf_counter()
+        rate = learning_rate(c, step)
+        if abs(rate - c["learningRates"][step]) > 1e-12 * c["learningRate"]:
+            raise SystemExit(f"learning rate at step {step}: {rate} here, {c['learningRates'][step]} in Kiln")
+        for group in optimizer.param_groups:
+            group["lr"] = rate
+        batch = {name: array[step] for name, array in batches.items()}
+        logits = model(batch)
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch["targets"].reshape(-1),
+                               ignore_index=c["ignoredTarget"])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        norms.append(float(torch.nn.utils.clip_grad_norm_(parameters, c["gradClip"] if c["gradClip"] > 0 else math.inf)))
+        optimizer.step()
+        losses.append(loss.item())
+        if step + 1 == check:
+            checking = time.perf_counter()
+            weights_check = compare_weights(model, directory / f"weights-after-{check}.safetensors")
+            excluded += time.perf_counter() - checking
+    seconds = time.perf_counter() - started - excluded
+    tokens_per_second = (steps - skip) * c["tokensPerStep"] / seconds
+    result = {"system": "pytorch", "attention": attention, "objective": objective, "torch": torch.__version__,
+              "threads": torch.get_num_threads(), "interopThreads": torch.get_num_interop_threads(),
+              "timedSteps": steps - skip, "seconds": seconds, "tokensPerSecond": tokens_per_second,
+              "clippedSteps": sum(n > c["gradClip"] for n in norms) if c["gradClip"] > 0 else 0,
+              "weightsCheck": weights_check, "losses": losses, "gradNorms": norms}
+    Path(result_path).write_text(json.dumps(result, indent=1))
+    print(f"pytorch {objective} ({attention}): {steps} steps, final loss {losses[-1]:.4f}, {tokens_per_second:.0f} tokens/s "
+          f"({torch.get_num_threads()} intra-op / {torch.get_num_interop_threads()} inter-op threads)")
+
+
+def compare_weights(model, kiln_path):
+    """Every parameter against Kiln's after the same steps: the worst max|a-b| / max|b| over tensors, and where."""
+    if not kiln_path.exists():
+        return None
+    kiln = load_file(kiln_path)
+    worst = (0.0, None)
+    for name, parameter in model.state_dict().items():
+        mine = parameter.detach().numpy()
+        difference = float(np.abs(mine - kiln[name]).max() / max(np.abs(mine).max(), 1e-30))
+        worst = max(worst, (difference, name), key=lambda w: w[0])
+    return {"steps": int(kiln_path.stem.rsplit("-", 1)[1]), "maxRelativeDifference": worst[0], "tensor": worst[1]}
+
+
+def compare(out_dir, results_dir):
+    """Loss curves at equal steps and the median tokens/s of every system over the repetitions."""
+    results = [json.loads(p.read_text()) for p in sorted(Path(results_dir).glob("*.json"))]
+    objectives = [o for o in ("clm", "mlm", "span-corruption") if any(r["objective"] == o for r in results)]
+    summary = []
+    for objective in objectives:
+        c = json.loads((Path(out_dir) / objective / "config.json").read_text())
+        mine = [r for r in results if r["objective"] == objective]
+        kiln = [r for r in mine if r["system"] == "kiln"]
+        reference = [r for r in mine if r["system"] == "pytorch" and r["threads"] == c["threads"]]
+        torch_math = [r for r in reference if r["attention"] == "math"]
+        torch_sdpa = [r for r in reference if r["attention"] == "sdpa"]
+        other_threads = [r for r in mine if r["system"] == "pytorch" and r["threads"] != c["threads"]
+                         and r["attention"] == "math"]
+        if not kiln or not torch_math:
+            continue
+        k, p = kiln[0]["losses"], torch_math[0]["losses"]
+        relative = [abs(a - b) / abs(b) for a, b in zip(k, p)]
+        warmup = c["warmupSteps"]
+        print(f"\n== {objective} ({c['architecture']}, {c['parameters']:,} parameters, {c['steps']} steps, "
+              f"warm-up {warmup}, batch {c['batchSize']} x {c['contextLength']}, lr {c['learningRate']}) ==")
+        print(f"{'step':>5} {'kiln':>10} {'pytorch':>10} {'rel. diff':>10}")
+        shown = sorted(set(range(0, 3)) | set(range(0, len(k), max(1, len(k) // 20))) | {len(k) - 1})
+        for step in shown:
+            print(f"{step:>5} {k[step]:>10.5f} {p[step]:>10.5f} {relative[step]:>10.2e}")
+        after = relative[warmup:]
+        worst = max(range(warmup, len(relative)), key=lambda s: relative[s])
+        print(f"step 0 (same weights, same batch: the forward alone): |kiln - pytorch| = {abs(k[0] - p[0]):.2e} "
+              f"(relative {relative[0]:.2e})")
+        check = torch_math[0].get("weightsCheck")
+        if check:
+            print(f"weights after {check['steps']} steps, every tensor against Kiln's: worst max|diff| / max|w| "
+                  f"{check['maxRelativeDifference']:.1e} ({check['tensor']})")
+        if "clippedSteps" in torch_math[0]:
+            print(f"gradient norm above the clip {c['gradClip']} (clipping active) at {torch_math[0]['clippedSteps']} "
+                  f"of {len(p)} steps")
+        print(f"after warm-up (steps {warmup}..{len(k) - 1}): max relative difference {max(after):.2e} at step {worst}, "
+              f"mean {statistics.fmean(after):.2e}; goal < 2e-2: {'met' if max(after) < 0.02 else 'NOT met'}")
+        if other_threads:
+            o = other_threads[0]["losses"]
+            noise = [abs(a - b) / abs(b) for a, b in zip(o, p)][warmup:]
+            print(f"noise floor: PyTorch with {other_threads[0]['threads']} vs {c['threads']} intra-op threads (same maths, "
+                  f"another summation order): max relative difference after warm-up {max(noise):.2e}, "
+                  f"mean {statistics.fmean(noise):.2e}")
+        for name, runs in (("kiln", kiln), ("pytorch", torch_math), ("pytorch sdpa", torch_sdpa)):
+            if len(runs) > 1:
+                same = all(r["losses"] == runs[0]["losses"] for r in runs)
+                print(f"{name}: losses of the {len(runs)} repetitions {'bitwise identical' if same else 'differ'}")
+        kiln_tps = statistics.median(r["tokensPerSecond"] for r in kiln)
+        math_tps = statistics.median(r["tokensPerSecond"] for r in torch_math)
+        line = (f"tokens/s (median of {len(kiln)}, {kiln[0]['threads']} intra-op threads each): kiln {kiln_tps:,.0f}, "
+                f"pytorch eager {math_tps:,.0f} -> {kiln_tps / math_tps:.2f}x")
+        sdpa_tps = None
+        if torch_sdpa:
+            sdpa_tps = statistics.median(r["tokensPerSecond"] for r in torch_sdpa)
+            line += f"; pytorch eager with scaled_dot_product_attention {sdpa_tps:,.0f} -> {kiln_tps / sdpa_tps:.2f}x"
+        print(line)
+        print("  per repetition: kiln " + ", ".join(f"{r['tokensPerSecond']:,.0f}" for r in kiln)
+              + " | pytorch " + ", ".join(f"{r['tokensPerSecond']:,.0f}" for r in torch_math)
+              + ("" if not torch_sdpa else " | sdpa " + ", ".join(f"{r['tokensPerSecond']:,.0f}" for r in torch_sdpa)))
+        summary.append((objective, relative[0], max(after), kiln_tps, math_tps, sdpa_tps))
+    print(f"\n{'objective':<16} {'step-0 rel':>10} {'max rel >=warm-up':>18} {'kiln tok/s':>11} {'torch tok/s':>12} {'ratio':>6}"
+          + (f" {'sdpa tok/s':>11} {'ratio':>6}" if any(s[5] for s in summary) else ""))
+    for objective, first, worst, kiln_tps, math_tps, sdpa_tps in summary:
+        print(f"{objective:<16} {first:>10.1e} {worst:>18.2e} {kiln_tps:>11,.0f} {math_tps:>12,.0f} {kiln_tps / math_tps:>5.2f}x"
+              + (f" {sdpa_tps:>11,.0f} {kiln_tps / sdpa_tps:>5.2f}x" if sdpa_tps else ""))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 5 and sys.argv[1] == "train":
+        chosen = sys.argv[sys.argv.index("--attention") + 1] if "--attention" in sys.argv else "math"
+        threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else None
+        train(sys.argv[2], sys.argv[3], sys.argv[4], chosen, threads)
+    elif len(sys.argv) == 4 and sys.argv[1] == "compare":
+        compare(sys.argv[2], sys.argv[3])
+    else:
+        sys.exit(__doc__)

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Kiln against PyTorch (eager, CPU) on the same three models: Kiln exports its seeded initial weights, the exact
+# batches of every step (windows, MLM masking, span corruption) and its hyperparameters; Kiln's Trainer and
+# bench/pytorch/reference.py (ordinary PyTorch modules with Kiln's parameter names, torch.optim.AdamW,
+# clip_grad_norm_) each train STEPS steps from them. Prints the loss curves side by side with the relative
+# difference (goal: < 2 % after warm-up), the step-0 difference (same weights, same batch: the forward alone),
+# and tokens/s of both with the same intra-op/inter-op thread counts (median of REPS runs, Kiln and PyTorch
+# interleaved so both see the same machine load).
+#
+# Usage: bench/pytorch/run.sh [OBJECTIVE...]     (default: clm mlm span-corruption)
+# Environment: KILN_BENCH_STEPS (200), KILN_BENCH_WARMUP (20), KILN_BENCH_REPS (3),
+#   KILN_BENCH_SDPA=1 also times PyTorch with F.scaled_dot_product_attention (same maths, fused kernel),
+#   KILN_BENCH_NOISE_FLOOR=0 skips the extra PyTorch run with another intra-op thread count per objective (same maths, another
+#   float summation order: how far two correct implementations drift apart on this trajectory),
+#   KILN_BENCH_VENV (~/.cache/kiln/pytorch-venv), KILN_BENCH_OUT (~/.cache/kiln/pytorch-bench: exported
+#   weights, batches and results; nothing is written into the repository).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+STEPS="${KILN_BENCH_STEPS:-200}"
+WARMUP="${KILN_BENCH_WARMUP:-20}"
+REPS="${KILN_BENCH_REPS:-3}"
+VENV="${KILN_BENCH_VENV:-$HOME/.cache/kiln/pytorch-venv}"
+OUT="${KILN_BENCH_OUT:-$HOME/.cache/kiln/pytorch-bench}"
+OBJECTIVES=("$@")
+[[ ${#OBJECTIVES[@]} -gt 0 ]] || OBJECTIVES=(clm mlm span-corruption)
+
+if [[ ! -x "$VENV/bin/python" ]]; then
+  python3 -m venv "$VENV"
+fi
+# torch 2.7.1 is the libtorch DJL 0.36 runs. PyPI has only its CUDA build for Linux x86_64: the nvidia-* wheels
+# (~4 GB) come along and stay unused (CPU only; torch imports without a GPU). pip skips what is installed.
+"$VENV/bin/pip" install -q torch==2.7.1 numpy safetensors
+
+"$ROOT/infra/fetch-data.sh" >/dev/null
+(cd "$ROOT" && mvn -q -B -DskipTests package) # the reactor: never install (the local repository is shared)
+CP="$ROOT/worker/target/kiln-worker-0.1.0-SNAPSHOT.jar:$ROOT/worker/target/lib/*"
+kiln() {
+  java -Xmx4g -Dai.djl.offline=true -Dai.djl.default_engine=PyTorch -cp "$CP" dev.kiln.worker.bench.ReferenceBench "$@" \
+    2> >(grep -v -e AutoNonVariableTypeMode -e '^SLF4J' >&2)
+}
+pytorch() { "$VENV/bin/python" "$ROOT/bench/pytorch/reference.py" "$@"; }
+
+mkdir -p "$OUT"
+kiln export "$HOME/.cache/kiln/data/raw/gutenberg" "$OUT" "$STEPS" "$WARMUP"
+RESULTS="$OUT/results"
+rm -rf "$RESULTS" && mkdir -p "$RESULTS"
+echo "load before: $(uptime)"
+for ((rep = 1; rep <= REPS; rep++)); do
+  for objective in "${OBJECTIVES[@]}"; do
+    # alternate who goes first, so neither always runs right after the other's warm caches or load spike
+    if ((rep % 2)); then
+      kiln train "$OUT" "$objective" "$RESULTS/kiln-$objective-$rep.json"
+      pytorch train "$OUT" "$objective" "$RESULTS/pytorch-$objective-$rep.json"
+    else
+      pytorch train "$OUT" "$objective" "$RESULTS/pytorch-$objective-$rep.json"
+      kiln train "$OUT" "$objective" "$RESULTS/kiln-$objective-$rep.json"
+    fi
+    if ((rep == 1)) && [[ "${KILN_BENCH_NOISE_FLOOR:-1}" == 1 ]]; then
+      threads="$(sed -n 's/^ *"threads" : \([0-9]*\).*/\1/p' "$OUT/$objective/config.json")"
+      pytorch train "$OUT" "$objective" "$RESULTS/pytorch-noise-$objective.json" --threads $((threads == 1 ? 2 : 1))
+    fi
+    if [[ "${KILN_BENCH_SDPA:-0}" == 1 ]]; then
+      pytorch train "$OUT" "$objective" "$RESULTS/pytorch-sdpa-$objective-$rep.json" --attention sdpa
+    fi
+  done
+  echo "load after repetition $rep: $(uptime)"
+done
+pytorch compare "$OUT" "$RESULTS"

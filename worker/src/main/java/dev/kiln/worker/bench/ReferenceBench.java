@@ -1,0 +1,290 @@
+package dev.kiln.worker.bench;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.activities.tokenizer.BpeTokenizer;
+import dev.kiln.activities.tokenizer.ByteLevelBpeTrainer;
+import dev.kiln.activities.training.AdamW;
+import dev.kiln.activities.training.LearningRateSchedule;
+import dev.kiln.activities.training.PretrainingObjective;
+import dev.kiln.activities.training.Trainer;
+import dev.kiln.activities.training.TrainingBatch;
+import dev.kiln.workflows.scope.ModelShape;
+import dev.kiln.workflows.training.Objective;
+import dev.kiln.workflows.training.TrainingConfig;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Kiln's half of the comparison with a PyTorch reference ({@code bench/pytorch/run.sh}). Not part of the
+ * product: a main method the bench script runs with the worker's classpath.
+ *
+ * <p>{@code export CORPUS_DIR OUT_DIR STEPS WARMUP}: tokenizes the fetched Gutenberg books (a 4096-token
+ * byte-level BPE trained by Kiln's own trainer), then for each objective writes under {@code OUT_DIR/<objective>/}
+ * the model Kiln's seeded initialisation makes ({@code init.safetensors}), the exact batches of steps
+ * 0..STEPS-1 that Kiln's objective draws from the stream ({@code batches.safetensors}: inputs, decoder inputs,
+ * targets, int32, one leading axis per step) and the hyperparameters with Kiln's learning rate at every step
+ * ({@code config.json}). The reference reads all of it, so data order, masking, spans and initialisation are
+ * identical by construction rather than by re-implementing Kiln's random streams.
+ *
+ * <p>{@code train OUT_DIR OBJECTIVE RESULT_JSON}: trains STEPS steps with Kiln's {@link Trainer} on those
+ * batches and writes the loss of every step and the tokens/s (the steps after {@code timingSkip}, batches
+ * already built, no export or I/O inside the timed loop). It first checks that its own seeded initialisation
+ * is byte-identical to {@code init.safetensors}.
+ */
+public final class ReferenceBench {
+
+  static final int TOKENIZER_VOCAB = 4096;
+  static final int CONTEXT = 128;
+  static final int D_MODEL = 128;
+  static final int LAYERS = 4;
+  static final int HEADS = 4;
+  static final int BATCH = 16;
+  static final double LEARNING_RATE = 3e-3;
+  static final double MIN_LEARNING_RATE = 3e-4;
+  static final double WEIGHT_DECAY = 0.1;
+  static final double GRAD_CLIP = 1.0;
+  static final long SEED = 1234;
+  /** Characters the BPE trainer reads; the whole corpus is then encoded with the result. */
+  static final long BPE_TRAINING_CHARS = 3_000_000;
+  /** First steps left out of the tokens/s (one-time allocations, lazy initialisation). */
+  static final int TIMING_SKIP = 5;
+  /**
+   * Kiln's weights after this many steps go to {@code weights-after-<n>.safetensors}: the reference compares its
+   * own, tensor by tensor, before the trajectories can drift apart (a far finer check of the optimizer than loss).
+   */
+  static final int CHECK_STEPS = 10;
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private ReferenceBench() {}
+
+  public static void main(String[] args) throws IOException {
+    if (args.length == 5 && args[0].equals("export")) {
+      export(Path.of(args[1]), Path.of(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]));
+    } else if (args.length == 4 && args[0].equals("train")) {
+      train(Path.of(args[1]), Objective.of(args[2]), Path.of(args[3]));
+    } else {
+      System.err.println("usage: ReferenceBench export CORPUS_DIR OUT_DIR STEPS WARMUP\n"
+          + "       ReferenceBench train OUT_DIR clm|mlm|span-corruption RESULT_JSON");
+      System.exit(2);
+    }
+  }
+
+  static TrainingConfig config(Objective objective, int steps, int warmup) {
+    ModelShape shape = new ModelShape(
+        objective.modelVocabSize(TOKENIZER_VOCAB, CONTEXT), CONTEXT, D_MODEL, LAYERS, HEADS);
+    return new TrainingConfig(shape, objective.id(), BATCH, steps, LEARNING_RATE, MIN_LEARNING_RATE, warmup,
+        WEIGHT_DECAY, GRAD_CLIP, 0.0, SEED, steps, "cpu", "bench", null);
+  }
+
+  private static void export(Path corpusDir, Path out, int steps, int warmup) throws IOException {
+    long began = System.nanoTime();
+    int[] stream = tokenStream(corpusDir, out);
+    System.out.printf("kiln export: %,d tokens from %s (%.1f s)%n", stream.length, corpusDir, (System.nanoTime() - began) / 1e9);
+    for (Objective objective : Objective.values()) {
+      TrainingConfig config = config(objective, steps, warmup);
+      Path dir = Files.createDirectories(out.resolve(objective.id()));
+      PretrainingObjective batches = PretrainingObjective.of(objective, stream, config.shape(), BATCH, SEED);
+      List<TrainingBatch> drawn = new ArrayList<>();
+      for (int step = 0; step < steps; step++) {
+        drawn.add(batches.batch(step));
+      }
+      try (Trainer trainer = new Trainer(config.shape(), config, Device.cpu())) {
+        trainer.initialise();
+        Files.write(dir.resolve("init.safetensors"), trainer.modelState());
+        Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(describe(config, trainer, stream)));
+      }
+      Files.write(dir.resolve("batches.safetensors"), encodeBatches(drawn));
+      System.out.printf("kiln export: %s: %d steps of %d x %d, %d predicted positions at step 0%n",
+          objective.id(), steps, BATCH, drawn.get(0).targetLength(), drawn.get(0).predictedPositions());
+    }
+  }
+
+  /** The Gutenberg books in name order, each followed by {@code <|endoftext|>}, as Kiln's BPE encodes them. */
+  private static int[] tokenStream(Path corpusDir, Path out) throws IOException {
+    List<String> texts = new ArrayList<>();
+    try (Stream<Path> files = Files.list(corpusDir)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".txt")).sorted().toList()) {
+        texts.add(Files.readString(file, StandardCharsets.ISO_8859_1)); // ASCII, one book ISO-8859-1
+      }
+    }
+    if (texts.isEmpty()) {
+      throw new IllegalArgumentException(corpusDir + " has no .txt files: run infra/fetch-data.sh first");
+    }
+    Path tokenizerJson = Files.createDirectories(out).resolve("tokenizer.json");
+    Files.writeString(tokenizerJson, new ByteLevelBpeTrainer(TOKENIZER_VOCAB, BPE_TRAINING_CHARS).train(texts));
+    List<int[]> documents = new ArrayList<>();
+    int total = 0;
+    try (BpeTokenizer tokenizer = BpeTokenizer.load(tokenizerJson)) {
+      for (String text : texts) {
+        int[] ids = tokenizer.encode(text);
+        int[] withEos = Arrays.copyOf(ids, ids.length + 1);
+        withEos[ids.length] = tokenizer.eosId();
+        documents.add(withEos);
+        total += withEos.length;
+      }
+    }
+    int[] stream = new int[total];
+    int at = 0;
+    for (int[] document : documents) {
+      System.arraycopy(document, 0, stream, at, document.length);
+      at += document.length;
+    }
+    return stream;
+  }
+
+  private static ObjectNode describe(TrainingConfig config, Trainer trainer, int[] stream) {
+    ModelShape shape = config.shape();
+    ObjectNode root = JSON.createObjectNode();
+    root.put("objective", config.objective());
+    root.put("architecture", Objective.of(config.objective()).architecture());
+    root.put("vocabSize", shape.vocabSize()).put("contextLength", shape.contextLength()).put("dModel", shape.dModel())
+        .put("layers", shape.layers()).put("heads", shape.heads());
+    root.put("batchSize", config.batchSize()).put("steps", config.steps()).put("warmupSteps", config.warmupSteps());
+    root.put("learningRate", config.learningRate()).put("minLearningRate", config.minLearningRate());
+    root.put("weightDecay", config.weightDecay()).put("gradClip", config.gradClip()).put("dropout", config.dropout());
+    root.put("beta1", AdamW.BETA1).put("beta2", AdamW.BETA2).put("epsilon", AdamW.EPSILON);
+    root.put("seed", config.seed()).put("padToken", TrainingBatch.PAD).put("ignoredTarget", TrainingBatch.IGNORED);
+    root.put("tokensPerStep", config.tokensPerStep()).put("timingSkip", TIMING_SKIP).put("checkSteps", CHECK_STEPS);
+    // libtorch's defaults on this machine, which Kiln trains with; the reference uses the same counts.
+    root.put("threads", JniUtils.getNumThreads()).put("interopThreads", JniUtils.getNumInteropThreads());
+    root.put("parameters", trainer.parameterCount()).put("initHash", trainer.parameterHash());
+    root.put("streamTokens", stream.length).put("streamSha256", sha256(stream));
+    ArrayNode rates = root.putArray("learningRates");
+    LearningRateSchedule schedule = LearningRateSchedule.of(config);
+    for (int step = 0; step < config.steps(); step++) {
+      rates.add(schedule.at(step));
+    }
+    return root;
+  }
+
+  private static byte[] encodeBatches(List<TrainingBatch> batches) {
+    TrainingBatch first = batches.get(0);
+    int steps = batches.size();
+    try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+      NDList list = new NDList();
+      list.add(stack(manager, "inputs", batches.stream().map(TrainingBatch::inputs).toList(), steps, first.rows(), first.inputLength()));
+      if (first.decoderLength() > 0) {
+        list.add(stack(manager, "decoder_inputs", batches.stream().map(TrainingBatch::decoderInputs).toList(),
+            steps, first.rows(), first.decoderLength()));
+      }
+      list.add(stack(manager, "targets", batches.stream().map(TrainingBatch::targets).toList(), steps, first.rows(), first.targetLength()));
+      return list.encode(NDList.Encoding.SAFETENSORS);
+    }
+  }
+
+  private static NDArray stack(NDManager manager, String name, List<int[]> perStep, int steps, int rows, int length) {
+    int[] all = new int[steps * rows * length];
+    for (int step = 0; step < steps; step++) {
+      System.arraycopy(perStep.get(step), 0, all, step * rows * length, rows * length);
+    }
+    NDArray array = manager.create(all, new Shape(steps, rows, length));
+    array.setName(name);
+    return array;
+  }
+
+  private static void train(Path out, Objective objective, Path resultJson) throws IOException {
+    Path dir = out.resolve(objective.id());
+    JsonNode described = JSON.readTree(dir.resolve("config.json").toFile());
+    int steps = described.get("steps").asInt();
+    TrainingConfig config = config(objective, steps, described.get("warmupSteps").asInt());
+    List<TrainingBatch> batches = decodeBatches(Files.readAllBytes(dir.resolve("batches.safetensors")), steps);
+    Engine.getInstance(); // loads libtorch, so the thread counts below are the ones training uses
+    int threads = JniUtils.getNumThreads();
+    int interopThreads = JniUtils.getNumInteropThreads();
+    double[] losses = new double[steps];
+    double seconds;
+    try (Trainer trainer = new Trainer(config.shape(), config, Device.cpu())) {
+      trainer.initialise();
+      if (!Arrays.equals(trainer.modelState(), Files.readAllBytes(dir.resolve("init.safetensors")))) {
+        throw new IllegalStateException(dir + "/init.safetensors is not this build's seeded initialisation: re-export");
+      }
+      long timedFrom = 0;
+      long excluded = 0;
+      for (int step = 0; step < steps; step++) {
+        if (step == TIMING_SKIP) {
+          timedFrom = System.nanoTime();
+        }
+        losses[step] = trainer.trainStep(step, batches.get(step));
+        if (step + 1 == CHECK_STEPS) {
+          long writing = System.nanoTime();
+          Files.write(dir.resolve("weights-after-" + CHECK_STEPS + ".safetensors"), trainer.modelState());
+          excluded += System.nanoTime() - writing;
+        }
+      }
+      seconds = (System.nanoTime() - timedFrom - excluded) / 1e9;
+    }
+    double tokensPerSecond = (steps - TIMING_SKIP) * config.tokensPerStep() / seconds;
+    ObjectNode result = JSON.createObjectNode();
+    result.put("system", "kiln").put("objective", objective.id()).put("threads", threads)
+        .put("interopThreads", interopThreads).put("timedSteps", steps - TIMING_SKIP).put("seconds", seconds)
+        .put("tokensPerSecond", tokensPerSecond);
+    ArrayNode lossArray = result.putArray("losses");
+    for (double loss : losses) {
+      lossArray.add(loss);
+    }
+    Files.writeString(resultJson, JSON.writeValueAsString(result));
+    System.out.printf("kiln %s: %d steps, final loss %.4f, %.0f tokens/s (%d intra-op / %d inter-op threads)%n",
+        objective.id(), steps, losses[steps - 1], tokensPerSecond, threads, interopThreads);
+  }
+
+  private static List<TrainingBatch> decodeBatches(byte[] safetensors, int steps) {
+    try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+      NDList list = NDList.decode(manager, safetensors);
+      NDArray inputs = list.get("inputs");
+      NDArray decoderInputs = list.contains("decoder_inputs") ? list.get("decoder_inputs") : null;
+      NDArray targets = list.get("targets");
+      int rows = Math.toIntExact(inputs.getShape().get(1));
+      int inputLength = Math.toIntExact(inputs.getShape().get(2));
+      int decoderLength = decoderInputs == null ? 0 : Math.toIntExact(decoderInputs.getShape().get(2));
+      int targetLength = Math.toIntExact(targets.getShape().get(2));
+      if (inputs.getShape().get(0) != steps) {
+        throw new IllegalStateException("batches.safetensors holds " + inputs.getShape().get(0) + " steps, config " + steps);
+      }
+      int[] allInputs = inputs.toIntArray();
+      int[] allDecoder = decoderInputs == null ? new int[0] : decoderInputs.toIntArray();
+      int[] allTargets = targets.toIntArray();
+      List<TrainingBatch> batches = new ArrayList<>();
+      for (int step = 0; step < steps; step++) {
+        batches.add(new TrainingBatch(rows, inputLength,
+            Arrays.copyOfRange(allInputs, step * rows * inputLength, (step + 1) * rows * inputLength),
+            decoderLength,
+            Arrays.copyOfRange(allDecoder, step * rows * decoderLength, (step + 1) * rows * decoderLength),
+            Arrays.copyOfRange(allTargets, step * rows * targetLength, (step + 1) * rows * targetLength)));
+      }
+      return batches;
+    }
+  }
+
+  private static String sha256(int[] tokens) {
+    ByteBuffer bytes = ByteBuffer.allocate(tokens.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    bytes.asIntBuffer().put(tokens);
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes.array()));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("Every Java runtime has SHA-256", e);
+    }
+  }
+}
