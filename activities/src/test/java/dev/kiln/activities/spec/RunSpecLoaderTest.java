@@ -88,7 +88,7 @@ class RunSpecLoaderTest {
         Arguments.of("prefix outside raw/", ok.replace("raw/gutenberg/", "/etc/passwd"), "data.rawPrefixes[1]", "under raw/"),
         Arguments.of("continue without a model", ok.replace("strategy: auto", "strategy: continue"), "model.hubModel", "name the hub model id"),
         Arguments.of("warmup longer than training", ok.replace("steps: 0 ", "steps: 50 "), "training.warmupSteps", "not below steps (50)"),
-        Arguments.of("unknown device", ok.replace("device: cpu", "device: tpu"), "training.device", "cpu, gpu or gpu:N"),
+        Arguments.of("unknown device", ok.replace("device: cpu", "device: tpu"), "training.device", "cpu, gpu, gpu:N, gpu:all"),
         Arguments.of("context shorter than a corrupted span", ok.replace("task: generation", "task: summarization").replace("contextLength: 128", "contextLength: 16"), "training.contextLength", "too short for span corruption"),
         Arguments.of("no vocabulary left for the sentinels", ok.replace("task: generation", "task: summarization").replace("vocabSize: 4096", "vocabSize: 65535"), "tokenizer.vocabSize", "use vocabSize <= 65530"),
         Arguments.of("vocabulary too small", ok.replace("vocabSize: 4096", "vocabSize: 100"), "tokenizer.vocabSize", "260"),
