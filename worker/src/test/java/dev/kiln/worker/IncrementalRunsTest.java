@@ -22,6 +22,7 @@ import dev.kiln.workflows.pretraining.PretrainingWorkflowImpl;
 import dev.kiln.workflows.pretraining.RunSummary;
 import dev.kiln.workflows.spec.RunSpec;
 import dev.kiln.workflows.training.TrainingWorkflowImpl;
+import dev.kiln.activities.training.CheckpointActivitiesImpl;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.testing.TestActivityEnvironment;
@@ -60,7 +61,7 @@ class IncrementalRunsTest {
         Worker cpu = env.newWorker(TaskQueues.CPU);
         cpu.registerWorkflowImplementationTypes(PretrainingWorkflowImpl.class, CurationWorkflowImpl.class, TrainingWorkflowImpl.class);
         cpu.registerActivitiesImplementations(new ScopeActivitiesImpl(), new ModelHubActivitiesImpl(store),
-            new CurationActivitiesImpl(store), new EvaluationActivitiesImpl(store));
+            new CurationActivitiesImpl(store), new EvaluationActivitiesImpl(store), new CheckpointActivitiesImpl(store));
         env.newWorker(TaskQueues.GPU).registerActivitiesImplementations(new TrainingActivitiesImpl(store));
         env.start();
 
