@@ -236,6 +236,20 @@ class TrainingWorkflowTest {
   }
 
   @Test
+  void cancellingTheRunCommitsWhereTheSegmentStoppedAndStartsNoOtherSegment() throws Exception {
+    training = TrainingWorkflowTest::trainUntilCancelled;
+    TrainingWorkflow run = stub();
+    WorkflowClient.start(run::train, new TrainingRequest("run-1", config(100), 100, POLICY, null));
+    awaitSegments(1);
+    sleep(300);
+    io.temporal.client.WorkflowStub untyped = io.temporal.client.WorkflowStub.fromTyped(run);
+    untyped.cancel();
+    assertThrows(io.temporal.client.WorkflowFailedException.class, () -> untyped.getResult(10, TimeUnit.SECONDS, TrainingResult.class));
+    assertEquals(1, segments.size(), "no segment after the cancel");
+    assertFalse(checkpoints.stored.isEmpty(), "the checkpoint written at the cancel was committed");
+  }
+
+  @Test
   void continuesAsNewSoItsHistoryStaysSmallAndKeepsItsRecord() {
     RunSpec.Resilience policy = POLICY.overriddenBy(new RunSpec.Resilience(null, null, null, null, null, null, null, null, 100));
     TrainingResult result = train(400, 10, policy);

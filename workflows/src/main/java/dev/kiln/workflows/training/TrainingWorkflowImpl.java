@@ -89,6 +89,7 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
     restore(request.state());
 
     while (true) {
+      stopIfCancelled();
       applyControls();
       if (committedStep() >= config.steps()) {
         break;
@@ -129,12 +130,25 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
     try {
       result = promise.get(0).get();
     } catch (ActivityFailure failure) {
+      stopIfCancelled();
       interrupted(failure, start, scheduledAt);
       return;
     } finally {
       runningSegment = null;
     }
+    if (CancellationScope.current().isCancelRequested()) {
+      // The run is being cancelled: the segment stopped at a checkpoint of its step; commit it, then stop.
+      Workflow.newDetachedCancellationScope(() -> finished(result)).run();
+      stopIfCancelled();
+    }
     finished(result);
+  }
+
+  /** Ends the workflow as cancelled once the run was (e.g. {@code kiln cancel}): no new segment starts. */
+  private static void stopIfCancelled() {
+    if (CancellationScope.current().isCancelRequested()) {
+      throw new CanceledFailure("training cancelled");
+    }
   }
 
   private ActivityOptions segmentOptions(int start, int end) {
