@@ -152,6 +152,9 @@ class ChaosIT {
         break; // training finished: too fast for this many kills
       }
       Thread.sleep(random.nextInt(1500));
+      if (!stillRunning(id + "-train", running.get().getActivityId())) {
+        continue; // the segment finished meanwhile: kill the next one instead
+      }
       KilnProcess victim = trainerRunning(running.get());
       victim.kill();
       trainers.remove(victim);
@@ -299,6 +302,14 @@ class ChaosIT {
       Thread.sleep(100);
     }
     throw new AssertionError("no training segment made progress within 3 minutes");
+  }
+
+  private static boolean stillRunning(String workflowId, String activityId) {
+    return connection.service().blockingStub().describeWorkflowExecution(
+            DescribeWorkflowExecutionRequest.newBuilder().setNamespace("default")
+                .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId)).build())
+        .getPendingActivitiesList().stream()
+        .anyMatch(a -> a.getActivityId().equals(activityId) && a.getState() == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED);
   }
 
   private static Optional<TrainingHeartbeat> heartbeat(PendingActivityInfo activity) {

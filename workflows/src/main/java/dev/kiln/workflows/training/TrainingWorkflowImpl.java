@@ -216,6 +216,11 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
     beat.map(TrainingHeartbeat::firstStepEpochMillis).filter(t -> t > 0).ifPresent(this::markResumed);
     int before = committedStep();
     beat.map(TrainingHeartbeat::lastCheckpoint).filter(c -> c.step() > before).ifPresent(c -> commit(List.of(c)));
+    if (beat.isPresent() && committedStep() > before && beat.get().tokensPerSecond() > 0) {
+      // The steps the dead attempt trained up to its committed checkpoint are kept: productive time.
+      int kept = committedStep() - Math.max(before, start);
+      productiveNanos += (long) (kept * config.tokensPerStep() / beat.get().tokensPerSecond() * 1e9);
+    }
     long lastAlive = beat.map(TrainingHeartbeat::epochMillis).orElse(scheduledAt);
     int lastStep = beat.map(TrainingHeartbeat::step).orElse(start);
     interruptions.add(new Interruption(reason, lastAlive, Math.max(0, now - lastAlive), lastStep, committedStep(),
