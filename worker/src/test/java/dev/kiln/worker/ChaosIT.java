@@ -137,7 +137,7 @@ class ChaosIT {
   @Test
   @Order(1)
   void twentySigkillsLeaveTheFinalWeightsBitwiseIdenticalToAnUninterruptedRun() throws Exception {
-    TrainingConfig config = config("text", 2400, 0.1);
+    TrainingConfig config = config("text", 4800, 0.1);
     TrainingResult reference = awaitResult(startTraining("reference", config, policy()), Duration.ofMinutes(10));
 
     String id = "killed";
