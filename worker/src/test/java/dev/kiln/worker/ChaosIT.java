@@ -204,7 +204,7 @@ class ChaosIT {
   @Test
   @Order(3)
   void aCorruptedNewestCheckpointIsDetectedOnResumeAndThePreviousOneUsed() throws Exception {
-    TrainingConfig config = config("text", 600, 0.0);
+    TrainingConfig config = config("text", 3000, 0.0);
     String id = "corrupt";
     WorkflowStub run = startTraining(id, config, policy());
     TrainingWorkflow training = connection.client().newWorkflowStub(TrainingWorkflow.class, id + "-train");
