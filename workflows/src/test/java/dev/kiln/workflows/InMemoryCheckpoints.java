@@ -33,10 +33,9 @@ public final class InMemoryCheckpoints implements CheckpointActivities {
     verified.sort(Comparator.comparingInt(CheckpointRef::step));
     List<String> gone = new ArrayList<>();
     if (!verified.isEmpty()) {
+      List<CheckpointRef> keep = request.retention().afterCommit(request.retained(), verified, request.pinned());
       List<CheckpointRef> all = new ArrayList<>(request.retained());
-      verified.stream().filter(v -> !all.contains(v)).forEach(all::add);
-      all.sort(Comparator.comparingInt(CheckpointRef::step));
-      List<CheckpointRef> keep = request.retention().retain(all, request.pinned());
+      all.addAll(verified);
       for (CheckpointRef ref : all) {
         if (!keep.contains(ref) && stored.remove(ref.prefix())) {
           gone.add(ref.prefix());

@@ -45,10 +45,8 @@ public final class CheckpointActivitiesImpl implements CheckpointActivities {
     if (verified.isEmpty()) {
       return new CommitResult(verified, rejected, List.of());
     }
-    List<CheckpointRef> all = new ArrayList<>(request.retained());
-    verified.stream().filter(v -> !all.contains(v)).forEach(all::add);
-    all.sort(Comparator.comparingInt(CheckpointRef::step));
-    Set<String> keep = request.retention().retain(all, request.pinned()).stream().map(CheckpointRef::prefix).collect(Collectors.toSet());
+    Set<String> keep = request.retention().afterCommit(request.retained(), verified, request.pinned()).stream()
+        .map(CheckpointRef::prefix).collect(Collectors.toSet());
     int newest = verified.get(verified.size() - 1).step();
     List<String> deleted = new ArrayList<>();
     for (String prefix : checkpointPrefixes(request.runId())) {

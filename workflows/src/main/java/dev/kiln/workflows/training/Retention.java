@@ -28,4 +28,15 @@ public record Retention(int keepLast, int keepEvery, int checkpointEvery) {
     }
     return kept;
   }
+
+  /**
+   * What stays stored after a commit: this retention applied to the checkpoints kept so far plus the newly
+   * verified ones, in step order. The workflow and the deleting activity both call this, so they agree.
+   */
+  public List<CheckpointRef> afterCommit(List<CheckpointRef> retained, List<CheckpointRef> verified, List<String> pinned) {
+    List<CheckpointRef> all = new ArrayList<>(retained);
+    verified.stream().filter(v -> !all.contains(v)).forEach(all::add);
+    all.sort(java.util.Comparator.comparingInt(CheckpointRef::step));
+    return retain(all, pinned);
+  }
 }

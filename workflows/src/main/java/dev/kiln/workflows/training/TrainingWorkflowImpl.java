@@ -269,7 +269,7 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
     result.rejected().forEach(this::warn);
     committed = sortedUnion(committed, result.verified());
     // The activity deleted what this leaves out: the same function of the same list.
-    retained = new ArrayList<>(retention.retain(sortedUnion(retained, result.verified()), pinned()));
+    retained = new ArrayList<>(retention.afterCommit(retained, result.verified(), pinned()));
   }
 
   /** Targets of accepted rollbacks not applied yet: retention must not delete them meanwhile. */
