@@ -280,9 +280,7 @@ class ChaosIT {
     String seen = null;
     int firstStep = -1;
     while (Instant.now().isBefore(deadline)) {
-      var described = connection.service().blockingStub().describeWorkflowExecution(
-          DescribeWorkflowExecutionRequest.newBuilder().setNamespace("default")
-              .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId)).build());
+      var described = describe(workflowId);
       if (described.getWorkflowExecutionInfo().hasCloseTime()) {
         return Optional.empty();
       }
@@ -304,11 +302,14 @@ class ChaosIT {
     throw new AssertionError("no training segment made progress within 3 minutes");
   }
 
-  private static boolean stillRunning(String workflowId, String activityId) {
+  private static io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse describe(String workflowId) {
     return connection.service().blockingStub().describeWorkflowExecution(
-            DescribeWorkflowExecutionRequest.newBuilder().setNamespace("default")
-                .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId)).build())
-        .getPendingActivitiesList().stream()
+        DescribeWorkflowExecutionRequest.newBuilder().setNamespace("default")
+            .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId)).build());
+  }
+
+  private static boolean stillRunning(String workflowId, String activityId) {
+    return describe(workflowId).getPendingActivitiesList().stream()
         .anyMatch(a -> a.getActivityId().equals(activityId) && a.getState() == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED);
   }
 
