@@ -281,12 +281,18 @@ def compare(out_dir, results_dir):
                   f"of {len(p)} steps")
         print(f"after warm-up (steps {warmup}..{len(k) - 1}): max relative difference {max(after):.2e} at step {worst}, "
               f"mean {statistics.fmean(after):.2e}; goal < 2e-2: {'met' if max(after) < 0.02 else 'NOT met'}")
+        kn, pn = kiln[0].get("gradNorms"), torch_math[0].get("gradNorms")
+        if kn and pn:
+            # The loss at step s is computed with the weights after update s - 1: show the norms that made them.
+            print(f"gradient norm before clipping (kiln / pytorch) at the updates before step {worst}: "
+                  + ", ".join(f"{s}: {kn[s]:.5g} / {pn[s]:.5g}" for s in range(max(0, worst - 3), worst)))
         if other_threads:
             o = other_threads[0]["losses"]
-            noise = [abs(a - b) / abs(b) for a, b in zip(o, p)][warmup:]
+            noise = [abs(a - b) / abs(b) for a, b in zip(o, p)]
+            noisiest = max(range(warmup, len(noise)), key=lambda s: noise[s])
             print(f"noise floor: PyTorch with {other_threads[0]['threads']} vs {c['threads']} intra-op threads (same maths, "
-                  f"another summation order): max relative difference after warm-up {max(noise):.2e}, "
-                  f"mean {statistics.fmean(noise):.2e}")
+                  f"another summation order): max relative difference after warm-up {noise[noisiest]:.2e} at step "
+                  f"{noisiest}, mean {statistics.fmean(noise[warmup:]):.2e}; at step {worst} {noise[worst]:.2e}")
         for name, runs in (("kiln", kiln), ("pytorch", torch_math), ("pytorch sdpa", torch_sdpa)):
             if len(runs) > 1:
                 same = all(r["losses"] == runs[0]["losses"] for r in runs)

@@ -137,7 +137,8 @@ class ChaosIT {
   @Test
   @Order(1)
   void twentySigkillsLeaveTheFinalWeightsBitwiseIdenticalToAnUninterruptedRun() throws Exception {
-    TrainingConfig config = config("text", 4800, 0.1);
+    int killCount = 20;
+    TrainingConfig config = config("text", 2400, 0.1);
     TrainingResult reference = awaitResult(startTraining("reference", config, policy()), Duration.ofMinutes(10));
 
     String id = "killed";
@@ -145,13 +146,17 @@ class ChaosIT {
     Random random = new Random(20);
     List<String> kills = new ArrayList<>();
     String lastKilledActivity = null;
-    while (kills.size() < 20) {
-      // Kill at a random point after the attempt trained a random number of steps: mid-step, mid-upload, anywhere.
-      Optional<PendingActivityInfo> running = awaitTrainingProgress(id + "-train", lastKilledActivity, 5 + random.nextInt(60));
+    // Kills are placed by training progress, not by time, so that all of them land before training ends however
+    // fast the machine is: kill k comes a random 0-500 ms after a checkpoint past a random step of the k-th of 22
+    // equal parts of the run has been written - mid-step, mid-upload, during a restart's setup, anywhere.
+    int part = config.steps() / (killCount + 2);
+    while (kills.size() < killCount) {
+      int threshold = (kills.size() + 1) * part + random.nextInt(part / 2);
+      Optional<PendingActivityInfo> running = awaitCheckpointOnDisk(id, threshold, lastKilledActivity);
       if (running.isEmpty()) {
-        break; // training finished: too fast for this many kills
+        break; // training finished before this kill
       }
-      Thread.sleep(random.nextInt(1500));
+      Thread.sleep(random.nextInt(500));
       if (!stillRunning(id + "-train", running.get().getActivityId())) {
         continue; // the segment finished meanwhile: kill the next one instead
       }
@@ -161,15 +166,16 @@ class ChaosIT {
       trainers.add(newTrainer());
       lastKilledActivity = running.get().getActivityId();
       kills.add("kill " + (kills.size() + 1) + ": worker " + victim.pid() + " during " + running.get().getActivityId()
-          + " (last heartbeat at step " + heartbeat(running.get()).map(TrainingHeartbeat::step).orElse(-1) + ")");
+          + " (checkpoint at step >= " + threshold + " written; last heartbeat at step "
+          + heartbeat(running.get()).map(TrainingHeartbeat::step).orElse(-1) + ")");
     }
     TrainingResult result = awaitResult(run, Duration.ofMinutes(10));
     kills.forEach(System.out::println);
     report("kills", result);
-    assertEquals(20, kills.size(), "training ended after " + kills.size() + " kills; make it longer");
+    assertEquals(killCount, kills.size(), "training ended after " + kills.size() + " kills");
     assertEquals(config.steps(), result.finalCheckpoint().step());
     long lost = result.interruptions().stream().filter(i -> i.cause().startsWith("worker lost")).count();
-    assertEquals(20, lost, GoodputLedger.details(result.interruptions(), List.of(), List.of()).toString());
+    assertEquals(killCount, lost, GoodputLedger.details(result.interruptions(), List.of(), List.of()).toString());
     assertEquals(sha256OfModel(reference), sha256OfModel(result),
         "the final weights after 20 kills are bitwise those of the uninterrupted run");
     for (Interruption i : result.interruptions()) {
@@ -267,39 +273,85 @@ class ChaosIT {
   }
 
   private static TrainingResult awaitResult(WorkflowStub run, Duration timeout) throws Exception {
-    return run.getResultAsync(TrainingResult.class).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    try {
+      return run.getResultAsync(TrainingResult.class).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new AssertionError("no result within " + timeout + "\n" + diagnose(run.getExecution().getWorkflowId()), e);
+    }
+  }
+
+  /** What a stuck run is doing: its status, progress, pending activities, and how each training worker is. */
+  private static String diagnose(String workflowId) {
+    StringBuilder out = new StringBuilder();
+    try {
+      var described = describe(workflowId);
+      out.append(workflowId).append(": ").append(described.getWorkflowExecutionInfo().getStatus())
+          .append(", history length ").append(described.getWorkflowExecutionInfo().getHistoryLength()).append('\n');
+      out.append("progress: ").append(connection.client().newWorkflowStub(TrainingWorkflow.class, workflowId).progress())
+          .append('\n');
+      for (PendingActivityInfo a : described.getPendingActivitiesList()) {
+        out.append("pending ").append(a.getActivityId()).append(' ').append(a.getState()).append(" attempt ")
+            .append(a.getAttempt()).append(" on ").append(a.getLastWorkerIdentity()).append(", heartbeat ")
+            .append(heartbeat(a).map(TrainingHeartbeat::toString).orElse("none")).append(", last failure ")
+            .append(a.hasLastFailure() ? a.getLastFailure().getMessage() : "none").append('\n');
+      }
+      var events = connection.client().fetchHistory(workflowId).getEvents();
+      out.append("last events:\n");
+      events.subList(Math.max(0, events.size() - 25), events.size()).forEach(e -> out.append("  ")
+          .append(e.getEventId()).append(' ').append(e.getEventType()).append(' ').append(e.getEventTime().getSeconds())
+          .append('\n'));
+    } catch (RuntimeException e) {
+      out.append("cannot describe ").append(workflowId).append(": ").append(e).append('\n');
+    }
+    for (KilnProcess trainer : trainers) {
+      String log;
+      try {
+        log = trainer.log();
+      } catch (IOException e) {
+        log = e.toString();
+      }
+      out.append("trainer ").append(trainer.pid()).append(trainer.isAlive() ? " alive" : " dead").append(", log tail:\n")
+          .append(log.substring(Math.max(0, log.length() - 3000))).append('\n');
+    }
+    return out.toString();
   }
 
   /**
-   * Waits until a training segment other than the one just killed runs on a worker and has heartbeated at least
-   * {@code steps} steps past where this test first saw it; empty once the workflow has closed.
+   * Waits until the run's storage holds a checkpoint manifest of step {@code step} or later while a training
+   * segment other than the one just killed runs on a worker; empty once the workflow has closed. Reading the
+   * storage directory sees a checkpoint as soon as it is written, unlike heartbeats, which the SDK throttles.
    */
-  private static Optional<PendingActivityInfo> awaitTrainingProgress(String workflowId, String notThis, int steps)
+  private static Optional<PendingActivityInfo> awaitCheckpointOnDisk(String runId, int step, String notThis)
       throws InterruptedException {
     Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
-    String seen = null;
-    int firstStep = -1;
     while (Instant.now().isBefore(deadline)) {
-      var described = describe(workflowId);
+      var described = describe(runId + "-train");
       if (described.getWorkflowExecutionInfo().hasCloseTime()) {
         return Optional.empty();
       }
-      for (PendingActivityInfo activity : described.getPendingActivitiesList()) {
-        Optional<TrainingHeartbeat> beat = heartbeat(activity);
-        if (activity.getState() != PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
-            || activity.getActivityId().equals(notThis) || beat.isEmpty()) {
-          continue;
-        }
-        if (!activity.getActivityId().equals(seen)) {
-          seen = activity.getActivityId();
-          firstStep = beat.get().step();
-        } else if (beat.get().step() >= firstStep + steps) {
-          return Optional.of(activity);
-        }
+      Optional<PendingActivityInfo> running = described.getPendingActivitiesList().stream()
+          .filter(a -> a.getState() == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED)
+          .filter(a -> !a.getActivityId().equals(notThis))
+          .findFirst();
+      if (running.isPresent() && newestManifestOnDisk(runId) >= step) {
+        return running;
       }
-      Thread.sleep(100);
+      Thread.sleep(20);
     }
-    throw new AssertionError("no training segment made progress within 3 minutes");
+    throw new AssertionError("no checkpoint of step " + step + " within 3 minutes\n" + diagnose(runId + "-train"));
+  }
+
+  /** The highest step with a manifest under the run's checkpoints in the storage directory (-1 if none). */
+  private static int newestManifestOnDisk(String runId) {
+    Path checkpoints = s3Dir.resolve(BUCKET).resolve("runs").resolve(runId).resolve("checkpoints");
+    try (var files = Files.find(checkpoints, 3, (path, attributes) -> path.endsWith("manifest.json"))) {
+      return files.map(path -> path.getParent().getFileName().toString())
+          .filter(dir -> dir.startsWith("step-"))
+          .mapToInt(dir -> Integer.parseInt(dir.substring("step-".length())))
+          .max().orElse(-1);
+    } catch (IOException | java.io.UncheckedIOException racedWithRetention) {
+      return -1; // nothing yet, or a directory was deleted while listed: look again
+    }
   }
 
   private static io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse describe(String workflowId) {

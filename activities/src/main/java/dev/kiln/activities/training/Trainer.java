@@ -31,6 +31,7 @@ public final class Trainer implements AutoCloseable {
   private List<LearningRateOverride> learningRates = List.of();
   private final DataParallelReplicas parallel; // null on one device
   private int nextStep = -1;
+  private double lastGradientNorm = Double.NaN;
 
   /** Rejects a loss before its step's update (the loss-spike policy); null accepts it. */
   @FunctionalInterface
@@ -198,7 +199,7 @@ public final class Trainer implements AutoCloseable {
         parallel.reduceGradients();
       }
       try {
-        optimizer.update(learningRate(step));
+        lastGradientNorm = optimizer.update(learningRate(step));
       } catch (IllegalStateException e) {
         throw new RejectedLossException(step, loss, e.getMessage());
       }
@@ -208,6 +209,11 @@ public final class Trainer implements AutoCloseable {
     }
     nextStep = step + 1;
     return loss;
+  }
+
+  /** The global L2 norm of the last step's gradients, before clipping (NaN before the first step). */
+  public double lastGradientNorm() {
+    return lastGradientNorm;
   }
 
   /** The next step {@link #trainStep} expects. */

@@ -215,6 +215,7 @@ public final class ReferenceBench {
     int threads = JniUtils.getNumThreads();
     int interopThreads = JniUtils.getNumInteropThreads();
     double[] losses = new double[steps];
+    double[] gradientNorms = new double[steps];
     double seconds;
     try (Trainer trainer = new Trainer(config.shape(), config, Device.cpu())) {
       trainer.initialise();
@@ -228,6 +229,7 @@ public final class ReferenceBench {
           timedFrom = System.nanoTime();
         }
         losses[step] = trainer.trainStep(step, batches.get(step));
+        gradientNorms[step] = trainer.lastGradientNorm();
         if (step + 1 == CHECK_STEPS) {
           long writing = System.nanoTime();
           Files.write(dir.resolve("weights-after-" + CHECK_STEPS + ".safetensors"), trainer.modelState());
@@ -244,6 +246,10 @@ public final class ReferenceBench {
     ArrayNode lossArray = result.putArray("losses");
     for (double loss : losses) {
       lossArray.add(loss);
+    }
+    ArrayNode normArray = result.putArray("gradNorms");
+    for (double norm : gradientNorms) {
+      normArray.add(norm);
     }
     Files.writeString(resultJson, JSON.writeValueAsString(result));
     System.out.printf("kiln %s: %d steps, final loss %.4f, %.0f tokens/s (%d intra-op / %d inter-op threads)%n",

@@ -75,6 +75,7 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
   // Operator control.
   private final Deque<Control> controls = new ArrayDeque<>();
   private CancellationScope runningSegment;
+  private Promise<SegmentResult> runningResult;
   private boolean paused;
   private long pausedSince;
   private boolean done;
@@ -126,6 +127,7 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
     List<Promise<SegmentResult>> promise = new ArrayList<>(1);
     runningSegment = Workflow.newCancellationScope(() -> promise.add(Async.function(activity::trainSegment, segment)));
     runningSegment.run();
+    runningResult = promise.get(0);
     SegmentResult result;
     try {
       result = promise.get(0).get();
@@ -135,6 +137,7 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
       return;
     } finally {
       runningSegment = null;
+      runningResult = null;
     }
     if (CancellationScope.current().isCancelRequested()) {
       // The run is being cancelled: the segment stopped at a checkpoint of its step; commit it, then stop.
@@ -363,7 +366,9 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
 
   private ControlResult submit(Control control, boolean interruptsTraining) {
     controls.add(control);
-    if (interruptsTraining && runningSegment != null) {
+    // A segment whose result arrived in this workflow task is over: there is nothing to stop, and a cancel
+    // request for a closed activity is a command the server may refuse.
+    if (interruptsTraining && runningSegment != null && !runningResult.isCompleted()) {
       runningSegment.cancel(); // the activity writes a checkpoint of where it is and returns
     }
     Workflow.await(() -> control.result != null);
