@@ -108,6 +108,9 @@ class ChaosIT {
     for (int i = 0; i < 2; i++) {
       trainers.add(newTrainer());
     }
+    for (KilnProcess trainer : trainers) {
+      awaitPolling(trainer);
+    }
   }
 
   @AfterAll
@@ -163,7 +166,7 @@ class ChaosIT {
       KilnProcess victim = trainerRunning(running.get());
       victim.kill();
       trainers.remove(victim);
-      trainers.add(newTrainer());
+      trainers.add(awaitPolling(newTrainer()));
       lastKilledActivity = running.get().getActivityId();
       kills.add("kill " + (kills.size() + 1) + ": worker " + victim.pid() + " during " + running.get().getActivityId()
           + " (checkpoint at step >= " + threshold + " written; last heartbeat at step "
@@ -429,6 +432,24 @@ class ChaosIT {
       Thread.sleep(100);
     }
     throw new AssertionError("kiln storage did not start:\n" + process.log());
+  }
+
+  /**
+   * Waits until a new worker polls its queue. The next kill comes only then, so that a spare worker is always
+   * ready, the situation the MTTR goal describes; otherwise a kill soon after the last would also time a JVM's start.
+   */
+  private static KilnProcess awaitPolling(KilnProcess trainer) throws Exception {
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(90));
+    while (Instant.now().isBefore(deadline)) {
+      if (trainer.log().contains(": polling [")) {
+        return trainer;
+      }
+      if (!trainer.isAlive()) {
+        throw new AssertionError("training worker exited:\n" + trainer.log());
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("training worker did not start polling within 90 s:\n" + trainer.log());
   }
 
   private static KilnProcess newTrainer() throws IOException {
