@@ -67,6 +67,7 @@ public final class CheckpointStallBenchmark {
       env.close();
       rows.forEach(System.out::println);
     }
+    System.exit(0); // a library's non-daemon timer thread would keep the JVM, and bench/resilience/run.sh, waiting
   }
 
   private static void deleteTree(Path dir) {

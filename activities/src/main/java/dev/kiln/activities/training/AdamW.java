@@ -130,16 +130,21 @@ public final class AdamW implements AutoCloseable {
   /** Moments and step of every parameter as safetensors: {@code <name>.exp_avg}, {@code .exp_avg_sq}, {@code .step}. */
   public byte[] state() {
     try (NDManager scratch = manager.newSubManager()) {
-      List<NDArray> arrays = new ArrayList<>();
-      for (String name : parameters.keySet()) {
-        arrays.add(firstMoments.get(name));
-        arrays.add(secondMoments.get(name));
-        NDArray step = scratch.create(new long[] {steps.get(name)});
-        step.setName(name + STEP);
-        arrays.add(step);
-      }
-      return new NDList(arrays).encode(NDList.Encoding.SAFETENSORS);
+      return stateCopies(scratch).encode(NDList.Encoding.SAFETENSORS);
     }
+  }
+
+  /** Copies of the moments and steps in {@code into}, which encode as {@link #state()}. */
+  NDList stateCopies(NDManager into) {
+    NDList arrays = new NDList();
+    for (String name : parameters.keySet()) {
+      arrays.add(NamedParameters.copy(firstMoments.get(name), name + FIRST_MOMENT, into));
+      arrays.add(NamedParameters.copy(secondMoments.get(name), name + SECOND_MOMENT, into));
+      NDArray step = into.create(new long[] {steps.get(name)});
+      step.setName(name + STEP);
+      arrays.add(step);
+    }
+    return arrays;
   }
 
   /** Restores a {@link #state()}; every parameter must have its three tensors, with matching shapes. */

@@ -43,12 +43,24 @@ final class CheckpointUploader implements AutoCloseable {
     this.whileWaiting = whileWaiting;
   }
 
-  /** Hands a snapshot over; returns once it is uploading (asynchronous) or durable (synchronous). */
-  void submit(CheckpointStore.Snapshot snapshot) {
+  /**
+   * Hands a copy of the training state over (this uploader closes it); returns once it is uploading (asynchronous)
+   * or durable (synchronous). The copy is encoded on the upload thread.
+   */
+  void submit(String runId, Trainer.StateCopy state, CheckpointStore.Meta meta) {
     long began = System.nanoTime();
     try {
-      awaitInFlight(whileWaiting);
-      inFlight = executor.submit(() -> upload(snapshot));
+      try {
+        awaitInFlight(whileWaiting);
+      } catch (RuntimeException previousFailed) {
+        state.close(); // never uploaded
+        throw previousFailed;
+      }
+      inFlight = executor.submit(() -> {
+        try (state) {
+          return upload(new CheckpointStore.Snapshot(runId, state.model(), state.optimizer(), meta));
+        }
+      });
       if (!async) {
         awaitInFlight(whileWaiting);
       }

@@ -109,6 +109,22 @@ final class NamedParameters implements AutoCloseable {
     return new NDList(parameters.values()).encode(NDList.Encoding.SAFETENSORS);
   }
 
+  /** Copies of all parameters, named and in name order, in {@code into}: encoded later, as {@link #safetensors()}. */
+  NDList copies(NDManager into) {
+    NDList out = new NDList();
+    parameters.forEach((name, parameter) -> out.add(copy(parameter, name, into)));
+    return out;
+  }
+
+  /** A copy of {@code array} on {@code into}'s device (one tensor copy; a device-to-host one from a GPU). */
+  static NDArray copy(NDArray array, String name, NDManager into) {
+    // libtorch's to(device) of a tensor already there returns the tensor itself, not a copy: clone it then.
+    NDArray copy = array.getDevice().equals(into.getDevice()) ? array.duplicate() : array.toDevice(into.getDevice(), true);
+    copy.attach(into);
+    copy.setName(name);
+    return copy;
+  }
+
   SortedMap<String, NDArray> all() {
     return Collections.unmodifiableSortedMap(parameters);
   }

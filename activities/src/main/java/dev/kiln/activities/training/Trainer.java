@@ -3,6 +3,7 @@ package dev.kiln.activities.training;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import dev.kiln.workflows.scope.ModelShape;
@@ -233,6 +234,50 @@ public final class Trainer implements AutoCloseable {
   /** Optimizer moments and steps as safetensors (see {@link AdamW#state()}). */
   public byte[] optimizerState() {
     return optimizer.state();
+  }
+
+  /**
+   * Copies the model and optimizer state to host memory, one tensor copy each (from a GPU, the device-to-host
+   * transfer), so that training goes on while another thread encodes and uploads the copy: the part of a
+   * checkpoint the training loop waits for. The copy encodes exactly as {@link #modelState()} and
+   * {@link #optimizerState()} would have at this step.
+   */
+  public StateCopy copyState() {
+    NDManager into = NDManager.newBaseManager(Device.cpu());
+    try {
+      return new StateCopy(into, model.weightCopies(into), optimizer.stateCopies(into));
+    } catch (RuntimeException e) {
+      into.close();
+      throw e;
+    }
+  }
+
+  /** Host copies of a step's model and optimizer state; close it to free them. */
+  public static final class StateCopy implements AutoCloseable {
+    private final NDManager manager;
+    private final NDList model;
+    private final NDList optimizer;
+
+    private StateCopy(NDManager manager, NDList model, NDList optimizer) {
+      this.manager = manager;
+      this.model = model;
+      this.optimizer = optimizer;
+    }
+
+    /** The model weights as safetensors, as {@link Trainer#modelState()}. */
+    public byte[] model() {
+      return model.encode(NDList.Encoding.SAFETENSORS);
+    }
+
+    /** The optimizer state as safetensors, as {@link Trainer#optimizerState()}. */
+    public byte[] optimizer() {
+      return optimizer.encode(NDList.Encoding.SAFETENSORS);
+    }
+
+    @Override
+    public void close() {
+      manager.close();
+    }
   }
 
   public long parameterCount() {

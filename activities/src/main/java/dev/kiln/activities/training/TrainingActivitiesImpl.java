@@ -203,10 +203,8 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
       CheckpointStore.Meta meta = new CheckpointStore.Meta(
           step, DataSkip.dataIndex(step, request.skips()), config.seed(), config.hash(), request.generation(),
           step - losses.size(), List.copyOf(losses), mean, guard.recent());
-      CheckpointStore.Snapshot snapshot =
-          new CheckpointStore.Snapshot(request.runId(), trainer.modelState(), trainer.optimizerState(), meta);
       losses.clear();
-      uploader.submit(snapshot);
+      uploader.submit(request.runId(), trainer.copyState(), meta);
       return System.nanoTime() - began;
     }
 

@@ -2,6 +2,7 @@ package dev.kiln.activities.training;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.SparseFormat;
@@ -75,6 +76,11 @@ public abstract class TransformerModel implements AutoCloseable {
 
   public void loadWeights(byte[] safetensors) {
     parameters.load(safetensors);
+  }
+
+  /** Copies of all parameters in {@code into}, which encode as {@link #weights()}. */
+  NDList weightCopies(NDManager into) {
+    return parameters.copies(into);
   }
 
   /** All parameters as safetensors, by name. */

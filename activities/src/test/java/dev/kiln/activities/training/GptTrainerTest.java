@@ -1,5 +1,7 @@
 package dev.kiln.activities.training;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -127,6 +129,29 @@ class GptTrainerTest {
         assertEquals(uninterrupted[step], c.trainStep(step, batcher.batch(step)), "loss at step " + step);
       }
       assertEquals(uninterruptedHash, c.parameterHash());
+    }
+  }
+
+  @Test
+  void aStateCopyEncodesAsTheStateAtItsStepWhileTrainingGoesOn() {
+    TrainingConfig config = config(TINY, 10, 0.1);
+    int[] stream = new SplittableRandom(6).ints(3000, 0, 32).toArray();
+    CausalLanguageModeling batcher = new CausalLanguageModeling(new TokenWindows(stream, 8, config.seed()), 16);
+    try (Trainer trainer = new Trainer(TINY, config, CPU)) {
+      trainer.initialise();
+      for (int step = 0; step < 5; step++) {
+        trainer.trainStep(step, batcher.batch(step));
+      }
+      byte[] model = trainer.modelState();
+      byte[] optimizer = trainer.optimizerState();
+      try (Trainer.StateCopy copy = trainer.copyState()) {
+        for (int step = 5; step < 10; step++) {
+          trainer.trainStep(step, batcher.batch(step)); // updates the parameters and moments in place
+        }
+        assertArrayEquals(model, copy.model());
+        assertArrayEquals(optimizer, copy.optimizer());
+      }
+      assertFalse(java.util.Arrays.equals(model, trainer.modelState()));
     }
   }
 
