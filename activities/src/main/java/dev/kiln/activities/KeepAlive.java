@@ -22,24 +22,34 @@ public final class KeepAlive implements AutoCloseable {
     return t;
   });
 
-  private KeepAlive(ActivityExecutionContext context, Duration every, Supplier<?> details) {
+  private KeepAlive(ActivityExecutionContext context, Duration first, Duration every, Supplier<?> details) {
     ticker.scheduleWithFixedDelay(() -> {
       try {
         context.heartbeat(details.get());
       } catch (ActivityCompletionException ended) {
         ticker.shutdown(); // canceled or timed out: the activity's own thread finds out at its next heartbeat
       }
-    }, 0, every.toMillis(), TimeUnit.MILLISECONDS);
+    }, first.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Starts heartbeating {@code context} every {@code every} until closed. */
   public static KeepAlive start(ActivityExecutionContext context, Duration every) {
-    return new KeepAlive(context, every, () -> "alive");
+    return new KeepAlive(context, Duration.ZERO, every, () -> "alive");
   }
 
   /** Starts heartbeating {@code details} (e.g. progress a later attempt resumes from) every {@code every}. */
   public static KeepAlive start(ActivityExecutionContext context, Duration every, Supplier<?> details) {
-    return new KeepAlive(context, every, details);
+    return new KeepAlive(context, Duration.ZERO, every, details);
+  }
+
+  /**
+   * As {@link #start(ActivityExecutionContext, Duration, Supplier)}, the first heartbeat after {@code first}. The
+   * SDK sends an activity's first heartbeat at once and throttles the later ones (to 0.8 x the heartbeat timeout):
+   * leaving the first to the activity's own thread, if it gets there within {@code first}, sends what it has
+   * then (e.g. that training has begun) without waiting out the throttle.
+   */
+  public static KeepAlive start(ActivityExecutionContext context, Duration first, Duration every, Supplier<?> details) {
+    return new KeepAlive(context, first, every, details);
   }
 
   @Override

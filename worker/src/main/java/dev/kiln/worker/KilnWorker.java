@@ -110,13 +110,17 @@ public final class KilnWorker implements AutoCloseable {
   private boolean warmTrainingEngine;
 
   /**
-   * Starts polling. A training worker loads the deep-learning engine first (libtorch: seconds on a cold JVM), so
-   * a segment resumed on it after a failure starts training at once: that time is part of the MTTR.
+   * Starts polling. A training worker loads the deep-learning engine and warms the training path first (libtorch
+   * and a cold JVM: seconds), so a segment resumed on it after a failure starts training at once: that time is
+   * part of the MTTR.
    */
   public void start() {
     if (warmTrainingEngine) {
+      long began = System.nanoTime();
       ai.djl.engine.Engine engine = ai.djl.engine.Engine.getInstance();
-      org.slf4j.LoggerFactory.getLogger(KilnWorker.class).info("training engine {} {} loaded", engine.getEngineName(), engine.getVersion());
+      dev.kiln.activities.training.Trainer.warmUp();
+      org.slf4j.LoggerFactory.getLogger(KilnWorker.class).info("training engine {} {} loaded and the training path warmed up in {} ms",
+          engine.getEngineName(), engine.getVersion(), (System.nanoTime() - began) / 1_000_000);
     }
     factory.start();
   }

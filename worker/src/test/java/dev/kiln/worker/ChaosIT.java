@@ -320,13 +320,15 @@ class ChaosIT {
   }
 
   /**
-   * Waits until the run's storage holds a checkpoint manifest of step {@code step} or later while a training
-   * segment other than the one just killed runs on a worker; empty once the workflow has closed. Reading the
+   * Waits until the run's storage holds a checkpoint manifest of step {@code step} or later, written by a training
+   * segment other than the one just killed that runs on a worker; empty once the workflow has closed. Reading the
    * storage directory sees a checkpoint as soon as it is written, unlike heartbeats, which the SDK throttles.
    */
   private static Optional<PendingActivityInfo> awaitCheckpointOnDisk(String runId, int step, String notThis)
       throws InterruptedException {
     Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
+    String seen = null;
+    int before = -1;
     while (Instant.now().isBefore(deadline)) {
       var described = describe(runId + "-train");
       if (described.getWorkflowExecutionInfo().hasCloseTime()) {
@@ -336,7 +338,13 @@ class ChaosIT {
           .filter(a -> a.getState() == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED)
           .filter(a -> !a.getActivityId().equals(notThis))
           .findFirst();
-      if (running.isPresent() && newestManifestOnDisk(runId) >= step) {
+      int newest = newestManifestOnDisk(runId);
+      if (running.isPresent() && !running.get().getActivityId().equals(seen)) {
+        // The killed attempt may have written checkpoints past the committed one it is resumed from: this
+        // segment counts only once it has written one past those (it rewrites them first, identical).
+        seen = running.get().getActivityId();
+        before = newest;
+      } else if (running.isPresent() && newest >= step && newest > before) {
         return running;
       }
       Thread.sleep(20);
@@ -421,17 +429,7 @@ class ChaosIT {
   private static KilnProcess startStorage() throws Exception {
     KilnProcess process = KilnProcess.start(LOGS, "storage-" + (++storageStarts), "storage", "--dir", s3Dir.toString(), "--port",
         Integer.toString(s3Port));
-    Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-    while (Instant.now().isBefore(deadline)) {
-      if (process.log().contains("kiln storage: ")) {
-        return process;
-      }
-      if (!process.isAlive()) {
-        throw new AssertionError("kiln storage exited:\n" + process.log());
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("kiln storage did not start:\n" + process.log());
+    return process.awaitLog("kiln storage: ", Duration.ofSeconds(60));
   }
 
   /**
@@ -439,17 +437,7 @@ class ChaosIT {
    * ready, the situation the MTTR goal describes; otherwise a kill soon after the last would also time a JVM's start.
    */
   private static KilnProcess awaitPolling(KilnProcess trainer) throws Exception {
-    Instant deadline = Instant.now().plus(Duration.ofSeconds(90));
-    while (Instant.now().isBefore(deadline)) {
-      if (trainer.log().contains(": polling [")) {
-        return trainer;
-      }
-      if (!trainer.isAlive()) {
-        throw new AssertionError("training worker exited:\n" + trainer.log());
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("training worker did not start polling within 90 s:\n" + trainer.log());
+    return trainer.awaitLog(": polling [", Duration.ofSeconds(90));
   }
 
   private static KilnProcess newTrainer() throws IOException {

@@ -5,6 +5,8 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -86,6 +88,22 @@ final class KilnProcess implements AutoCloseable {
 
   boolean isAlive() {
     return process.isAlive();
+  }
+
+  /**
+   * Waits until the process's output contains {@code marker} (e.g. "polling"); fails with its log if it exits or
+   * {@code timeout} passes first. Returns this process.
+   */
+  KilnProcess awaitLog(String marker, Duration timeout) throws IOException, InterruptedException {
+    Instant deadline = Instant.now().plus(timeout);
+    while (!log().contains(marker)) {
+      if (!isAlive() || Instant.now().isAfter(deadline)) {
+        throw new AssertionError("'" + marker + "' did not appear in " + log + (isAlive() ? " within " + timeout
+            : " before the process exited") + "; its log:\n" + log());
+      }
+      Thread.sleep(100);
+    }
+    return this;
   }
 
   String log() throws IOException {

@@ -134,13 +134,7 @@ class TwoWorkersIT {
   }
 
   private static void awaitPolling(KilnProcess worker, String identity) throws Exception {
-    Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
-    while (!worker.log().contains("kiln worker " + identity + ": polling")) {
-      if (!worker.isAlive() || Instant.now().isAfter(deadline)) {
-        throw new AssertionError("worker " + identity + " did not start; its log:\n" + worker.log());
-      }
-      Thread.sleep(200);
-    }
+    worker.awaitLog("kiln worker " + identity + ": polling", Duration.ofMinutes(2));
   }
 
   /** The run's activities at the first moment {@link #victim} finds a worker to kill. */
