@@ -112,6 +112,7 @@ class TrainingWorkflowTest {
     TrainingResult result = train(100, 50, POLICY);
     assertEquals(100, result.finalCheckpoint().step());
     assertEquals(40, segments.get(1).resumeFrom().step(), "resumed from the newest verified checkpoint");
+    assertEquals(1, segments.get(1).generation(), "step 50 is retrained under new keys: the torn files refuse it");
     assertTrue(result.warnings().stream().anyMatch(w -> w.contains("step-0000050") && w.contains("manifest")),
         result.warnings().toString());
   }
@@ -128,6 +129,8 @@ class TrainingWorkflowTest {
     TrainingResult result = train(100, 50, POLICY);
     assertEquals(100, result.finalCheckpoint().step());
     assertEquals(40, segments.get(2).resumeFrom().step());
+    assertEquals(1, segments.get(2).generation(),
+        "step 50 is retrained under new keys: the corrupt files (kept for inspection) would refuse it");
     assertEquals("corrupt checkpoint", result.interruptions().get(0).cause());
     assertTrue(result.warnings().get(0).contains("step-0000050"), result.warnings().toString());
   }

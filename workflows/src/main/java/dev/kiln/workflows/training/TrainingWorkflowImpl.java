@@ -162,7 +162,7 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
         // This workflow resumes after a failure itself, from its own record, and writes the ledger entry.
         .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
         .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-        .setSummary(ActivitySummaries.trainSteps(start, end) + (generation == 0 ? "" : " (after rollback " + generation + ")"))
+        .setSummary(ActivitySummaries.trainSteps(start, end) + (generation == 0 ? "" : " (generation " + generation + ")"))
         .build();
   }
 
@@ -270,6 +270,9 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
     CheckpointActivities.CommitResult result = checkpoints.commit(new CheckpointActivities.CommitRequest(
         request.runId(), config.hash(), fresh, List.copyOf(retained), retention, pinned(), generation));
     result.rejected().forEach(this::warn);
+    if (!result.rejected().isEmpty()) {
+      newGeneration();
+    }
     committed = sortedUnion(committed, result.verified());
     // The activity deleted what this leaves out: the same function of the same list.
     retained = new ArrayList<>(retention.afterCommit(retained, result.verified(), pinned()));
@@ -297,6 +300,15 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
     warn("committed checkpoint " + prefix + " failed verification on load and was dropped: " + why);
     committed = new ArrayList<>(committed.stream().filter(c -> !c.prefix().equals(prefix)).toList());
     retained = new ArrayList<>(retained.stream().filter(c -> !c.prefix().equals(prefix)).toList());
+    newGeneration();
+  }
+
+  /**
+   * Training goes back to an older checkpoint past a bad one: write what follows under new keys. Checkpoints are
+   * create-if-absent, and the bad one's files (kept for inspection) would refuse the retrained step's.
+   */
+  private void newGeneration() {
+    generation++;
   }
 
   private void warn(String warning) {
