@@ -124,13 +124,13 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
     TrainingActivities activity = Workflow.newActivityStub(TrainingActivities.class, segmentOptions(start, end));
 
     long scheduledAt = Workflow.currentTimeMillis();
-    List<Promise<SegmentResult>> promise = new ArrayList<>(1);
-    runningSegment = Workflow.newCancellationScope(() -> promise.add(Async.function(activity::trainSegment, segment)));
+    runningSegment = Workflow.newCancellationScope(() -> {
+      runningResult = Async.function(activity::trainSegment, segment);
+    });
     runningSegment.run();
-    runningResult = promise.get(0);
     SegmentResult result;
     try {
-      result = promise.get(0).get();
+      result = runningResult.get();
     } catch (ActivityFailure failure) {
       stopIfCancelled();
       interrupted(failure, start, scheduledAt);
@@ -304,8 +304,9 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
   }
 
   /**
-   * Training goes back to an older checkpoint past a bad one: write what follows under new keys. Checkpoints are
-   * create-if-absent, and the bad one's files (kept for inspection) would refuse the retrained step's.
+   * Training goes back to an older checkpoint (a rollback, or past a bad checkpoint): what follows is written under
+   * new keys. Checkpoints are create-if-absent, and the abandoned line's files (kept for inspection) would refuse
+   * a retrained step whose bytes differ.
    */
   private void newGeneration() {
     generation++;
@@ -335,7 +336,7 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
     DataSkip skip = new DataSkip(DataSkip.dataIndex(toStep, skips), anomaly.dataIndex() + 1,
         anomaly.reason() + " at step " + anomaly.step());
     skips.add(skip);
-    generation++;
+    newGeneration();
     rollbacks.add(new Rollback(anomaly, anomaly.step(), toStep, skip, anomaly.reason()));
     long now = Workflow.currentTimeMillis();
     interruptions.add(new Interruption(Double.isFinite(anomaly.loss()) ? "loss spike" : "non-finite loss", now, 0, anomaly.step(), toStep, anomaly.step() - toStep, -1));
@@ -415,7 +416,7 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
                 + retainedSteps(), step);
           } else {
             truncateAfter(to);
-            generation++;
+            newGeneration();
             rollbacks.add(new Rollback(null, step, to, null, "operator"));
             resumes.add(to);
             warn("operator rolled back from step " + step + " to committed step " + to);
