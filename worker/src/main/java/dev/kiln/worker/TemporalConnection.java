@@ -2,7 +2,6 @@ package dev.kiln.worker;
 
 import com.uber.m3.tally.Scope;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 
 /** A client connection to any Temporal frontend, configured by {@link ConnectionSettings}. */
@@ -16,12 +15,12 @@ public final class TemporalConnection implements AutoCloseable {
     this.address = settings.address();
     this.namespace = settings.namespace();
     this.service = WorkflowServiceStubs.newServiceStubs(settings.stubsOptions(metricsScope));
-    this.client = WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder().setNamespace(namespace).build());
+    this.client = WorkflowClient.newInstance(service, settings.clientOptions());
   }
 
   /** A plain connection to a local frontend (the embedded stack, tests). */
   public static TemporalConnection connect(String address, String namespace) {
-    return connect(new ConnectionSettings(address, namespace, false, null, null, null), null);
+    return connect(ConnectionSettings.local(address, namespace), null);
   }
 
   /** @param metricsScope where the SDK reports its metrics, or null */

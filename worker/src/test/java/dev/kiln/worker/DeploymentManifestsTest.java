@@ -32,7 +32,11 @@ class DeploymentManifestsTest {
   /** Environment variables Kiln, the AWS SDK or libtorch read. */
   private static final Set<String> KNOWN_ENV = Set.of(
       "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "KILN_S3_ENDPOINT", "KILN_BUCKET", "AWS_REGION",
-      "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "TORCH_ALLOW_TF32_CUBLAS_OVERRIDE");
+      "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "TORCH_ALLOW_TF32_CUBLAS_OVERRIDE",
+      // the Temporal SDK's environment configuration (ConnectionSettings)
+      "TEMPORAL_PROFILE", "TEMPORAL_CONFIG_FILE", "TEMPORAL_API_KEY", "TEMPORAL_TLS", "TEMPORAL_TLS_CLIENT_CERT_PATH",
+      "TEMPORAL_TLS_CLIENT_KEY_PATH", "TEMPORAL_TLS_CLIENT_CERT_DATA", "TEMPORAL_TLS_CLIENT_KEY_DATA",
+      "TEMPORAL_TLS_SERVER_CA_CERT_PATH", "TEMPORAL_TLS_SERVER_NAME");
 
   @Test
   void kubernetesContainersRunKilnCommandsOnRealQueuesWithTheBuiltImage() throws IOException {

@@ -15,14 +15,27 @@ public final class Endpoints {
   @Option(names = "--namespace", description = "Temporal namespace (default: $TEMPORAL_NAMESPACE, else default)")
   String namespace;
 
-  @Option(names = "--tls", description = "TLS to the frontend, verified with the system trust store (default: $TEMPORAL_TLS)")
+  @Option(names = "--profile", description = "profile of the Temporal client config file (default: $TEMPORAL_PROFILE, else default)")
+  String profile;
+
+  @Option(names = "--config-file", description = "Temporal client config file, TOML as `temporal config` writes it "
+      + "(default: $TEMPORAL_CONFIG_FILE, else ~/.config/temporalio/temporal.toml if present)")
+  Path configFile;
+
+  @Option(names = "--tls", arity = "0..1", description = "TLS to the frontend, verified with the system trust store unless --tls-ca-path (default: $TEMPORAL_TLS)")
   Boolean tls;
 
-  @Option(names = "--tls-cert", description = "client certificate (PEM) for mutual TLS (default: $TEMPORAL_TLS_CERT)")
+  @Option(names = {"--tls-cert-path", "--tls-cert"}, description = "client certificate (PEM) for mutual TLS (default: $TEMPORAL_TLS_CLIENT_CERT_PATH)")
   Path tlsCert;
 
-  @Option(names = "--tls-key", description = "client key (PKCS#8 PEM) for mutual TLS (default: $TEMPORAL_TLS_KEY)")
+  @Option(names = {"--tls-key-path", "--tls-key"}, description = "client key (PKCS#8 PEM) for mutual TLS (default: $TEMPORAL_TLS_CLIENT_KEY_PATH)")
   Path tlsKey;
+
+  @Option(names = "--tls-ca-path", description = "CA certificate (PEM) that signed the server's (default: $TEMPORAL_TLS_SERVER_CA_CERT_PATH, else system trust store)")
+  Path tlsCa;
+
+  @Option(names = "--tls-server-name", description = "server name to verify the frontend's certificate against (default: $TEMPORAL_TLS_SERVER_NAME)")
+  String tlsServerName;
 
   @Option(names = "--api-key", description = "API key, e.g. for Temporal Cloud; implies TLS (default: $TEMPORAL_API_KEY)")
   String apiKey;
@@ -34,7 +47,8 @@ public final class Endpoints {
   String bucket;
 
   ConnectionSettings connection() {
-    return ConnectionSettings.resolve(System.getenv(), address, namespace, tls, tlsCert, tlsKey, apiKey);
+    return ConnectionSettings.resolve(System.getenv(), new ConnectionSettings.Flags(
+        profile, configFile, address, namespace, tls, tlsCert, tlsKey, tlsCa, tlsServerName, apiKey));
   }
 
   TemporalConnection connect() {
