@@ -9,6 +9,7 @@ corruption) are the ones Kiln drew, and dropout is 0.
 """
 import json
 import math
+import os
 import statistics
 import sys
 import time
@@ -220,7 +221,8 @@ def train(out_dir, objective, result_path, attention, threads=None):
             excluded += time.perf_counter() - checking
     seconds = time.perf_counter() - started - excluded
     tokens_per_second = (steps - skip) * c["tokensPerStep"] / seconds
-    result = {"system": "pytorch", "attention": attention, "objective": objective, "torch": torch.__version__,
+    result = {"system": "pytorch", "attention": attention, "malloc": malloc_settings(), "objective": objective,
+              "torch": torch.__version__,
               "threads": torch.get_num_threads(), "interopThreads": torch.get_num_interop_threads(),
               "timedSteps": steps - skip, "seconds": seconds, "tokensPerSecond": tokens_per_second,
               "clippedSteps": sum(n > c["gradClip"] for n in norms) if c["gradClip"] > 0 else 0,
@@ -228,6 +230,11 @@ def train(out_dir, objective, result_path, attention, threads=None):
     Path(result_path).write_text(json.dumps(result, indent=1))
     print(f"pytorch {objective} ({attention}): {steps} steps, final loss {losses[-1]:.4f}, {tokens_per_second:.0f} tokens/s "
           f"({torch.get_num_threads()} intra-op / {torch.get_num_interop_threads()} inter-op threads)")
+
+
+def malloc_settings():
+    """'kiln' when this process runs with infra/native-memory.sh's glibc malloc settings, else 'default'."""
+    return "kiln" if "glibc.malloc.mmap_max=0" in os.environ.get("GLIBC_TUNABLES", "") else "default"
 
 
 def compare_weights(model, kiln_path):
@@ -263,7 +270,8 @@ def compare(out_dir, results_dir):
         mine = [r for r in results if r["objective"] == objective]
         kiln = [r for r in mine if r["system"] == "kiln"]
         reference = [r for r in mine if r["system"] == "pytorch" and r["threads"] == c["threads"]]
-        torch_math = [r for r in reference if r["attention"] == "math"]
+        torch_math = [r for r in reference if r["attention"] == "math" and r.get("malloc", "default") == "default"]
+        torch_tuned = [r for r in reference if r["attention"] == "math" and r.get("malloc") == "kiln"]
         torch_sdpa = [r for r in reference if r["attention"] == "sdpa"]
         other_threads = [r for r in mine if r["system"] == "pytorch" and r["threads"] != c["threads"]
                          and r["attention"] == "math"]
@@ -307,7 +315,8 @@ def compare(out_dir, results_dir):
                   f"another summation order): max relative difference after warm-up {noise[noisiest]:.2e} at step "
                   f"{noisiest}, mean {statistics.fmean(noise[warmup:]):.2e}; at step {worst} {noise[worst]:.2e}; "
                   f"on the {WINDOW}-step moving average {max(windowed_difference(o, p, warmup)):.2e}")
-        for name, runs in (("kiln", kiln), ("pytorch", torch_math), ("pytorch sdpa", torch_sdpa)):
+        for name, runs in (("kiln", kiln), ("pytorch", torch_math), ("pytorch, kiln's malloc settings", torch_tuned),
+                           ("pytorch sdpa", torch_sdpa)):
             if len(runs) > 1:
                 same = all(r["losses"] == runs[0]["losses"] for r in runs)
                 print(f"{name}: losses of the {len(runs)} repetitions {'bitwise identical' if same else 'differ'}")
@@ -315,6 +324,10 @@ def compare(out_dir, results_dir):
         math_tps = statistics.median(r["tokensPerSecond"] for r in torch_math)
         line = (f"tokens/s (median of {len(kiln)}, {kiln[0]['threads']} intra-op threads each): kiln {kiln_tps:,.0f}, "
                 f"pytorch eager {math_tps:,.0f} -> {kiln_tps / math_tps:.2f}x")
+        tuned_tps = None
+        if torch_tuned:
+            tuned_tps = statistics.median(r["tokensPerSecond"] for r in torch_tuned)
+            line += f"; pytorch eager with kiln's malloc settings {tuned_tps:,.0f} -> {kiln_tps / tuned_tps:.2f}x"
         sdpa_tps = None
         if torch_sdpa:
             sdpa_tps = statistics.median(r["tokensPerSecond"] for r in torch_sdpa)
@@ -322,14 +335,19 @@ def compare(out_dir, results_dir):
         print(line)
         print("  per repetition: kiln " + ", ".join(f"{r['tokensPerSecond']:,.0f}" for r in kiln)
               + " | pytorch " + ", ".join(f"{r['tokensPerSecond']:,.0f}" for r in torch_math)
+              + ("" if not torch_tuned else " | pytorch, kiln's malloc " + ", ".join(f"{r['tokensPerSecond']:,.0f}" for r in torch_tuned))
               + ("" if not torch_sdpa else " | sdpa " + ", ".join(f"{r['tokensPerSecond']:,.0f}" for r in torch_sdpa)))
-        summary.append((objective, relative[0], max(after), max(smoothed), kiln_tps, math_tps, sdpa_tps))
+        summary.append((objective, relative[0], max(after), max(smoothed), kiln_tps, math_tps, tuned_tps, sdpa_tps))
     print(f"\n{'objective':<16} {'step-0 rel':>10} {'max rel >=warm-up':>18} {f'({WINDOW}-step mean)':>16} {'kiln tok/s':>11} "
           f"{'torch tok/s':>12} {'ratio':>6}"
-          + (f" {'sdpa tok/s':>11} {'ratio':>6}" if any(s[6] for s in summary) else ""))
-    for objective, first, worst, worst_smoothed, kiln_tps, math_tps, sdpa_tps in summary:
+          + (f" {'torch+malloc':>12} {'ratio':>6}" if any(s[6] for s in summary) else "")
+          + (f" {'sdpa tok/s':>11} {'ratio':>6}" if any(s[7] for s in summary) else ""))
+    for objective, first, worst, worst_smoothed, kiln_tps, math_tps, tuned_tps, sdpa_tps in summary:
         print(f"{objective:<16} {first:>10.1e} {worst:>18.2e} {worst_smoothed:>16.2e} {kiln_tps:>11,.0f} {math_tps:>12,.0f} {kiln_tps / math_tps:>5.2f}x"
+              + (f" {tuned_tps:>12,.0f} {kiln_tps / tuned_tps:>5.2f}x" if tuned_tps else "")
               + (f" {sdpa_tps:>11,.0f} {kiln_tps / sdpa_tps:>5.2f}x" if sdpa_tps else ""))
+    print("torch: PyTorch eager as installed (glibc's malloc defaults); torch+malloc: the same with Kiln's malloc "
+          "settings (infra/native-memory.sh), which Kiln always runs with")
 
 
 if __name__ == "__main__":

@@ -5,10 +5,13 @@
 # clip_grad_norm_) each train STEPS steps from them. Prints the loss curves side by side with the relative
 # difference (goal: < 2 % after warm-up), the step-0 difference (same weights, same batch: the forward alone),
 # and tokens/s of both with the same intra-op/inter-op thread counts (median of REPS runs, Kiln and PyTorch
-# interleaved so both see the same machine load).
+# interleaved so both see the same machine load). Kiln runs as ./kiln starts it, with the malloc settings of
+# infra/native-memory.sh; PyTorch runs as installed (glibc's defaults) and, for a like-for-like figure, once more
+# per repetition with Kiln's malloc settings.
 #
 # Usage: bench/pytorch/run.sh [OBJECTIVE...]     (default: clm mlm span-corruption)
 # Environment: KILN_BENCH_STEPS (200), KILN_BENCH_WARMUP (20), KILN_BENCH_REPS (3),
+#   KILN_BENCH_PYTORCH_TUNED=0 skips the PyTorch runs with Kiln's malloc settings,
 #   KILN_BENCH_SDPA=1 also times PyTorch with F.scaled_dot_product_attention (same maths, fused kernel),
 #   KILN_BENCH_NOISE_FLOOR=0 skips the extra PyTorch run with another intra-op thread count per objective (same maths, another
 #   float summation order: how far two correct implementations drift apart on this trajectory),
@@ -34,11 +37,13 @@ fi
 "$ROOT/infra/fetch-data.sh" >/dev/null
 (cd "$ROOT" && mvn -q -B -DskipTests package) # the reactor: never install (the local repository is shared)
 CP="$ROOT/worker/target/kiln-worker-0.1.0-SNAPSHOT.jar:$ROOT/worker/target/lib/*"
-kiln() {
+kiln() ( # as ./kiln starts it: with Kiln's malloc settings
+  source "$ROOT/infra/native-memory.sh"
   java -Xmx4g -Dai.djl.offline=true -Dai.djl.default_engine=PyTorch -cp "$CP" dev.kiln.worker.bench.ReferenceBench "$@" \
     2> >(grep -v -e AutoNonVariableTypeMode -e '^SLF4J' >&2)
-}
-pytorch() { "$VENV/bin/python" "$ROOT/bench/pytorch/reference.py" "$@"; }
+)
+pytorch() { "$VENV/bin/python" "$ROOT/bench/pytorch/reference.py" "$@"; } # eager as installed: glibc's defaults
+pytorch_tuned() ( source "$ROOT/infra/native-memory.sh"; pytorch "$@"; )
 
 mkdir -p "$OUT"
 kiln export "$HOME/.cache/kiln/data/raw/gutenberg" "$OUT" "$STEPS" "$WARMUP"
@@ -58,6 +63,9 @@ for ((rep = 1; rep <= REPS; rep++)); do
     if ((rep == 1)) && [[ "${KILN_BENCH_NOISE_FLOOR:-1}" == 1 ]]; then
       threads="$(sed -n 's/^ *"threads" : \([0-9]*\).*/\1/p' "$OUT/$objective/config.json")"
       pytorch train "$OUT" "$objective" "$RESULTS/pytorch-noise-$objective.json" --threads $((threads == 1 ? 2 : 1))
+    fi
+    if [[ "${KILN_BENCH_PYTORCH_TUNED:-1}" == 1 ]]; then
+      pytorch_tuned train "$OUT" "$objective" "$RESULTS/pytorch-tuned-$objective-$rep.json"
     fi
     if [[ "${KILN_BENCH_SDPA:-0}" == 1 ]]; then
       pytorch train "$OUT" "$objective" "$RESULTS/pytorch-sdpa-$objective-$rep.json" --attention sdpa

@@ -12,7 +12,7 @@ cd "$ROOT"
 mvn -q -B -o -pl worker -am package -DskipTests
 
 echo "== checkpoint stall and throughput"
-(cd worker && java -Xmx6g -Dai.djl.offline=true -Dai.djl.default_engine=PyTorch \
+(cd worker && source "$ROOT/infra/native-memory.sh" && java -Xmx6g -Dai.djl.offline=true -Dai.djl.default_engine=PyTorch \
   -cp "target/test-classes:target/classes:target/lib/*" dev.kiln.worker.CheckpointStallBenchmark "$@") \
   | grep --line-buffered -v '^[0-9:. ]*\(INFO\|WARN\|DEBUG\)'
 

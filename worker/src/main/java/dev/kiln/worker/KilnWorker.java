@@ -116,6 +116,10 @@ public final class KilnWorker implements AutoCloseable {
    */
   public void start() {
     if (warmTrainingEngine) {
+      String allocator = NativeMemory.warning(System.getenv());
+      if (allocator != null) {
+        org.slf4j.LoggerFactory.getLogger(KilnWorker.class).warn(allocator);
+      }
       long began = System.nanoTime();
       ai.djl.engine.Engine engine = ai.djl.engine.Engine.getInstance();
       dev.kiln.activities.training.Trainer.warmUp();

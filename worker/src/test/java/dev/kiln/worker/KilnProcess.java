@@ -45,6 +45,7 @@ final class KilnProcess implements AutoCloseable {
     builder.environment().put("AWS_ACCESS_KEY_ID", EmbeddedStack.ACCESS_KEY);
     builder.environment().put("AWS_SECRET_ACCESS_KEY", EmbeddedStack.SECRET_KEY);
     builder.environment().put("AWS_REGION", "us-east-1");
+    builder.environment().put("GLIBC_TUNABLES", NativeMemory.GLIBC_TUNABLES); // as ./kiln starts it
     builder.environment().putAll(env);
     return new KilnProcess(builder.start(), log);
   }

@@ -240,7 +240,8 @@ public final class ReferenceBench {
     }
     double tokensPerSecond = (steps - TIMING_SKIP) * config.tokensPerStep() / seconds;
     ObjectNode result = JSON.createObjectNode();
-    result.put("system", "kiln").put("objective", objective.id()).put("threads", threads)
+    result.put("system", "kiln").put("malloc", dev.kiln.worker.NativeMemory.missing(System.getenv()) == null ? "kiln" : "default")
+        .put("objective", objective.id()).put("threads", threads)
         .put("interopThreads", interopThreads).put("timedSteps", steps - TIMING_SKIP).put("seconds", seconds)
         .put("tokensPerSecond", tokensPerSecond);
     ArrayNode lossArray = result.putArray("losses");
