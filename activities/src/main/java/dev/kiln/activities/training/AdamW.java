@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -86,10 +88,7 @@ public final class AdamW implements AutoCloseable {
       }
       double norm = globalNorm(gradients.values());
       if (!Double.isFinite(norm)) {
-        // Overwrite rather than subtract: NaN - NaN stays NaN and would poison every later step.
-        for (NDArray gradient : gradients.values()) {
-          gradient.set(new float[Math.toIntExact(gradient.size())]);
-        }
+        parameters.values().forEach(AdamW::zeroGradient); // zero_ writes, so NaN does not survive into later steps
         throw new IllegalStateException("Gradient norm is " + norm + "; parameters were not updated");
       }
       double clipScale = gradClip > 0 && norm > gradClip ? gradClip / (norm + 1e-6) : 1.0;
@@ -97,11 +96,11 @@ public final class AdamW implements AutoCloseable {
         String name = entry.getKey();
         NDArray parameter = entry.getValue();
         NDArray gradient = gradients.get(name);
-        NDArray clipped = clipScale == 1.0 ? gradient : gradient.mul(clipScale);
         NDArray m = firstMoments.get(name);
         NDArray v = secondMoments.get(name);
-        m.muli(BETA1).addi(clipped.mul(1 - BETA1));
-        v.muli(BETA2).addi(clipped.square().muli(1 - BETA2));
+        // The clip scale folds into the moments' coefficients instead of a pass over a scaled copy of the gradient.
+        m.muli(BETA1).addi(gradient.mul((1 - BETA1) * clipScale));
+        v.muli(BETA2).addi(gradient.mul(gradient).muli((1 - BETA2) * clipScale * clipScale));
         long t = steps.merge(name, 1L, Long::sum);
         double firstCorrection = 1 - Math.pow(BETA1, t);
         double secondCorrection = 1 - Math.pow(BETA2, t);
@@ -116,7 +115,7 @@ public final class AdamW implements AutoCloseable {
         NDArray adamStep = m.div(denominator);
         adamStep.attach(scratch);
         parameter.subi(adamStep.muli(learningRate / firstCorrection));
-        gradient.subi(gradient);
+        zeroGradient(parameter);
       }
       return norm;
     }
@@ -181,13 +180,21 @@ public final class AdamW implements AutoCloseable {
     manager.close();
   }
 
+  /**
+   * Zeroes a parameter's gradient in place (libtorch's {@code grad.zero_()}: one write, where subtracting the
+   * gradient from itself reads it twice, and NaN - NaN stays NaN). The next backward accumulates into it.
+   */
+  static void zeroGradient(NDArray parameter) {
+    JniUtils.zeroGrad((PtNDArray) parameter);
+  }
+
   private static double globalNorm(Iterable<NDArray> gradients) {
-    List<NDArray> squaredNorms = new ArrayList<>();
+    List<NDArray> norms = new ArrayList<>();
     for (NDArray gradient : gradients) {
-      squaredNorms.add(gradient.square().sum());
+      norms.add(gradient.norm()); // one pass per tensor, no squared copy
     }
     // One device-to-host read for all parameters instead of one per tensor.
-    return Math.sqrt(NDArrays.stack(new NDList(squaredNorms)).sum().getFloat());
+    return NDArrays.stack(new NDList(norms)).norm().getFloat();
   }
 
   private NDArray namedZeros(String name, NDArray like) {

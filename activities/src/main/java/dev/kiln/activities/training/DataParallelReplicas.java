@@ -99,7 +99,7 @@ final class DataParallelReplicas implements AutoCloseable {
         NDArray moved = replicaGradient.toDevice(master.device(), true);
         masterGradient.addi(moved);
         moved.close();
-        replicaGradient.subi(replicaGradient);
+        AdamW.zeroGradient(entry.getValue());
         replicaGradient.close();
         masterGradient.close();
       }
