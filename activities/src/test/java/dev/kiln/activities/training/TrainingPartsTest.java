@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.training.GradientCollector;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -70,6 +72,75 @@ class TrainingPartsTest {
         assertEquals(1, adamW.step("fc.bias"));
       }
     }
+  }
+
+  @Test
+  void adamWFollowsTheTextbookUpdateWithClippingAndItsStateRoundTrips() {
+    float[] matrixGradient = {3f, -4f, 0.5f, 12f};
+    float[] vectorGradient = {-1f, 2f};
+    double weightDecay = 0.1;
+    double clip = 1.0;
+    double[] rates = {0.01, 0.02, 0.005};
+    try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+      SortedMap<String, NDArray> parameters = new TreeMap<>();
+      parameters.put("fc.weight", parameter(manager, new Shape(2, 2)));
+      parameters.put("fc.bias", parameter(manager, new Shape(2)));
+      double[] expectedWeight = {1, 1, 1, 1};
+      double[] expectedBias = {1, 1};
+      double[][] moments = new double[4][6];
+      byte[] stateAfterTwo = null;
+      try (AdamW adamW = new AdamW(parameters, weightDecay, clip)) {
+        for (int step = 0; step < rates.length; step++) {
+          setGradients(manager, parameters.get("fc.weight"), matrixGradient, parameters.get("fc.bias"), vectorGradient);
+          double norm = Math.sqrt(9 + 16 + 0.25 + 144 + 1 + 4);
+          assertEquals(norm, adamW.update(rates[step]), 1e-5);
+          double scale = clip / (norm + 1e-6);
+          textbookAdamW(expectedWeight, matrixGradient, scale, rates[step], weightDecay, step + 1, moments, 0);
+          textbookAdamW(expectedBias, vectorGradient, scale, rates[step], 0, step + 1, moments, 4);
+          assertArrayEquals(toFloats(expectedWeight), parameters.get("fc.weight").toFloatArray(), 1e-6f, "step " + step);
+          assertArrayEquals(toFloats(expectedBias), parameters.get("fc.bias").toFloatArray(), 1e-6f, "step " + step);
+          assertArrayEquals(new float[4], parameters.get("fc.weight").getGradient().toFloatArray(), "gradients are cleared");
+          if (step == 1) {
+            stateAfterTwo = adamW.state();
+          }
+        }
+        assertEquals(3, adamW.step("fc.weight"));
+        byte[] stateAfterThree = adamW.state();
+        adamW.loadState(stateAfterTwo);
+        assertEquals(2, adamW.step("fc.bias"));
+        adamW.loadState(stateAfterThree);
+        assertArrayEquals(stateAfterThree, adamW.state(), "the state round-trips byte for byte");
+      }
+    }
+  }
+
+  /** AdamW as Loshchilov and Hutter write it (PyTorch's torch.optim.AdamW), in doubles, on a clipped gradient. */
+  private static void textbookAdamW(double[] p, float[] g, double scale, double lr, double wd, int t, double[][] moments, int offset) {
+    for (int i = 0; i < p.length; i++) {
+      double gi = g[i] * scale;
+      double m = moments[0][offset + i] = AdamW.BETA1 * moments[0][offset + i] + (1 - AdamW.BETA1) * gi;
+      double v = moments[1][offset + i] = AdamW.BETA2 * moments[1][offset + i] + (1 - AdamW.BETA2) * gi * gi;
+      p[i] *= 1 - lr * wd;
+      double denominator = Math.sqrt(v) / Math.sqrt(1 - Math.pow(AdamW.BETA2, t)) + AdamW.EPSILON;
+      p[i] -= lr / (1 - Math.pow(AdamW.BETA1, t)) * m / denominator;
+    }
+  }
+
+  /** Backward of sum(a * ga) + sum(b * gb): the gradients of a and b are ga and gb. */
+  private static void setGradients(NDManager manager, NDArray a, float[] ga, NDArray b, float[] gb) {
+    try (NDManager step = manager.newSubManager();
+        GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      NDArray loss = a.mul(step.create(ga, a.getShape())).sum().add(b.mul(step.create(gb, b.getShape())).sum());
+      collector.backward(loss);
+    }
+  }
+
+  private static float[] toFloats(double[] values) {
+    float[] floats = new float[values.length];
+    for (int i = 0; i < values.length; i++) {
+      floats[i] = (float) values[i];
+    }
+    return floats;
   }
 
   private static NDArray parameter(NDManager manager, Shape shape) {
