@@ -6,6 +6,7 @@ corruption) are the ones Kiln drew, and dropout is 0.
 
   reference.py train OUT_DIR OBJECTIVE RESULT_JSON [--attention math|sdpa] [--threads N]
   reference.py compare OUT_DIR RESULTS_DIR
+  reference.py optimizer OUT_DIR OBJECTIVE UPDATES
 """
 import json
 import math
@@ -232,6 +233,27 @@ def train(out_dir, objective, result_path, attention, threads=None):
           f"({torch.get_num_threads()} intra-op / {torch.get_num_interop_threads()} inter-op threads)")
 
 
+def optimizer_only(out_dir, objective, updates):
+    """clip_grad_norm_ + torch.optim.AdamW.step alone on the exported model's parameters, as Kiln's optimizer mode."""
+    directory = Path(out_dir) / objective
+    c = json.loads((directory / "config.json").read_text())
+    torch.set_num_threads(c["threads"])
+    parameters = [torch.from_numpy(a).requires_grad_(True) for a in load_file(directory / "init.safetensors").values()]
+    groups = [{"params": [p for p in parameters if p.dim() >= 2], "weight_decay": c["weightDecay"]},
+              {"params": [p for p in parameters if p.dim() < 2], "weight_decay": 0.0}]
+    optimizer = torch.optim.AdamW(groups, lr=1e-4, betas=(c["beta1"], c["beta2"]), eps=c["epsilon"])
+    timed = 0.0
+    for update in range(updates + 20):
+        optimizer.zero_grad(set_to_none=True)
+        sum((p * p).sum() for p in parameters).backward()
+        began = time.perf_counter()
+        torch.nn.utils.clip_grad_norm_(parameters, c["gradClip"])
+        optimizer.step()
+        timed += time.perf_counter() - began if update >= 20 else 0.0
+    print(f"pytorch {objective} optimizer: {len(parameters)} tensors, {timed / updates * 1e3:.2f} ms per clip_grad_norm_ + "
+          f"AdamW step ({updates} updates, malloc {malloc_settings()})")
+
+
 def malloc_settings():
     """'kiln' when this process runs with infra/native-memory.sh's glibc malloc settings, else 'default'."""
     return "kiln" if "glibc.malloc.mmap_max=0" in os.environ.get("GLIBC_TUNABLES", "") else "default"
@@ -357,5 +379,7 @@ if __name__ == "__main__":
         train(sys.argv[2], sys.argv[3], sys.argv[4], chosen, threads)
     elif len(sys.argv) == 4 and sys.argv[1] == "compare":
         compare(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 5 and sys.argv[1] == "optimizer":
+        optimizer_only(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     else:
         sys.exit(__doc__)

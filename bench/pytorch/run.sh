@@ -11,6 +11,7 @@
 #
 # Usage: bench/pytorch/run.sh [OBJECTIVE...]     (default: clm mlm span-corruption)
 # Environment: KILN_BENCH_STEPS (200), KILN_BENCH_WARMUP (20), KILN_BENCH_REPS (3),
+#   KILN_BENCH_OPTIMIZER=0 skips timing the optimizer alone at the end,
 #   KILN_BENCH_PYTORCH_TUNED=0 skips the PyTorch runs with Kiln's malloc settings,
 #   KILN_BENCH_SDPA=1 also times PyTorch with F.scaled_dot_product_attention (same maths, fused kernel),
 #   KILN_BENCH_NOISE_FLOOR=0 skips the extra PyTorch run with another intra-op thread count per objective (same maths, another
@@ -74,3 +75,10 @@ for ((rep = 1; rep <= REPS; rep++)); do
   echo "load after repetition $rep: $(uptime)"
 done
 pytorch compare "$OUT" "$RESULTS"
+if [[ "${KILN_BENCH_OPTIMIZER:-1}" == 1 ]]; then
+  echo; echo "== the optimizer alone (AdamW with clipping on each model's parameters; Kiln's malloc settings for both)"
+  for objective in "${OBJECTIVES[@]}"; do
+    kiln optimizer "$OUT" "$objective" 200
+    pytorch_tuned optimizer "$OUT" "$objective" 200
+  done
+fi

@@ -85,9 +85,12 @@ public final class ReferenceBench {
       export(Path.of(args[1]), Path.of(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]));
     } else if (args.length == 4 && args[0].equals("train")) {
       train(Path.of(args[1]), Objective.of(args[2]), Path.of(args[3]));
+    } else if (args.length == 4 && args[0].equals("optimizer")) {
+      optimizer(Path.of(args[1]), Objective.of(args[2]), Integer.parseInt(args[3]));
     } else {
       System.err.println("usage: ReferenceBench export CORPUS_DIR OUT_DIR STEPS WARMUP\n"
-          + "       ReferenceBench train OUT_DIR clm|mlm|span-corruption RESULT_JSON");
+          + "       ReferenceBench train OUT_DIR clm|mlm|span-corruption RESULT_JSON\n"
+          + "       ReferenceBench optimizer OUT_DIR clm|mlm|span-corruption UPDATES");
       System.exit(2);
     }
   }
@@ -255,6 +258,43 @@ public final class ReferenceBench {
     Files.writeString(resultJson, JSON.writeValueAsString(result));
     System.out.printf("kiln %s: %d steps, final loss %.4f, %.0f tokens/s (%d intra-op / %d inter-op threads)%n",
         objective.id(), steps, losses[steps - 1], tokensPerSecond, threads, interopThreads);
+  }
+
+  /**
+   * The optimizer alone: Kiln's AdamW (with clipping) on the exported model's parameters, gradients from a cheap
+   * backward (of the sum of squares) before each update, the update timed after 20 untimed ones. The reference's
+   * {@code optimizer} mode times clip_grad_norm_ + torch.optim.AdamW.step the same way.
+   */
+  private static void optimizer(Path out, Objective objective, int updates) throws IOException {
+    Path dir = out.resolve(objective.id());
+    JsonNode described = JSON.readTree(dir.resolve("config.json").toFile());
+    try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+      java.util.SortedMap<String, NDArray> parameters = new java.util.TreeMap<>();
+      for (NDArray parameter : NDList.decode(manager, Files.readAllBytes(dir.resolve("init.safetensors")))) {
+        parameter.setRequiresGradient(true);
+        parameters.put(parameter.getName(), parameter);
+      }
+      long timed = 0;
+      try (AdamW adamW = new AdamW(parameters, described.get("weightDecay").asDouble(), described.get("gradClip").asDouble())) {
+        for (int update = 0; update < updates + 20; update++) {
+          try (NDManager step = manager.newSubManager();
+              ai.djl.training.GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            NDArray loss = null;
+            for (NDArray parameter : parameters.values()) {
+              NDArray squares = parameter.square().sum();
+              squares.attach(step);
+              loss = loss == null ? squares : loss.add(squares);
+            }
+            collector.backward(loss);
+          }
+          long began = System.nanoTime();
+          adamW.update(1e-4);
+          timed += update >= 20 ? System.nanoTime() - began : 0;
+        }
+      }
+      System.out.printf("kiln %s optimizer: %d tensors, %.2f ms per AdamW update with clipping (%d updates)%n",
+          objective.id(), parameters.size(), timed / 1e6 / updates, updates);
+    }
   }
 
   private static List<TrainingBatch> decodeBatches(byte[] safetensors, int steps) {
