@@ -179,6 +179,14 @@ def learning_rate(c, step):
     return low + 0.5 * (1 + math.cos(math.pi * progress)) * (peak - low)
 
 
+def adamw(c, parameters, lr):
+    """torch.optim.AdamW with Kiln's hyperparameters, decaying matrices only (embeddings and Linear weights, as nanoGPT
+    and Kiln's AdamW); not biases or LayerNorms."""
+    groups = [{"params": [p for p in parameters if p.dim() >= 2], "weight_decay": c["weightDecay"]},
+              {"params": [p for p in parameters if p.dim() < 2], "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=lr, betas=(c["beta1"], c["beta2"]), eps=c["epsilon"])
+
+
 def train(out_dir, objective, result_path, attention, threads=None):
     """threads: intra-op threads other than Kiln's, only to measure the noise floor (another summation order)."""
     directory = Path(out_dir) / objective
@@ -190,11 +198,8 @@ def train(out_dir, objective, result_path, attention, threads=None):
     model.load_state_dict(weights, strict=True)  # every name and shape must match Kiln's
     batches = {name: torch.from_numpy(array.astype(np.int64)) for name, array in load_file(directory / "batches.safetensors").items()}
 
-    # Decay matrices only (embeddings and Linear weights, as nanoGPT and Kiln's AdamW); not biases or LayerNorms.
     parameters = list(model.parameters())
-    groups = [{"params": [p for p in parameters if p.dim() >= 2], "weight_decay": c["weightDecay"]},
-              {"params": [p for p in parameters if p.dim() < 2], "weight_decay": 0.0}]
-    optimizer = torch.optim.AdamW(groups, lr=c["learningRate"], betas=(c["beta1"], c["beta2"]), eps=c["epsilon"])
+    optimizer = adamw(c, parameters, c["learningRate"])
 
     steps, skip, check = c["steps"], c["timingSkip"], c.get("checkSteps", 0)
     losses, norms = [], []
@@ -239,9 +244,7 @@ def optimizer_only(out_dir, objective, updates):
     c = json.loads((directory / "config.json").read_text())
     torch.set_num_threads(c["threads"])
     parameters = [torch.from_numpy(a).requires_grad_(True) for a in load_file(directory / "init.safetensors").values()]
-    groups = [{"params": [p for p in parameters if p.dim() >= 2], "weight_decay": c["weightDecay"]},
-              {"params": [p for p in parameters if p.dim() < 2], "weight_decay": 0.0}]
-    optimizer = torch.optim.AdamW(groups, lr=1e-4, betas=(c["beta1"], c["beta2"]), eps=c["epsilon"])
+    optimizer = adamw(c, parameters, 1e-4)
     timed = 0.0
     for update in range(updates + 20):
         optimizer.zero_grad(set_to_none=True)

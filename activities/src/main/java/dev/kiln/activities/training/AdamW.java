@@ -45,8 +45,11 @@ public final class AdamW implements AutoCloseable {
 
   private final SortedMap<String, NDArray> parameters;
   private final List<String> names;
-  /** Elements of each parameter, in {@link #names} order: its slice of the flat tensors. */
-  private final long[] sizes;
+  /** The parameters in {@link #names} order, the order of their slices in the flat tensors. */
+  private final List<NDArray> ordered;
+  /** Where each parameter's slice of the flat tensors ends, but the last: the split points of the flat tensors. */
+  private final long[] splitPoints;
+  private final long totalSize;
   private final double weightDecay;
   private final double gradClip;
   private final NDManager manager;
@@ -61,7 +64,15 @@ public final class AdamW implements AutoCloseable {
     }
     this.parameters = parameters;
     this.names = List.copyOf(parameters.keySet());
-    this.sizes = parameters.values().stream().mapToLong(NDArray::size).toArray();
+    this.ordered = List.copyOf(parameters.values());
+    long[] ends = new long[ordered.size()];
+    long at = 0;
+    for (int i = 0; i < ends.length; i++) {
+      at += ordered.get(i).size();
+      ends[i] = at;
+    }
+    this.splitPoints = Arrays.copyOf(ends, ends.length - 1);
+    this.totalSize = at;
     this.weightDecay = weightDecay;
     this.gradClip = gradClip;
     this.manager = NDManager.newBaseManager(parameters.values().iterator().next().getDevice());
@@ -74,9 +85,8 @@ public final class AdamW implements AutoCloseable {
 
   /** Forgets all moments and steps, as for a new run. */
   public void reset() {
-    NDArray first = parameters.values().iterator().next();
-    long total = Arrays.stream(sizes).sum();
-    replaceMoments(manager.zeros(new Shape(total), first.getDataType()), manager.zeros(new Shape(total), first.getDataType()));
+    DataType type = ordered.get(0).getDataType();
+    replaceMoments(manager.zeros(new Shape(totalSize), type), manager.zeros(new Shape(totalSize), type));
     steps = 0;
   }
 
@@ -88,9 +98,9 @@ public final class AdamW implements AutoCloseable {
    */
   public double update(double learningRate) {
     try (NDManager scratch = manager.newSubManager()) {
-      NDList flatGradients = new NDList(names.size());
-      for (String name : names) {
-        NDArray gradient = parameters.get(name).getGradient();
+      NDList flatGradients = new NDList(ordered.size());
+      for (NDArray parameter : ordered) {
+        NDArray gradient = parameter.getGradient();
         gradient.attach(scratch);
         flatGradients.add(gradient.reshape(-1));
       }
@@ -119,8 +129,8 @@ public final class AdamW implements AutoCloseable {
       adamStep.attach(scratch);
       adamStep.muli(learningRate * Math.sqrt(secondCorrection) / firstCorrection);
       NDList perParameter = slices(adamStep);
-      for (int i = 0; i < names.size(); i++) {
-        NDArray parameter = parameters.get(names.get(i));
+      for (int i = 0; i < ordered.size(); i++) {
+        NDArray parameter = ordered.get(i);
         if (weightDecay > 0 && decays(parameter)) {
           parameter.muli(1 - learningRate * weightDecay);
         }
@@ -166,7 +176,7 @@ public final class AdamW implements AutoCloseable {
       NDList arrays = new NDList();
       for (int i = 0; i < names.size(); i++) {
         String name = names.get(i);
-        Shape shape = parameters.get(name).getShape();
+        Shape shape = ordered.get(i).getShape();
         arrays.add(NamedParameters.copy(first.get(i).reshape(shape), name + FIRST_MOMENT, into));
         arrays.add(NamedParameters.copy(second.get(i).reshape(shape), name + SECOND_MOMENT, into));
         NDArray step = into.create(new long[] {steps});
@@ -217,13 +227,7 @@ public final class AdamW implements AutoCloseable {
 
   /** One view per parameter of a flat tensor, in {@link #names} order (still flat: reshape to the parameter). */
   private NDList slices(NDArray flat) {
-    long[] ends = new long[sizes.length - 1];
-    long at = 0;
-    for (int i = 0; i < ends.length; i++) {
-      at += sizes[i];
-      ends[i] = at;
-    }
-    return flat.split(ends);
+    return flat.split(splitPoints);
   }
 
   /** A copy of {@code array} in the optimizer's manager, on its parameters' device. */
