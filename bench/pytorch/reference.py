@@ -24,6 +24,7 @@ from torch import nn
 
 HIDDEN = -1e9  # Kiln's AttentionMasks.HIDDEN: an additive mask value, not -inf
 LAYER_NORM_EPSILON = 1e-5
+PROFILED_FROM, PROFILED_UNTIL = 30, 50  # ReferenceBench's: the steps profiled with KILN_BENCH_PROFILE=DIR
 
 
 class Attention(nn.Module):
@@ -204,9 +205,14 @@ def train(out_dir, objective, result_path, attention, threads=None):
     steps, skip, check = c["steps"], c["timingSkip"], c.get("checkSteps", 0)
     losses, norms = [], []
     started, excluded, weights_check = None, 0.0, None
+    profile_dir = os.environ.get("KILN_BENCH_PROFILE")
+    profiler = None
     for step in range(steps):
         if step == skip:
             started = time.perf_counter()
+        if profile_dir and step == PROFILED_FROM:
+            profiler = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], record_shapes=True)
+            profiler.__enter__()
         rate = learning_rate(c, step)
         if abs(rate - c["learningRates"][step]) > 1e-12 * c["learningRate"]:
             raise SystemExit(f"learning rate at step {step}: {rate} here, {c['learningRates'][step]} in Kiln")
@@ -221,6 +227,11 @@ def train(out_dir, objective, result_path, attention, threads=None):
         norms.append(float(torch.nn.utils.clip_grad_norm_(parameters, c["gradClip"] if c["gradClip"] > 0 else math.inf)))
         optimizer.step()
         losses.append(loss.item())
+        if profiler is not None and step + 1 == PROFILED_UNTIL:
+            profiler.__exit__(None, None, None)
+            Path(profile_dir).mkdir(parents=True, exist_ok=True)
+            profiler.export_chrome_trace(str(Path(profile_dir) / f"pytorch-{objective}.json"))
+            profiler = None
         if step + 1 == check:
             checking = time.perf_counter()
             weights_check = compare_weights(model, directory / f"weights-after-{check}.safetensors")
@@ -375,11 +386,56 @@ def compare(out_dir, results_dir):
           "settings (infra/native-memory.sh), which Kiln always runs with")
 
 
+def self_times(trace_path):
+    """Self time (us) and call count per op name of a chrome trace of CPU ops (both profilers write one): each op's
+    duration less that of the ops nested in it on the same thread."""
+    events = json.loads(Path(trace_path).read_text())
+    events = events["traceEvents"] if isinstance(events, dict) else events
+    by_thread = {}
+    for e in events:
+        if e.get("ph") == "X" and e.get("cat", "cpu_op") in ("cpu_op", "Operator", "operator") and "dur" in e:
+            by_thread.setdefault(e.get("tid"), []).append(e)
+    totals, counts = {}, {}
+    for ops in by_thread.values():
+        ops.sort(key=lambda e: (float(e["ts"]), -float(e["dur"])))
+        stack = []  # [end, name, child time]
+        def close(until):
+            while stack and stack[-1][0] <= until:
+                end, name, children, dur = stack.pop()
+                totals[name] = totals.get(name, 0.0) + dur - children
+        for e in ops:
+            ts, dur = float(e["ts"]), float(e["dur"])
+            close(ts)
+            if stack:
+                stack[-1][2] += dur
+            stack.append([ts + dur, e["name"], 0.0, dur])
+            counts[e["name"]] = counts.get(e["name"], 0) + 1
+        close(float("inf"))
+    return totals, counts
+
+
+def profile(profile_dir, objective, top=30):
+    """Kiln's and PyTorch's self time per op over the profiled steps, side by side, largest difference first."""
+    kiln, kiln_calls = self_times(Path(profile_dir) / f"kiln-{objective}.json")
+    torch_, torch_calls = self_times(Path(profile_dir) / f"pytorch-{objective}.json")
+    steps = PROFILED_UNTIL - PROFILED_FROM
+    print(f"{objective}: self time per step (ms) over steps {PROFILED_FROM}-{PROFILED_UNTIL - 1}: "
+          f"kiln {sum(kiln.values()) / steps / 1e3:.1f}, pytorch {sum(torch_.values()) / steps / 1e3:.1f} (ops only)")
+    print(f"{'op':<44} {'kiln ms':>8} {'calls':>6} {'torch ms':>9} {'calls':>6} {'diff ms':>8}")
+    names = sorted(set(kiln) | set(torch_), key=lambda n: -abs(kiln.get(n, 0) - torch_.get(n, 0)))
+    for name in names[:top]:
+        k, t = kiln.get(name, 0) / steps / 1e3, torch_.get(name, 0) / steps / 1e3
+        print(f"{name[:44]:<44} {k:>8.2f} {kiln_calls.get(name, 0) // steps:>6} {t:>9.2f} "
+              f"{torch_calls.get(name, 0) // steps:>6} {k - t:>+8.2f}")
+
+
 if __name__ == "__main__":
     if len(sys.argv) >= 5 and sys.argv[1] == "train":
         chosen = sys.argv[sys.argv.index("--attention") + 1] if "--attention" in sys.argv else "math"
         threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else None
         train(sys.argv[2], sys.argv[3], sys.argv[4], chosen, threads)
+    elif len(sys.argv) == 4 and sys.argv[1] == "profile":
+        profile(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 4 and sys.argv[1] == "compare":
         compare(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 5 and sys.argv[1] == "optimizer":

@@ -16,6 +16,8 @@
 #   KILN_BENCH_SDPA=1 also times PyTorch with F.scaled_dot_product_attention (same maths, fused kernel),
 #   KILN_BENCH_NOISE_FLOOR=0 skips the extra PyTorch run with another intra-op thread count per objective (same maths, another
 #   float summation order: how far two correct implementations drift apart on this trajectory),
+#   KILN_BENCH_PROFILE=DIR runs each objective once more in both after the timed runs, records steps 30-49 with libtorch's
+#   profiler (shapes on) into DIR and prints each op's self time per step side by side (where the gap is, op by op),
 #   KILN_BENCH_VENV (~/.cache/kiln/pytorch-venv), KILN_BENCH_OUT (~/.cache/kiln/pytorch-bench: exported
 #   weights, batches and results; nothing is written into the repository).
 set -euo pipefail
@@ -26,6 +28,8 @@ REPS="${KILN_BENCH_REPS:-3}"
 VENV="${KILN_BENCH_VENV:-$HOME/.cache/kiln/pytorch-venv}"
 OUT="${KILN_BENCH_OUT:-$HOME/.cache/kiln/pytorch-bench}"
 OBJECTIVES=("$@")
+PROFILE="${KILN_BENCH_PROFILE:-}"
+unset KILN_BENCH_PROFILE # only the profiled runs at the end record: the profiler slows the timed ones
 [[ ${#OBJECTIVES[@]} -gt 0 ]] || OBJECTIVES=(clm mlm span-corruption)
 
 if [[ ! -x "$VENV/bin/python" ]]; then
@@ -75,6 +79,14 @@ for ((rep = 1; rep <= REPS; rep++)); do
   echo "load after repetition $rep: $(uptime)"
 done
 pytorch compare "$OUT" "$RESULTS"
+if [[ -n "$PROFILE" ]]; then
+  for objective in "${OBJECTIVES[@]}"; do
+    echo; echo "== profiled steps of $objective (traces in $PROFILE)"
+    KILN_BENCH_PROFILE="$PROFILE" kiln train "$OUT" "$objective" "$PROFILE/kiln-$objective-result.json"
+    KILN_BENCH_PROFILE="$PROFILE" pytorch_tuned train "$OUT" "$objective" "$PROFILE/pytorch-$objective-result.json"
+    pytorch profile "$PROFILE" "$objective"
+  done
+fi
 if [[ "${KILN_BENCH_OPTIMIZER:-1}" == 1 ]]; then
   echo; echo "== the optimizer alone (AdamW with clipping on each model's parameters; Kiln's malloc settings for both)"
   for objective in "${OBJECTIVES[@]}"; do

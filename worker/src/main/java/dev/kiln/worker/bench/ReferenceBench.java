@@ -70,6 +70,9 @@ public final class ReferenceBench {
   static final long BPE_TRAINING_CHARS = 3_000_000;
   /** First steps left out of the tokens/s (one-time allocations, lazy initialisation). */
   static final int TIMING_SKIP = 5;
+  /** With KILN_BENCH_PROFILE=DIR, libtorch's profiler records these steps [from, until) into DIR (chrome trace). */
+  static final int PROFILED_FROM = 30;
+  static final int PROFILED_UNTIL = 50;
   /**
    * Kiln's weights after this many steps go to {@code weights-after-<n>.safetensors}: the reference compares its
    * own, tensor by tensor, before the trajectories can drift apart (a far finer check of the optimizer than loss).
@@ -220,6 +223,9 @@ public final class ReferenceBench {
     double[] losses = new double[steps];
     double[] gradientNorms = new double[steps];
     double seconds;
+    String profileDir = System.getenv("KILN_BENCH_PROFILE");
+    Path profile = profileDir == null ? null
+        : Files.createDirectories(Path.of(profileDir)).resolve("kiln-" + objective.id() + ".json");
     try (Trainer trainer = new Trainer(config.shape(), config, Device.cpu())) {
       trainer.initialise();
       if (!Arrays.equals(trainer.modelState(), Files.readAllBytes(dir.resolve("init.safetensors")))) {
@@ -231,7 +237,13 @@ public final class ReferenceBench {
         if (step == TIMING_SKIP) {
           timedFrom = System.nanoTime();
         }
+        if (profile != null && step == PROFILED_FROM) {
+          JniUtils.startProfile(false, true, false); // with shapes
+        }
         losses[step] = trainer.trainStep(step, batches.get(step));
+        if (profile != null && step + 1 == PROFILED_UNTIL) {
+          JniUtils.stopProfile(profile.toString());
+        }
         gradientNorms[step] = trainer.lastGradientNorm();
         if (step + 1 == CHECK_STEPS) {
           long writing = System.nanoTime();
