@@ -56,15 +56,18 @@ final class MultiHeadAttention {
   }
 
   private NDArray attend(Shape input, NDArray q, NDArray k, NDArray v, NDArray mask, boolean training) {
-    NDArray queries = splitHeads(q);
-    NDArray keys = splitHeads(k);
-    NDArray values = splitHeads(v);
     long headSize = input.get(2) / heads;
     // A 0-d tensor in the step's manager, alive until after backward (FINDINGS: mul(Number) is unsafe in autograd).
     NDArray scale = q.getManager().create((float) (1.0 / Math.sqrt(headSize)));
-    NDArray scores = queries.matMul(keys.transpose(0, 1, 3, 2)).mul(scale);
+    // (q / sqrt(d_head)) k^T rather than (q k^T) / sqrt(d_head), as fairseq does: the same scores, but the scaling (and
+    // its backward) passes over the queries, [batch, time, d], instead of the scores, [batch, heads, time, time],
+    // which are time / d_head times larger (3.6x for 115 tokens and 32-wide heads).
+    NDArray queries = splitHeads(q.mul(scale));
+    NDArray keys = splitHeads(k);
+    NDArray values = splitHeads(v);
+    NDArray scores = queries.matMul(keys.transpose(0, 1, 3, 2));
     if (mask != null) {
-      scores = scores.add(mask);
+      scores.addi(mask); // in place: no backward needs the scores before the mask, and a step allocates less
     }
     NDArray weights = dropout.apply(scores.softmax(-1), training);
     NDArray merged = weights.matMul(values).transpose(0, 2, 1, 3).reshape(input);

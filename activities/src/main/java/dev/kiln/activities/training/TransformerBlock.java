@@ -45,10 +45,12 @@ final class TransformerBlock {
 
   /** A decoder block of an encoder-decoder: memory is the encoder's output, memoryMask hides its padding. */
   NDArray forward(NDArray x, NDArray selfMask, NDArray memory, NDArray memoryMask, boolean training) {
-    x = x.add(selfAttention.forward(beforeSelfAttention.apply(x), selfMask, training));
+    // Each sub-layer's output takes the residual in place (a fresh tensor that no backward needs; x itself is saved
+    // by the LayerNorm that read it, so it must not change): one allocation fewer per sub-layer.
+    x = selfAttention.forward(beforeSelfAttention.apply(x), selfMask, training).addi(x);
     if (crossAttention != null) {
-      x = x.add(crossAttention.forward(beforeCrossAttention.apply(x), memory, memoryMask, training));
+      x = crossAttention.forward(beforeCrossAttention.apply(x), memory, memoryMask, training).addi(x);
     }
-    return x.add(mlp.forward(beforeMlp.apply(x), training));
+    return mlp.forward(beforeMlp.apply(x), training).addi(x);
   }
 }
