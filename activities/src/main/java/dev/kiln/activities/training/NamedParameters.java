@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.charset.StandardCharsets;
@@ -56,6 +57,7 @@ final class NamedParameters implements AutoCloseable {
 
   /** GPT-2 initialisation, reproducible from the seed alone (independent of engine and device). */
   void initialise(long seed) {
+    GradMode.offOnThisThread(); // the copies below write into leaves that require grad
     for (Map.Entry<String, NDArray> entry : parameters.entrySet()) {
       String name = entry.getKey();
       NDArray parameter = entry.getValue();
@@ -70,7 +72,9 @@ final class NamedParameters implements AutoCloseable {
       } else if (name.endsWith("weight")) {
         Arrays.fill(values, 1f); // LayerNorm gain; biases stay 0
       }
-      parameter.set(values);
+      try (NDArray source = manager.create(values, parameter.getShape())) {
+        copyInto(parameter, source);
+      }
     }
   }
 
@@ -79,6 +83,7 @@ final class NamedParameters implements AutoCloseable {
    * tensors are an error too, so a checkpoint of another architecture is never half-loaded.
    */
   void load(byte[] safetensors) {
+    GradMode.offOnThisThread();
     try (NDManager scratch = manager.newSubManager()) {
       NDList loaded = NDList.decode(scratch, safetensors);
       Map<String, NDArray> byName = new HashMap<>();
@@ -100,8 +105,21 @@ final class NamedParameters implements AutoCloseable {
               "Tensor '" + entry.getKey() + "' is " + source.getDataType() + source.getShape()
                   + " but " + owner + " needs " + target.getDataType() + target.getShape());
         }
-        target.set(source.toByteBuffer());
+        copyInto(target, source);
       }
+    }
+  }
+
+  /**
+   * Copies {@code source}'s values into {@code parameter}'s own storage. Not {@code NDArray.set(Buffer)}: on the CPU,
+   * DJL's PyTorch engine makes the Java buffer the tensor's storage ({@code set_}), so the weights would live in
+   * memory the JVM allocated, 16-byte aligned at an offset that differs from process to process; MKL's matrix
+   * products take alignment-dependent paths, so the same seed then trained to slightly different weights in
+   * another process (a resumed run, a repeated benchmark). libtorch's own allocations are 64-byte aligned.
+   */
+  static void copyInto(NDArray parameter, NDArray source) {
+    try (NDArray onDevice = source.toDevice(parameter.getDevice(), true)) {
+      parameter.set(new NDIndex(":"), onDevice);
     }
   }
 

@@ -282,7 +282,9 @@ public final class ReferenceBench {
     JsonNode described = JSON.readTree(dir.resolve("config.json").toFile());
     try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
       java.util.SortedMap<String, NDArray> parameters = new java.util.TreeMap<>();
-      for (NDArray parameter : NDList.decode(manager, Files.readAllBytes(dir.resolve("init.safetensors")))) {
+      for (NDArray decoded : NDList.decode(manager, Files.readAllBytes(dir.resolve("init.safetensors")))) {
+        NDArray parameter = decoded.duplicate(); // in libtorch's aligned memory, as the Trainer's weights are
+        parameter.setName(decoded.getName());
         parameter.setRequiresGradient(true);
         parameters.put(parameter.getName(), parameter);
       }
