@@ -398,10 +398,10 @@ def self_times(trace_path):
     totals, counts = {}, {}
     for ops in by_thread.values():
         ops.sort(key=lambda e: (float(e["ts"]), -float(e["dur"])))
-        stack = []  # [end, name, child time]
+        stack = []  # open ops: [end, name, time of the ops nested in it, duration]
         def close(until):
             while stack and stack[-1][0] <= until:
-                end, name, children, dur = stack.pop()
+                _, name, children, dur = stack.pop()
                 totals[name] = totals.get(name, 0.0) + dur - children
         for e in ops:
             ts, dur = float(e["ts"]), float(e["dur"])

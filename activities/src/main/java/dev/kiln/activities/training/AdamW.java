@@ -118,10 +118,9 @@ public final class AdamW implements AutoCloseable {
       // The clip scale folds into the moments' coefficients instead of a pass over a scaled copy of the gradient.
       firstMoments.muli(BETA1).addi(gradient.mul((1 - BETA1) * clipScale));
       secondMoments.muli(BETA2).addi(gradient.mul(gradient).muli((1 - BETA2) * clipScale * clipScale));
-      // An op's result lives in its first operand's manager: move results of the moments to the scratch manager,
-      // or they would pile up in the optimizer's for the whole run.
       // lr / c1 * m / (sqrt(v) / sqrt(c2) + eps), with numerator and denominator multiplied by sqrt(c2): one pass
-      // fewer over the denominator.
+      // fewer over the denominator. An op's result lives in its first operand's manager: results computed from the
+      // moments move to the scratch manager, or they would pile up in the optimizer's for the whole run.
       NDArray denominator = secondMoments.sqrt();
       denominator.attach(scratch);
       denominator.addi(EPSILON * Math.sqrt(secondCorrection));

@@ -118,7 +118,11 @@ final class NamedParameters implements AutoCloseable {
    * another process (a resumed run, a repeated benchmark). libtorch's own allocations are 64-byte aligned.
    */
   static void copyInto(NDArray parameter, NDArray source) {
-    try (NDArray onDevice = source.toDevice(parameter.getDevice(), true)) {
+    if (source.getDevice().equals(parameter.getDevice())) {
+      parameter.set(new NDIndex(":"), source); // the one copy
+      return;
+    }
+    try (NDArray onDevice = source.toDevice(parameter.getDevice(), false)) {
       parameter.set(new NDIndex(":"), onDevice);
     }
   }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -34,6 +35,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -281,7 +284,7 @@ public final class ReferenceBench {
     Path dir = out.resolve(objective.id());
     JsonNode described = JSON.readTree(dir.resolve("config.json").toFile());
     try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
-      java.util.SortedMap<String, NDArray> parameters = new java.util.TreeMap<>();
+      SortedMap<String, NDArray> parameters = new TreeMap<>();
       for (NDArray decoded : NDList.decode(manager, Files.readAllBytes(dir.resolve("init.safetensors")))) {
         NDArray parameter = decoded.duplicate(); // in libtorch's aligned memory, as the Trainer's weights are
         parameter.setName(decoded.getName());
@@ -292,7 +295,7 @@ public final class ReferenceBench {
       try (AdamW adamW = new AdamW(parameters, described.get("weightDecay").asDouble(), described.get("gradClip").asDouble())) {
         for (int update = 0; update < updates + 20; update++) {
           try (NDManager step = manager.newSubManager();
-              ai.djl.training.GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+              GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             NDArray loss = null;
             for (NDArray parameter : parameters.values()) {
               NDArray squares = parameter.square().sum();
