@@ -203,13 +203,12 @@ def train(out_dir, objective, result_path, attention, threads=None):
     optimizer = adamw(c, parameters, c["learningRate"])
 
     steps, skip, check = c["steps"], c["timingSkip"], c.get("checkSteps", 0)
-    losses, norms = [], []
-    started, excluded, weights_check = None, 0.0, None
+    losses, norms, step_seconds = [], [], []
+    weights_check = None
     profile_dir = os.environ.get("KILN_BENCH_PROFILE")
     profiler = None
     for step in range(steps):
-        if step == skip:
-            started = time.perf_counter()
+        started = time.perf_counter()
         if profile_dir and step == PROFILED_FROM:
             profiler = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], record_shapes=True)
             profiler.__enter__()
@@ -232,18 +231,17 @@ def train(out_dir, objective, result_path, attention, threads=None):
             Path(profile_dir).mkdir(parents=True, exist_ok=True)
             profiler.export_chrome_trace(str(Path(profile_dir) / f"pytorch-{objective}.json"))
             profiler = None
+        step_seconds.append(time.perf_counter() - started)
         if step + 1 == check:
-            checking = time.perf_counter()
             weights_check = compare_weights(model, directory / f"weights-after-{check}.safetensors")
-            excluded += time.perf_counter() - checking
-    seconds = time.perf_counter() - started - excluded
+    seconds = sum(step_seconds[skip:])
     tokens_per_second = (steps - skip) * c["tokensPerStep"] / seconds
     result = {"system": "pytorch", "attention": attention, "malloc": malloc_settings(), "objective": objective,
               "torch": torch.__version__,
               "threads": torch.get_num_threads(), "interopThreads": torch.get_num_interop_threads(),
               "timedSteps": steps - skip, "seconds": seconds, "tokensPerSecond": tokens_per_second,
               "clippedSteps": sum(n > c["gradClip"] for n in norms) if c["gradClip"] > 0 else 0,
-              "weightsCheck": weights_check, "losses": losses, "gradNorms": norms}
+              "weightsCheck": weights_check, "losses": losses, "gradNorms": norms, "stepSeconds": step_seconds}
     Path(result_path).write_text(json.dumps(result, indent=1))
     print(f"pytorch {objective} ({attention}): {steps} steps, final loss {losses[-1]:.4f}, {tokens_per_second:.0f} tokens/s "
           f"({torch.get_num_threads()} intra-op / {torch.get_num_interop_threads()} inter-op threads)")
@@ -296,9 +294,27 @@ def windowed_difference(a, b, warmup):
     return [abs(mean(a, end) - mean(b, end)) / abs(mean(b, end)) for end in range(max(warmup, WINDOW - 1), len(b))]
 
 
+def repetition(run):
+    """The repetition a timed run belongs to, from its result file's name (SYSTEM-OBJECTIVE-REP); None for the extra runs."""
+    last = run["file"].rsplit("-", 1)[1]
+    return int(last) if last.isdigit() else None
+
+
+def paired_ratios(kiln, reference):
+    """Kiln's tokens/s over the reference's of the same repetition: the two ran one after the other, under much the
+    same load from the rest of the machine, so the ratio varies less than either system's tokens/s over repetitions."""
+    by_repetition = {repetition(r): r["tokensPerSecond"] for r in reference}
+    return [k["tokensPerSecond"] / by_repetition[repetition(k)] for k in kiln if repetition(k) in by_repetition]
+
+
+def tokens_per_second_from(run, first_step, c):
+    times = run["stepSeconds"][first_step:]
+    return len(times) * c["tokensPerStep"] / sum(times)
+
+
 def compare(out_dir, results_dir):
     """Loss curves at equal steps and the median tokens/s of every system over the repetitions."""
-    results = [json.loads(p.read_text()) for p in sorted(Path(results_dir).glob("*.json"))]
+    results = [dict(json.loads(p.read_text()), file=p.stem) for p in sorted(Path(results_dir).glob("*.json"))]
     objectives = [o for o in ("clm", "mlm", "span-corruption") if any(r["objective"] == o for r in results)]
     summary = []
     for objective in objectives:
@@ -358,8 +374,11 @@ def compare(out_dir, results_dir):
                 print(f"{name}: losses of the {len(runs)} repetitions {'bitwise identical' if same else 'differ'}")
         kiln_tps = statistics.median(r["tokensPerSecond"] for r in kiln)
         math_tps = statistics.median(r["tokensPerSecond"] for r in torch_math)
-        line = (f"tokens/s (median of {len(kiln)}, {kiln[0]['threads']} intra-op threads each): kiln {kiln_tps:,.0f}, "
-                f"pytorch eager {math_tps:,.0f} -> {kiln_tps / math_tps:.2f}x")
+        paired = paired_ratios(kiln, torch_math)
+        line = (f"tokens/s from step {c['timingSkip']} on, the steady state (median of {len(kiln)}, {kiln[0]['threads']} "
+                f"intra-op threads each): kiln {kiln_tps:,.0f}, pytorch eager {math_tps:,.0f} -> {kiln_tps / math_tps:.2f}x "
+                f"(kiln / pytorch within each repetition: {', '.join(f'{r:.2f}' for r in paired)}; "
+                f"median {statistics.median(paired):.2f}x)")
         tuned_tps = None
         if torch_tuned:
             tuned_tps = statistics.median(r["tokensPerSecond"] for r in torch_tuned)
@@ -369,19 +388,29 @@ def compare(out_dir, results_dir):
             sdpa_tps = statistics.median(r["tokensPerSecond"] for r in torch_sdpa)
             line += f"; pytorch eager with scaled_dot_product_attention {sdpa_tps:,.0f} -> {kiln_tps / sdpa_tps:.2f}x"
         print(line)
+        cold = c.get("coldFrom")
+        kiln_cold = statistics.median(tokens_per_second_from(r, cold, c) for r in kiln) if cold is not None else None
+        math_cold = statistics.median(tokens_per_second_from(r, cold, c) for r in torch_math) if cold is not None else None
+        if cold is not None:
+            print(f"tokens/s from step {cold} on, each process's warm-up included (in Kiln the JIT compiling its Java code): "
+                  f"kiln {kiln_cold:,.0f}, pytorch eager {math_cold:,.0f} -> {kiln_cold / math_cold:.2f}x")
         print("  per repetition: kiln " + ", ".join(f"{r['tokensPerSecond']:,.0f}" for r in kiln)
               + " | pytorch " + ", ".join(f"{r['tokensPerSecond']:,.0f}" for r in torch_math)
               + ("" if not torch_tuned else " | pytorch, kiln's malloc " + ", ".join(f"{r['tokensPerSecond']:,.0f}" for r in torch_tuned))
               + ("" if not torch_sdpa else " | sdpa " + ", ".join(f"{r['tokensPerSecond']:,.0f}" for r in torch_sdpa)))
-        summary.append((objective, relative[0], max(after), max(smoothed), kiln_tps, math_tps, tuned_tps, sdpa_tps))
+        summary.append((objective, relative[0], max(after), max(smoothed), kiln_tps, math_tps, tuned_tps, sdpa_tps,
+                        statistics.median(paired), kiln_cold / math_cold if cold is not None else None))
     print(f"\n{'objective':<16} {'step-0 rel':>10} {'max rel >=warm-up':>18} {f'({WINDOW}-step mean)':>16} {'kiln tok/s':>11} "
-          f"{'torch tok/s':>12} {'ratio':>6}"
+          f"{'torch tok/s':>12} {'ratio':>6} {'paired':>6} {'cold':>6}"
           + (f" {'torch+malloc':>12} {'ratio':>6}" if any(s[6] for s in summary) else "")
           + (f" {'sdpa tok/s':>11} {'ratio':>6}" if any(s[7] for s in summary) else ""))
-    for objective, first, worst, worst_smoothed, kiln_tps, math_tps, tuned_tps, sdpa_tps in summary:
+    for objective, first, worst, worst_smoothed, kiln_tps, math_tps, tuned_tps, sdpa_tps, paired, cold in summary:
         print(f"{objective:<16} {first:>10.1e} {worst:>18.2e} {worst_smoothed:>16.2e} {kiln_tps:>11,.0f} {math_tps:>12,.0f} {kiln_tps / math_tps:>5.2f}x"
+              + f" {paired:>5.2f}x" + (f" {cold:>5.2f}x" if cold else "      -")
               + (f" {tuned_tps:>12,.0f} {kiln_tps / tuned_tps:>5.2f}x" if tuned_tps else "")
               + (f" {sdpa_tps:>11,.0f} {kiln_tps / sdpa_tps:>5.2f}x" if sdpa_tps else ""))
+    print("tok/s: steady state, median over the repetitions; paired: median of kiln / pytorch within each repetition "
+          "(the two ran next to each other); cold: the ratio from an earlier step, each process's warm-up included")
     print("torch: PyTorch eager as installed (glibc's malloc defaults); torch+malloc: the same with Kiln's malloc "
           "settings (infra/native-memory.sh), which Kiln always runs with")
 

@@ -5,7 +5,8 @@
 # clip_grad_norm_) each train STEPS steps from them. Prints the loss curves side by side with the relative
 # difference (goal: < 2 % after warm-up), the step-0 difference (same weights, same batch: the forward alone),
 # and tokens/s of both with the same intra-op/inter-op thread counts (median of REPS runs, Kiln and PyTorch
-# interleaved so both see the same machine load). Kiln runs as ./kiln starts it, with the malloc settings of
+# interleaved so both see the same machine load, and the median of their ratio within each repetition), in the steady
+# state (from step 30) and with each process's warm-up (from step 5). Kiln runs as ./kiln starts it, with the malloc settings of
 # infra/native-memory.sh; PyTorch runs as installed (glibc's defaults) and, for a like-for-like figure, once more
 # per repetition with Kiln's malloc settings.
 #

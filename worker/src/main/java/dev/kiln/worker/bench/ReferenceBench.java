@@ -52,8 +52,8 @@ import java.util.stream.Stream;
  * identical by construction rather than by re-implementing Kiln's random streams.
  *
  * <p>{@code train OUT_DIR OBJECTIVE RESULT_JSON}: trains STEPS steps with Kiln's {@link Trainer} on those
- * batches and writes the loss of every step and the tokens/s (the steps after {@code timingSkip}, batches
- * already built, no export or I/O inside the timed loop). It first checks that its own seeded initialisation
+ * batches and writes the loss and time of every step and the tokens/s (the steps from {@code timingSkip} on,
+ * batches already built, no export or I/O inside the timed steps). It first checks that its own seeded initialisation
  * is byte-identical to {@code init.safetensors}.
  */
 public final class ReferenceBench {
@@ -71,8 +71,15 @@ public final class ReferenceBench {
   static final long SEED = 1234;
   /** Characters the BPE trainer reads; the whole corpus is then encoded with the result. */
   static final long BPE_TRAINING_CHARS = 3_000_000;
-  /** First steps left out of the tokens/s (one-time allocations, lazy initialisation). */
-  static final int TIMING_SKIP = 5;
+  /**
+   * First steps left out of the tokens/s, the steady state of a long run: a fresh process warms up (one-time
+   * allocations, lazy initialisation, and in Kiln the JIT compiling the step's Java code, which shares the two cores
+   * with training: Kiln's steps 5-28 took 15-20 % longer than its later ones, PyTorch's no longer). Every step's
+   * time is in the result; the comparison also shows tokens/s from step {@link #COLD_FROM}, warm-up included.
+   */
+  static final int TIMING_SKIP = 30;
+  /** From here the comparison's second tokens/s figure counts (the first steps allocate everything once). */
+  static final int COLD_FROM = 5;
   /** With KILN_BENCH_PROFILE=DIR, libtorch's profiler records these steps [from, until) into DIR (chrome trace). */
   static final int PROFILED_FROM = 30;
   static final int PROFILED_UNTIL = 50;
@@ -176,7 +183,8 @@ public final class ReferenceBench {
     root.put("weightDecay", config.weightDecay()).put("gradClip", config.gradClip()).put("dropout", config.dropout());
     root.put("beta1", AdamW.BETA1).put("beta2", AdamW.BETA2).put("epsilon", AdamW.EPSILON);
     root.put("seed", config.seed()).put("padToken", TrainingBatch.PAD).put("ignoredTarget", TrainingBatch.IGNORED);
-    root.put("tokensPerStep", config.tokensPerStep()).put("timingSkip", TIMING_SKIP).put("checkSteps", CHECK_STEPS);
+    root.put("tokensPerStep", config.tokensPerStep()).put("timingSkip", TIMING_SKIP).put("coldFrom", COLD_FROM)
+        .put("checkSteps", CHECK_STEPS);
     // libtorch's defaults on this machine, which Kiln trains with; the reference uses the same counts.
     root.put("threads", JniUtils.getNumThreads()).put("interopThreads", JniUtils.getNumInteropThreads());
     root.put("parameters", trainer.parameterCount()).put("initHash", trainer.parameterHash());
@@ -225,7 +233,7 @@ public final class ReferenceBench {
     int interopThreads = JniUtils.getNumInteropThreads();
     double[] losses = new double[steps];
     double[] gradientNorms = new double[steps];
-    double seconds;
+    double[] stepSeconds = new double[steps];
     String profileDir = System.getenv("KILN_BENCH_PROFILE");
     Path profile = profileDir == null ? null
         : Files.createDirectories(Path.of(profileDir)).resolve("kiln-" + objective.id() + ".json");
@@ -234,12 +242,8 @@ public final class ReferenceBench {
       if (!Arrays.equals(trainer.modelState(), Files.readAllBytes(dir.resolve("init.safetensors")))) {
         throw new IllegalStateException(dir + "/init.safetensors is not this build's seeded initialisation: re-export");
       }
-      long timedFrom = 0;
-      long excluded = 0;
       for (int step = 0; step < steps; step++) {
-        if (step == TIMING_SKIP) {
-          timedFrom = System.nanoTime();
-        }
+        long started = System.nanoTime();
         if (profile != null && step == PROFILED_FROM) {
           JniUtils.startProfile(false, true, false); // with shapes
         }
@@ -248,14 +252,13 @@ public final class ReferenceBench {
           JniUtils.stopProfile(profile.toString());
         }
         gradientNorms[step] = trainer.lastGradientNorm();
+        stepSeconds[step] = (System.nanoTime() - started) / 1e9;
         if (step + 1 == CHECK_STEPS) {
-          long writing = System.nanoTime();
           Files.write(dir.resolve("weights-after-" + CHECK_STEPS + ".safetensors"), trainer.modelState());
-          excluded += System.nanoTime() - writing;
         }
       }
-      seconds = (System.nanoTime() - timedFrom - excluded) / 1e9;
     }
+    double seconds = Arrays.stream(stepSeconds, TIMING_SKIP, steps).sum();
     double tokensPerSecond = (steps - TIMING_SKIP) * config.tokensPerStep() / seconds;
     ObjectNode result = JSON.createObjectNode();
     result.put("system", "kiln").put("malloc", dev.kiln.worker.NativeMemory.missing(System.getenv()) == null ? "kiln" : "default")
@@ -269,6 +272,10 @@ public final class ReferenceBench {
     ArrayNode normArray = result.putArray("gradNorms");
     for (double norm : gradientNorms) {
       normArray.add(norm);
+    }
+    ArrayNode timeArray = result.putArray("stepSeconds");
+    for (double time : stepSeconds) {
+      timeArray.add(time);
     }
     Files.writeString(resultJson, JSON.writeValueAsString(result));
     System.out.printf("kiln %s: %d steps, final loss %.4f, %.0f tokens/s (%d intra-op / %d inter-op threads)%n",
