@@ -1,11 +1,9 @@
 package dev.kiln.activities.training;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Data parallelism on one worker (as PyTorch's DataParallel): the master model on the first device holds the
@@ -80,6 +78,9 @@ final class DataParallelReplicas implements AutoCloseable {
       Share share = shares.get(d); // every row of every objective predicts at least one position
       TransformerModel model = d == 0 ? master : replicas.get(d - 1);
       NDManager manager = managers.get(d);
+      if (d > 0) {
+        model.bindForTraining(manager); // the master's step is bound by the caller
+      }
       // The weight is a tensor of the step manager, not a Number operand (FINDINGS: mul(Number) in autograd).
       NDArray weighted = model.loss(manager, share.batch(), training).mul(manager.create((float) share.weight()));
       NDArray onMaster = weighted.toDevice(master.device(), false);
@@ -89,35 +90,23 @@ final class DataParallelReplicas implements AutoCloseable {
     return total;
   }
 
-  /** Adds every replica's gradients into the master's and zeroes the replicas' (call after backward). */
+  /** Adds every replica's gradient into the master's (call after backward; each is one flat tensor). */
   void reduceGradients() {
-    Map<String, NDArray> masterParameters = master.parameters();
-    for (TransformerModel replica : replicas) {
-      for (Map.Entry<String, NDArray> entry : replica.parameters().entrySet()) {
-        NDArray replicaGradient = entry.getValue().getGradient();
-        NDArray masterGradient = masterParameters.get(entry.getKey()).getGradient();
-        NDArray moved = replicaGradient.toDevice(master.device(), true);
-        masterGradient.addi(moved);
-        moved.close();
-        AdamW.zeroGradient(entry.getValue());
-        replicaGradient.close();
-        masterGradient.close();
+    try (NDArray masterGradient = master.parameterGradient()) {
+      for (TransformerModel replica : replicas) {
+        try (NDArray replicaGradient = replica.parameterGradient();
+            NDArray moved = replicaGradient.toDevice(master.device(), true)) {
+          masterGradient.addi(moved);
+        }
       }
     }
   }
 
   /** Copies the master's weights to every replica (after each update, and after init, load or restore). */
   void broadcastWeights() {
-    Map<String, NDArray> masterParameters = master.parameters();
+    NDArray weights = master.parameters.flat();
     for (TransformerModel replica : replicas) {
-      Device device = replica.device();
-      for (Map.Entry<String, NDArray> entry : replica.parameters().entrySet()) {
-        NDArray target = entry.getValue();
-        NDArray source = masterParameters.get(entry.getKey()).toDevice(device, true);
-        // In place, so the replica's parameter stays the same leaf tensor the model and autograd hold.
-        target.subi(target).addi(source);
-        source.close();
-      }
+      NamedParameters.copyInto(replica.parameters.flat(), weights); // in place: the replica's views stay views of it
     }
   }
 

@@ -18,9 +18,9 @@ import java.util.List;
  */
 public final class EncoderDecoderModel extends TransformerModel {
 
-  private final NDArray tokenEmbedding;
-  private final NDArray encoderPositions;
-  private final NDArray decoderPositions;
+  private final Parameter tokenEmbedding;
+  private final Parameter encoderPositions;
+  private final Parameter decoderPositions;
   private final List<TransformerBlock> encoderBlocks = new ArrayList<>();
   private final List<TransformerBlock> decoderBlocks = new ArrayList<>();
   private final LayerNormWeights encoderNorm;
@@ -48,7 +48,7 @@ public final class EncoderDecoderModel extends TransformerModel {
 
   /** The encoder's output [batch, source, dModel] (the decoder's "memory"); paddingMask may be null. */
   public NDArray encode(NDArray tokens, NDArray paddingMask, boolean training) {
-    NDArray x = embed(tokens, tokenEmbedding, encoderPositions, training);
+    NDArray x = embed(tokens, tokenEmbedding.value(), encoderPositions.value(), training);
     for (TransformerBlock block : encoderBlocks) {
       x = block.forward(x, paddingMask, training);
     }
@@ -60,12 +60,12 @@ public final class EncoderDecoderModel extends TransformerModel {
    * with {@code <|pad|>}, T5's start token) and the encoder's output.
    */
   public NDArray decode(NDArray decoderTokens, NDArray memory, NDArray memoryPaddingMask, boolean training) {
-    NDArray x = embed(decoderTokens, tokenEmbedding, decoderPositions, training);
+    NDArray x = embed(decoderTokens, tokenEmbedding.value(), decoderPositions.value(), training);
     NDArray causal = masks.causal(decoderTokens.getShape().get(1));
     for (TransformerBlock block : decoderBlocks) {
       x = block.forward(x, causal, memory, memoryPaddingMask, training);
     }
-    return Linear.linear(decoderNorm.apply(x), tokenEmbedding).singletonOrThrow();
+    return Linear.linear(decoderNorm.apply(x), tokenEmbedding.value()).singletonOrThrow();
   }
 
   @Override

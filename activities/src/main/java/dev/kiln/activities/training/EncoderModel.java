@@ -19,8 +19,8 @@ import java.util.List;
  */
 public final class EncoderModel extends TransformerModel {
 
-  private final NDArray tokenEmbedding;
-  private final NDArray positionEmbedding;
+  private final Parameter tokenEmbedding;
+  private final Parameter positionEmbedding;
   private final List<TransformerBlock> blocks = new ArrayList<>();
   private final LayerNormWeights finalNorm;
 
@@ -42,7 +42,7 @@ public final class EncoderModel extends TransformerModel {
    * paddingMask (see {@link AttentionMasks#padding}) hides pad keys, or is null.
    */
   public NDArray features(NDArray tokens, NDArray paddingMask, boolean training) {
-    NDArray x = embed(tokens, tokenEmbedding, positionEmbedding, training);
+    NDArray x = embed(tokens, tokenEmbedding.value(), positionEmbedding.value(), training);
     for (TransformerBlock block : blocks) {
       x = block.forward(x, paddingMask, training);
     }
@@ -51,7 +51,7 @@ public final class EncoderModel extends TransformerModel {
 
   /** Logits [batch, time, vocab] of the token at each position, given the whole (masked) sequence. */
   public NDArray forward(NDArray tokens, NDArray paddingMask, boolean training) {
-    return Linear.linear(features(tokens, paddingMask, training), tokenEmbedding).singletonOrThrow();
+    return Linear.linear(features(tokens, paddingMask, training), tokenEmbedding.value()).singletonOrThrow();
   }
 
   @Override
@@ -82,7 +82,7 @@ public final class EncoderModel extends TransformerModel {
     NDArray hidden = features(tokens, padding, training).reshape(-1, shape.dModel());
     // Gathering rows of the hidden states is an embedding lookup into them (differentiable in the table).
     NDArray picked = Embedding.embedding(stepManager.create(positions), hidden, SparseFormat.DENSE).singletonOrThrow();
-    return TrainingBatch.crossEntropy(Linear.linear(picked, tokenEmbedding).singletonOrThrow(), selectedTargets);
+    return TrainingBatch.crossEntropy(Linear.linear(picked, tokenEmbedding.value()).singletonOrThrow(), selectedTargets);
   }
 
   @Override

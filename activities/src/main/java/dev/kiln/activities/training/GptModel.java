@@ -16,8 +16,8 @@ import java.util.List;
  */
 public final class GptModel extends TransformerModel {
 
-  private final NDArray tokenEmbedding;
-  private final NDArray positionEmbedding;
+  private final Parameter tokenEmbedding;
+  private final Parameter positionEmbedding;
   private final List<TransformerBlock> blocks = new ArrayList<>();
   private final LayerNormWeights finalNorm;
 
@@ -40,12 +40,12 @@ public final class GptModel extends TransformerModel {
    */
   public NDArray forward(NDArray tokens, boolean training) {
     // Weight tying: the output projection is the token embedding, logits = x . wte^T.
-    return Linear.linear(features(tokens, training), tokenEmbedding).singletonOrThrow();
+    return Linear.linear(features(tokens, training), tokenEmbedding.value()).singletonOrThrow();
   }
 
   /** Hidden states [batch, time, dModel] after the final LayerNorm; position t has seen tokens 0..t only. */
   public NDArray features(NDArray tokens, boolean training) {
-    NDArray x = embed(tokens, tokenEmbedding, positionEmbedding, training);
+    NDArray x = embed(tokens, tokenEmbedding.value(), positionEmbedding.value(), training);
     NDArray causal = masks.causal(tokens.getShape().get(1));
     for (TransformerBlock block : blocks) {
       x = block.forward(x, causal, training);

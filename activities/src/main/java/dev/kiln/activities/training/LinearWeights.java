@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.core.Linear;
 
 /** y = x W^T + b with W stored [out, in], as PyTorch's nn.Linear. */
-record LinearWeights(NDArray weight, NDArray bias) {
+record LinearWeights(Parameter weight, Parameter bias) {
   NDArray apply(NDArray x) {
-    return Linear.linear(x, weight, bias).singletonOrThrow();
+    return Linear.linear(x, weight.value(), bias.value()).singletonOrThrow();
   }
 }

@@ -99,7 +99,7 @@ public final class Trainer implements AutoCloseable {
       replicas.add(TransformerModel.create(objective, shape, config.dropout(), device));
     }
     this.parallel = replicas.isEmpty() ? null : new DataParallelReplicas(model, replicas);
-    this.optimizer = new AdamW(model.parameters(), config.weightDecay(), config.gradClip());
+    this.optimizer = new AdamW(model, config.weightDecay(), config.gradClip());
     this.schedule = LearningRateSchedule.of(config);
   }
 
@@ -186,6 +186,7 @@ public final class Trainer implements AutoCloseable {
       try (GradientCollector collector = engine.newGradientCollector()) {
         // Seeded inside the collector: DJL allows one collector at a time, so no other step can reseed.
         engine.setRandomSeed(StepSeeds.forDropout(config.seed(), step));
+        model.bindForTraining(stepManagers.get(0));
         NDArray lossArray = parallel == null
             ? model.loss(stepManagers.get(0), batch, true)
             : parallel.loss(stepManagers, batch, true);
@@ -200,12 +201,16 @@ public final class Trainer implements AutoCloseable {
         parallel.reduceGradients();
       }
       try {
-        lastGradientNorm = optimizer.update(learningRate(step));
+        lastGradientNorm = optimizer.update(learningRate(step), model.parameterGradient());
       } catch (IllegalStateException e) {
         throw new RejectedLossException(step, loss, e.getMessage());
       }
       broadcast();
     } finally {
+      model.releaseParameters();
+      if (parallel != null) {
+        parallel.replicas().forEach(TransformerModel::releaseParameters);
+      }
       stepManagers.forEach(NDManager::close);
     }
     nextStep = step + 1;

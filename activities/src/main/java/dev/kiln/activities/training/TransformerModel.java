@@ -88,9 +88,31 @@ public abstract class TransformerModel implements AutoCloseable {
     return parameters.safetensors();
   }
 
-  /** Parameters by name, in name order; the arrays are live (the optimizer updates them in place). */
+  /**
+   * Parameters by name, in name order: live views of the model's one flat buffer (the optimizer updates it in place).
+   * Write into one through an index ({@code set(new NDIndex(":"), values)}), never with {@code NDArray.set(Buffer)}.
+   */
   public SortedMap<String, NDArray> parameters() {
     return parameters.all();
+  }
+
+  /**
+   * Starts a training step: from here until {@link #releaseParameters()} the layers read the parameters through a
+   * new leaf in {@code stepManager}, so that the step's backward delivers the gradient of all of them as one flat
+   * tensor ({@link #parameterGradient()}). Call it inside the step's gradient collector.
+   */
+  public NDArray bindForTraining(NDManager stepManager) {
+    return parameters.bindForTraining(stepManager);
+  }
+
+  /** The bound step's gradient of all parameters, laid out as their flat buffer (see {@link AdamW#update}). */
+  public NDArray parameterGradient() {
+    return parameters.gradient();
+  }
+
+  /** Ends a bound training step (call before closing its manager); does nothing when no step is bound. */
+  public void releaseParameters() {
+    parameters.release();
   }
 
   public long parameterCount() {

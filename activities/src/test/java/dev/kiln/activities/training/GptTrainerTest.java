@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import dev.kiln.workflows.scope.ModelShape;
 import dev.kiln.workflows.training.Objective;
 import dev.kiln.workflows.training.TrainingConfig;
@@ -177,9 +178,10 @@ class GptTrainerTest {
     try (Trainer trainer = new Trainer(TINY, config, CPU)) {
       trainer.initialise();
       trainer.trainStep(0, batcher.batch(0));
-      float[] nan = new float[16 * 32];
-      java.util.Arrays.fill(nan, Float.NaN);
-      trainer.model().parameters().get("transformer.wpe.weight").set(nan);
+      NDArray positions = trainer.model().parameters().get("transformer.wpe.weight");
+      try (NDArray nan = positions.getManager().full(positions.getShape(), Float.NaN)) {
+        positions.set(new NDIndex(":"), nan);
+      }
       String poisoned = trainer.parameterHash();
       IllegalStateException e = assertThrows(IllegalStateException.class, () -> trainer.trainStep(1, batcher.batch(1)));
       assertTrue(e.getMessage().contains("step 1"), e.getMessage());

@@ -17,9 +17,9 @@ import ai.djl.pytorch.jni.JniUtils;
 import dev.kiln.workflows.scope.ModelShape;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SortedMap;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 class TrainingPartsTest {
@@ -61,19 +61,60 @@ class TrainingPartsTest {
 
   @Test
   void weightDecaySkipsBiasesAndLayerNorms() {
-    try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
-      SortedMap<String, NDArray> parameters = new TreeMap<>();
-      parameters.put("fc.weight", parameter(manager, new Shape(2, 2)));
-      parameters.put("fc.bias", parameter(manager, new Shape(2)));
-      parameters.put("ln.weight", parameter(manager, new Shape(2)));
+    try (NamedParameters parameters = new NamedParameters("a test model", Device.cpu());
+        NDManager step = parameters.manager().newSubManager()) {
+      parameters.linear("fc", 2, 2, 0.02);
+      parameters.layerNorm("ln", 2);
+      fillWithOnes(parameters);
       try (AdamW adamW = new AdamW(parameters, 0.5, 1.0)) {
-        // No backward ran, so every gradient is zero and only weight decay moves a parameter.
-        adamW.update(0.1);
-        assertArrayEquals(new float[] {0.95f, 0.95f, 0.95f, 0.95f}, parameters.get("fc.weight").toFloatArray(), 1e-7f);
-        assertArrayEquals(new float[] {1f, 1f}, parameters.get("fc.bias").toFloatArray());
-        assertArrayEquals(new float[] {1f, 1f}, parameters.get("ln.weight").toFloatArray());
+        // A zero gradient: only weight decay moves a parameter.
+        adamW.update(0.1, step.zeros(parameters.flat().getShape()));
+        SortedMap<String, NDArray> all = parameters.all();
+        assertArrayEquals(new float[] {0.95f, 0.95f, 0.95f, 0.95f}, all.get("fc.weight").toFloatArray(), 1e-7f);
+        assertArrayEquals(new float[] {1f, 1f}, all.get("fc.bias").toFloatArray());
+        assertArrayEquals(new float[] {1f, 1f}, all.get("ln.weight").toFloatArray());
         assertEquals(1, adamW.step("fc.bias"));
+        IllegalArgumentException e =
+            assertThrows(IllegalArgumentException.class, () -> adamW.update(0.1, step.zeros(new Shape(3))));
+        assertTrue(e.getMessage().contains("laid out as"), e.getMessage());
       }
+    }
+  }
+
+  @Test
+  void parametersShareOneBufferMatricesFirstEachSliceAligned() {
+    try (NamedParameters parameters = new NamedParameters("a test model", Device.cpu());
+        NDManager step = parameters.manager().newSubManager()) {
+      LinearWeights fc = parameters.linear("fc", 3, 5, 0.02); // weight [5, 3]: 15 floats, then a gap to 16
+      LayerNormWeights ln = parameters.layerNorm("a.ln", 3); // named before fc, but not a matrix: after it
+      List<NamedParameters.Slot> slots = parameters.slots();
+      assertEquals(List.of("fc.weight", "a.ln.bias", "a.ln.weight", "fc.bias"), slots.stream().map(NamedParameters.Slot::name).toList());
+      assertEquals(15, parameters.decayedSize());
+      for (NamedParameters.Slot slot : slots) {
+        assertEquals(0, slot.offset() % 16, slot.name() + " starts on a 64-byte boundary");
+      }
+      fillWithOnes(parameters);
+      float[] buffer = parameters.flat().toFloatArray();
+      assertEquals(3 * 16 + 5, buffer.length, "slices at 0, 16, 32 and 48; the last one, fc.bias, ends the buffer");
+      assertEquals(53 - (15 + 3 + 3 + 5), (int) Arrays.stream(toDoubles(buffer)).filter(v -> v == 0).count(), "the gaps stay zero");
+      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        parameters.bindForTraining(step);
+        assertArrayEquals(new float[15], fc.weight().value().sub(parameters.all().get("fc.weight")).toFloatArray(),
+            "the bound views read the buffer");
+        NDArray loss = fc.apply(step.ones(new Shape(2, 3))).sum().add(ln.gain().value().mul(step.create(2f)).sum());
+        collector.backward(loss);
+      }
+      float[] gradient = parameters.gradient().toFloatArray();
+      parameters.release();
+      assertEquals(buffer.length, gradient.length, "one gradient laid out as the buffer");
+      NamedParameters.Slot weight = slots.get(0);
+      for (int i = 0; i < 15; i++) {
+        assertEquals(2f, gradient[(int) weight.offset() + i], "d sum(x W^T + b) / dW with two rows of ones");
+      }
+      NamedParameters.Slot gain = slots.get(2);
+      assertEquals(2f, gradient[(int) gain.offset()]);
+      assertEquals(0f, gradient[15], "nothing flows into a gap");
+      assertTrue(fc.weight().value() == parameters.all().get("fc.weight"), "released: the persistent views again");
     }
   }
 
@@ -84,25 +125,37 @@ class TrainingPartsTest {
     double weightDecay = 0.1;
     double clip = 1.0;
     double[] rates = {0.01, 0.02, 0.005};
-    try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
-      SortedMap<String, NDArray> parameters = new TreeMap<>();
-      parameters.put("fc.weight", parameter(manager, new Shape(2, 2)));
-      parameters.put("fc.bias", parameter(manager, new Shape(2)));
+    double norm = Math.sqrt(9 + 16 + 0.25 + 144 + 1 + 4);
+    try (NamedParameters parameters = new NamedParameters("a test model", Device.cpu())) {
+      LinearWeights fc = parameters.linear("fc", 2, 2, 0.02);
+      fillWithOnes(parameters);
+      SortedMap<String, NDArray> all = parameters.all();
       double[] expectedWeight = {1, 1, 1, 1};
       double[] expectedBias = {1, 1};
       double[][] moments = new double[4][6];
       byte[] stateAfterTwo = null;
       try (AdamW adamW = new AdamW(parameters, weightDecay, clip)) {
         for (int step = 0; step < rates.length; step++) {
-          setGradients(manager, parameters.get("fc.weight"), matrixGradient, parameters.get("fc.bias"), vectorGradient);
-          double norm = Math.sqrt(9 + 16 + 0.25 + 144 + 1 + 4);
-          assertEquals(norm, adamW.update(rates[step]), 1e-5);
+          try (NDManager stepManager = parameters.manager().newSubManager()) {
+            // Backward of sum(W * gW) + sum(b * gb): the gradients of W and b are gW and gb.
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+              parameters.bindForTraining(stepManager);
+              NDArray w = fc.weight().value();
+              NDArray b = fc.bias().value();
+              collector.backward(w.mul(stepManager.create(matrixGradient, w.getShape())).sum()
+                  .add(b.mul(stepManager.create(vectorGradient, b.getShape())).sum()));
+            }
+            NDArray gradient = parameters.gradient();
+            float[] weightGradient = Arrays.copyOf(gradient.toFloatArray(), 4);
+            assertArrayEquals(matrixGradient, weightGradient, "each step's gradient is its own: nothing accumulates");
+            assertEquals(norm, adamW.update(rates[step], gradient), 1e-5);
+            parameters.release();
+          }
           double scale = clip / (norm + 1e-6);
           textbookAdamW(expectedWeight, matrixGradient, scale, rates[step], weightDecay, step + 1, moments, 0);
           textbookAdamW(expectedBias, vectorGradient, scale, rates[step], 0, step + 1, moments, 4);
-          assertArrayEquals(toFloats(expectedWeight), parameters.get("fc.weight").toFloatArray(), 1e-6f, "step " + step);
-          assertArrayEquals(toFloats(expectedBias), parameters.get("fc.bias").toFloatArray(), 1e-6f, "step " + step);
-          assertArrayEquals(new float[4], parameters.get("fc.weight").getGradient().toFloatArray(), "gradients are cleared");
+          assertArrayEquals(toFloats(expectedWeight), all.get("fc.weight").toFloatArray(), 1e-6f, "step " + step);
+          assertArrayEquals(toFloats(expectedBias), all.get("fc.bias").toFloatArray(), 1e-6f, "step " + step);
           if (step == 1) {
             stateAfterTwo = adamW.state();
           }
@@ -129,15 +182,6 @@ class TrainingPartsTest {
     }
   }
 
-  /** Backward of sum(a * ga) + sum(b * gb): the gradients of a and b are ga and gb. */
-  private static void setGradients(NDManager manager, NDArray a, float[] ga, NDArray b, float[] gb) {
-    try (NDManager step = manager.newSubManager();
-        GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-      NDArray loss = a.mul(step.create(ga, a.getShape())).sum().add(b.mul(step.create(gb, b.getShape())).sum());
-      collector.backward(loss);
-    }
-  }
-
   private static float[] toFloats(double[] values) {
     float[] floats = new float[values.length];
     for (int i = 0; i < values.length; i++) {
@@ -146,10 +190,21 @@ class TrainingPartsTest {
     return floats;
   }
 
-  private static NDArray parameter(NDManager manager, Shape shape) {
-    NDArray array = manager.ones(shape);
-    array.setRequiresGradient(true);
-    return array;
+  /** Sets every parameter to 1 (through the views, into the buffer). */
+  private static void fillWithOnes(NamedParameters parameters) {
+    for (NDArray parameter : parameters.all().values()) {
+      try (NDArray ones = parameters.manager().ones(parameter.getShape())) {
+        NamedParameters.copyInto(parameter, ones);
+      }
+    }
+  }
+
+  private static double[] toDoubles(float[] values) {
+    double[] doubles = new double[values.length];
+    for (int i = 0; i < values.length; i++) {
+      doubles[i] = values[i];
+    }
+    return doubles;
   }
 
   @Test

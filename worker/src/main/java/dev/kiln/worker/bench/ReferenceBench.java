@@ -20,6 +20,7 @@ import dev.kiln.activities.training.LearningRateSchedule;
 import dev.kiln.activities.training.PretrainingObjective;
 import dev.kiln.activities.training.Trainer;
 import dev.kiln.activities.training.TrainingBatch;
+import dev.kiln.activities.training.TransformerModel;
 import dev.kiln.workflows.scope.ModelShape;
 import dev.kiln.workflows.training.Objective;
 import dev.kiln.workflows.training.TrainingConfig;
@@ -35,8 +36,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -290,35 +289,29 @@ public final class ReferenceBench {
   private static void optimizer(Path out, Objective objective, int updates) throws IOException {
     Path dir = out.resolve(objective.id());
     JsonNode described = JSON.readTree(dir.resolve("config.json").toFile());
-    try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
-      SortedMap<String, NDArray> parameters = new TreeMap<>();
-      for (NDArray decoded : NDList.decode(manager, Files.readAllBytes(dir.resolve("init.safetensors")))) {
-        NDArray parameter = decoded.duplicate(); // in libtorch's aligned memory, as the Trainer's weights are
-        parameter.setName(decoded.getName());
-        parameter.setRequiresGradient(true);
-        parameters.put(parameter.getName(), parameter);
-      }
-      long timed = 0;
-      try (AdamW adamW = new AdamW(parameters, described.get("weightDecay").asDouble(), described.get("gradClip").asDouble())) {
-        for (int update = 0; update < updates + 20; update++) {
-          try (NDManager step = manager.newSubManager();
-              GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            NDArray loss = null;
-            for (NDArray parameter : parameters.values()) {
-              NDArray squares = parameter.square().sum();
-              squares.attach(step);
-              loss = loss == null ? squares : loss.add(squares);
-            }
-            collector.backward(loss);
+    TrainingConfig config = config(objective, described.get("steps").asInt(), described.get("warmupSteps").asInt());
+    long timed = 0;
+    int tensors;
+    try (TransformerModel model = TransformerModel.create(objective, config.shape(), 0, Device.cpu());
+        AdamW adamW = new AdamW(model, described.get("weightDecay").asDouble(), described.get("gradClip").asDouble())) {
+      model.loadWeights(Files.readAllBytes(dir.resolve("init.safetensors")));
+      tensors = model.parameters().size();
+      for (int update = 0; update < updates + 20; update++) {
+        try (NDManager step = model.newStepManager()) {
+          try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            NDArray parameters = model.bindForTraining(step);
+            collector.backward(parameters.square().sum()); // every gradient 2 w, as one flat tensor
           }
           long began = System.nanoTime();
-          adamW.update(1e-4);
+          adamW.update(1e-4, model.parameterGradient());
           timed += update >= 20 ? System.nanoTime() - began : 0;
+        } finally {
+          model.releaseParameters();
         }
       }
-      System.out.printf("kiln %s optimizer: %d tensors, %.2f ms per AdamW update with clipping (%d updates)%n",
-          objective.id(), parameters.size(), timed / 1e6 / updates, updates);
     }
+    System.out.printf("kiln %s optimizer: %d tensors, %.2f ms per AdamW update with clipping (%d updates)%n",
+        objective.id(), tensors, timed / 1e6 / updates, updates);
   }
 
   private static List<TrainingBatch> decodeBatches(byte[] safetensors, int steps) {
