@@ -29,6 +29,7 @@ public abstract class TransformerModel implements AutoCloseable {
     if (shape.dModel() % shape.heads() != 0) {
       throw new IllegalArgumentException("dModel " + shape.dModel() + " is not divisible by heads " + shape.heads());
     }
+    IntraOpThreads.pin(); // every model trains and evaluates with MKL's dynamic threading off
     this.shape = shape;
     this.dropout = new DropoutRate((float) dropout);
     this.parameters = new NamedParameters("a " + kind + " of shape " + shape, device);
