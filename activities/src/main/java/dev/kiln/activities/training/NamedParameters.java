@@ -55,6 +55,7 @@ final class NamedParameters implements AutoCloseable {
   private long[] splitPoints;
   private int[] pieceOfSlot;
   private SortedMap<String, NDArray> views;
+  private NDArray[] persistent; // by handle index: the views of the buffer itself
   private NDArray[] current; // by handle index: the persistent views, or those of the bound leaf
   private NDArray leaf; // the bound step's, or null
 
@@ -189,10 +190,8 @@ final class NamedParameters implements AutoCloseable {
 
   /** Ends the bound step: the layers use the persistent views again. Safe to call when nothing is bound. */
   void release() {
-    if (leaf != null) {
-      current = viewsOf(null);
-      leaf = null;
-    }
+    current = persistent;
+    leaf = null;
   }
 
   /** The flat buffer every parameter is a view of, for the optimizer's whole-buffer updates. */
@@ -311,35 +310,31 @@ final class NamedParameters implements AutoCloseable {
     // Split points: both ends of every slice (gaps between slices become pieces of their own, which no layer uses).
     List<Long> points = new ArrayList<>();
     pieceOfSlot = new int[slots.size()];
+    long end = 0; // of the previous slice
     for (int s = 0; s < slots.size(); s++) {
       Slot slot = slots.get(s);
-      if (slot.offset() > 0 && (points.isEmpty() || points.get(points.size() - 1) != slot.offset())) {
+      if (slot.offset() > end) {
         points.add(slot.offset());
       }
       pieceOfSlot[s] = points.size();
-      points.add(slot.offset() + slot.size());
+      end = slot.offset() + slot.size();
+      points.add(end);
     }
     points.remove(points.size() - 1); // the end of the buffer
     splitPoints = points.stream().mapToLong(Long::longValue).toArray();
     flat = manager.zeros(new Shape(at), DataType.FLOAT32); // libtorch's allocation: 64-byte aligned
-    current = viewsOf(null);
+    persistent = viewsOf(flat);
+    current = persistent;
     SortedMap<String, NDArray> byName = new TreeMap<>();
     for (int handle = 0; handle < registered.size(); handle++) {
-      byName.put(registered.get(handle), current[handle]);
+      byName.put(registered.get(handle), persistent[handle]);
     }
     views = Collections.unmodifiableSortedMap(byName);
   }
 
-  /** Views of {@code base} (the flat buffer if null), by handle index, named, in base's manager. */
+  /** Views of {@code base} (the buffer or a step's leaf over it), by handle index, named, in base's manager. */
   private NDArray[] viewsOf(NDArray base) {
-    if (base == null && views != null) {
-      NDArray[] persistent = new NDArray[registered.size()];
-      for (int handle = 0; handle < persistent.length; handle++) {
-        persistent[handle] = views.get(registered.get(handle));
-      }
-      return persistent;
-    }
-    NDList pieces = (base == null ? flat : base).split(splitPoints);
+    NDList pieces = base.split(splitPoints);
     NDArray[] byHandle = new NDArray[registered.size()];
     for (int handle = 0; handle < byHandle.length; handle++) {
       int slot = slotOfHandle[handle];
