@@ -194,18 +194,38 @@ def train(out_dir, objective, result_path, attention, threads=None):
     c = json.loads((directory / "config.json").read_text())
     torch.set_num_threads(threads or c["threads"])
     torch.set_num_interop_threads(c["interopThreads"])
+    batches = {name: torch.from_numpy(array.astype(np.int64)) for name, array in load_file(directory / "batches.safetensors").items()}
+    steps, skip = c["steps"], c["timingSkip"]
+    # As Kiln: first an untimed run of a throwaway model, so that the timed one is a warm process's (see config.json).
+    _, _, warmup_seconds, _ = run_steps(c, directory, attention, batches, min(c.get("processWarmup", 0), steps))
+    losses, norms, step_seconds, weights_check = run_steps(c, directory, attention, batches, steps,
+                                                           profile_dir=os.environ.get("KILN_BENCH_PROFILE"),
+                                                           check=c.get("checkSteps", 0), objective=objective)
+    seconds = sum(step_seconds[skip:])
+    tokens_per_second = (steps - skip) * c["tokensPerStep"] / seconds
+    result = {"system": "pytorch", "attention": attention, "malloc": malloc_settings(), "objective": objective,
+              "torch": torch.__version__,
+              "threads": torch.get_num_threads(), "interopThreads": torch.get_num_interop_threads(),
+              "timedSteps": steps - skip, "seconds": seconds, "tokensPerSecond": tokens_per_second,
+              "clippedSteps": sum(n > c["gradClip"] for n in norms) if c["gradClip"] > 0 else 0,
+              "weightsCheck": weights_check, "losses": losses, "gradNorms": norms, "stepSeconds": step_seconds,
+              "warmupStepSeconds": warmup_seconds}
+    Path(result_path).write_text(json.dumps(result, indent=1))
+    print(f"pytorch {objective} ({attention}): {steps} steps, final loss {losses[-1]:.4f}, {tokens_per_second:.0f} tokens/s "
+          f"({torch.get_num_threads()} intra-op / {torch.get_num_interop_threads()} inter-op threads)")
+
+
+def run_steps(c, directory, attention, batches, steps, profile_dir=None, check=0, objective=None):
+    """Trains a fresh model from Kiln's initial weights for `steps` steps: each step's loss, gradient norm and time, and
+    the weights against Kiln's after `check` steps (0: not compared). profile_dir: record steps PROFILED_FROM to
+    PROFILED_UNTIL there."""
     model = ARCHITECTURES[c["architecture"]](c, attention)
     weights = {name: torch.from_numpy(array) for name, array in load_file(directory / "init.safetensors").items()}
     model.load_state_dict(weights, strict=True)  # every name and shape must match Kiln's
-    batches = {name: torch.from_numpy(array.astype(np.int64)) for name, array in load_file(directory / "batches.safetensors").items()}
-
     parameters = list(model.parameters())
     optimizer = adamw(c, parameters, c["learningRate"])
-
-    steps, skip, check = c["steps"], c["timingSkip"], c.get("checkSteps", 0)
     losses, norms, step_seconds = [], [], []
     weights_check = None
-    profile_dir = os.environ.get("KILN_BENCH_PROFILE")
     profiler = None
     for step in range(steps):
         started = time.perf_counter()
@@ -234,17 +254,7 @@ def train(out_dir, objective, result_path, attention, threads=None):
         step_seconds.append(time.perf_counter() - started)
         if step + 1 == check:
             weights_check = compare_weights(model, directory / f"weights-after-{check}.safetensors")
-    seconds = sum(step_seconds[skip:])
-    tokens_per_second = (steps - skip) * c["tokensPerStep"] / seconds
-    result = {"system": "pytorch", "attention": attention, "malloc": malloc_settings(), "objective": objective,
-              "torch": torch.__version__,
-              "threads": torch.get_num_threads(), "interopThreads": torch.get_num_interop_threads(),
-              "timedSteps": steps - skip, "seconds": seconds, "tokensPerSecond": tokens_per_second,
-              "clippedSteps": sum(n > c["gradClip"] for n in norms) if c["gradClip"] > 0 else 0,
-              "weightsCheck": weights_check, "losses": losses, "gradNorms": norms, "stepSeconds": step_seconds}
-    Path(result_path).write_text(json.dumps(result, indent=1))
-    print(f"pytorch {objective} ({attention}): {steps} steps, final loss {losses[-1]:.4f}, {tokens_per_second:.0f} tokens/s "
-          f"({torch.get_num_threads()} intra-op / {torch.get_num_interop_threads()} inter-op threads)")
+    return losses, norms, step_seconds, weights_check
 
 
 def optimizer_only(out_dir, objective, updates):
@@ -312,6 +322,12 @@ def tokens_per_second_from(run, first_step, c):
     return len(times) * c["tokensPerStep"] / sum(times)
 
 
+def fresh_process_tokens_per_second(run, c):
+    """tokens/s of a fresh process: its first run (the untimed warm-up one, or the only one) from step coldFrom on."""
+    first_run = run.get("warmupStepSeconds") or run["stepSeconds"]
+    return tokens_per_second_from({"stepSeconds": first_run}, c["coldFrom"], c)
+
+
 def compare(out_dir, results_dir):
     """Loss curves at equal steps and the median tokens/s of every system over the repetitions."""
     results = [dict(json.loads(p.read_text()), file=p.stem) for p in sorted(Path(results_dir).glob("*.json"))]
@@ -375,7 +391,8 @@ def compare(out_dir, results_dir):
         kiln_tps = statistics.median(r["tokensPerSecond"] for r in kiln)
         math_tps = statistics.median(r["tokensPerSecond"] for r in torch_math)
         paired = paired_ratios(kiln, torch_math)
-        line = (f"tokens/s from step {c['timingSkip']} on, the steady state (median of {len(kiln)}, {kiln[0]['threads']} "
+        line = (f"tokens/s from step {c['timingSkip']} on, the steady state (after {c.get('processWarmup', 0)} untimed steps "
+                f"in the same process; median of {len(kiln)}, {kiln[0]['threads']} "
                 f"intra-op threads each): kiln {kiln_tps:,.0f}, pytorch eager {math_tps:,.0f} -> {kiln_tps / math_tps:.2f}x "
                 f"(kiln / pytorch within each repetition: {', '.join(f'{r:.2f}' for r in paired)}; "
                 f"median {statistics.median(paired):.2f}x)")
@@ -389,11 +406,12 @@ def compare(out_dir, results_dir):
             line += f"; pytorch eager with scaled_dot_product_attention {sdpa_tps:,.0f} -> {kiln_tps / sdpa_tps:.2f}x"
         print(line)
         cold = c.get("coldFrom")
-        kiln_cold = statistics.median(tokens_per_second_from(r, cold, c) for r in kiln) if cold is not None else None
-        math_cold = statistics.median(tokens_per_second_from(r, cold, c) for r in torch_math) if cold is not None else None
         if cold is not None:
-            print(f"tokens/s from step {cold} on, each process's warm-up included (in Kiln the JIT compiling its Java code): "
-                  f"kiln {kiln_cold:,.0f}, pytorch eager {math_cold:,.0f} -> {kiln_cold / math_cold:.2f}x")
+            kiln_cold = statistics.median(fresh_process_tokens_per_second(r, c) for r in kiln)
+            math_cold = statistics.median(fresh_process_tokens_per_second(r, c) for r in torch_math)
+            print(f"tokens/s of a fresh process (its first {c.get('processWarmup') or c['steps']} steps from step {cold} on; "
+                  f"in Kiln the JIT compiling its Java code): kiln {kiln_cold:,.0f}, pytorch eager {math_cold:,.0f} -> "
+                  f"{kiln_cold / math_cold:.2f}x")
         print("  per repetition: kiln " + ", ".join(f"{r['tokensPerSecond']:,.0f}" for r in kiln)
               + " | pytorch " + ", ".join(f"{r['tokensPerSecond']:,.0f}" for r in torch_math)
               + ("" if not torch_tuned else " | pytorch, kiln's malloc " + ", ".join(f"{r['tokensPerSecond']:,.0f}" for r in torch_tuned))
@@ -410,7 +428,7 @@ def compare(out_dir, results_dir):
               + (f" {tuned_tps:>12,.0f} {kiln_tps / tuned_tps:>5.2f}x" if tuned_tps else "")
               + (f" {sdpa_tps:>11,.0f} {kiln_tps / sdpa_tps:>5.2f}x" if sdpa_tps else ""))
     print("tok/s: steady state, median over the repetitions; paired: median of kiln / pytorch within each repetition "
-          "(the two ran next to each other); cold: the ratio from an earlier step, each process's warm-up included")
+          "(the two ran next to each other); cold: the ratio in a fresh process (the untimed first run), start-up included")
     print("torch: PyTorch eager as installed (glibc's malloc defaults); torch+malloc: the same with Kiln's malloc "
           "settings (infra/native-memory.sh), which Kiln always runs with")
 

@@ -6,7 +6,8 @@
 # difference (goal: < 2 % after warm-up), the step-0 difference (same weights, same batch: the forward alone),
 # and tokens/s of both with the same intra-op/inter-op thread counts (median of REPS runs, Kiln and PyTorch
 # interleaved so both see the same machine load, and the median of their ratio within each repetition), in the steady
-# state (from step 30) and with each process's warm-up (from step 5). Kiln runs as ./kiln starts it, with the malloc settings of
+# state (each process first trains 100 untimed steps on a throwaway model, the timed run counts from its step 30) and in a
+# fresh process (the untimed run, from step 5). Kiln runs as ./kiln starts it, with the malloc settings of
 # infra/native-memory.sh; PyTorch runs as installed (glibc's defaults) and, for a like-for-like figure, once more
 # per repetition with Kiln's malloc settings.
 #

@@ -71,11 +71,14 @@ public final class ReferenceBench {
   /** Characters the BPE trainer reads; the whole corpus is then encoded with the result. */
   static final long BPE_TRAINING_CHARS = 3_000_000;
   /**
-   * First steps left out of the tokens/s, the steady state of a long run: a fresh process warms up (one-time
-   * allocations, lazy initialisation, and in Kiln the JIT compiling the step's Java code, which shares the two cores
-   * with training: Kiln's steps 5-28 took 15-20 % longer than its later ones, PyTorch's no longer). Every step's
-   * time is in the result; the comparison also shows tokens/s from step {@link #COLD_FROM}, warm-up included.
+   * Steps each process trains, untimed, on a throwaway model (the same initial weights and batches) before the run
+   * whose losses and times count: a long run's steady state, without one-off start-up costs. In Kiln these are the
+   * JIT's: HotSpot's C2 compiler spends ~3.6 CPU-seconds over the first ~30 s of a fresh process (-XX:+CITime), on the
+   * same two cores as training. Both systems warm up alike; the comparison shows the warm-up's own tokens/s too
+   * (from step {@link #COLD_FROM}): that of a fresh process.
    */
+  static final int PROCESS_WARMUP = 100;
+  /** First steps of the timed run left out of its tokens/s (the same in both systems). */
   static final int TIMING_SKIP = 30;
   /** From here the comparison's second tokens/s figure counts (the first steps allocate everything once). */
   static final int COLD_FROM = 5;
@@ -182,7 +185,8 @@ public final class ReferenceBench {
     root.put("weightDecay", config.weightDecay()).put("gradClip", config.gradClip()).put("dropout", config.dropout());
     root.put("beta1", AdamW.BETA1).put("beta2", AdamW.BETA2).put("epsilon", AdamW.EPSILON);
     root.put("seed", config.seed()).put("padToken", TrainingBatch.PAD).put("ignoredTarget", TrainingBatch.IGNORED);
-    root.put("tokensPerStep", config.tokensPerStep()).put("timingSkip", TIMING_SKIP).put("coldFrom", COLD_FROM)
+    root.put("tokensPerStep", config.tokensPerStep()).put("processWarmup", PROCESS_WARMUP)
+        .put("timingSkip", TIMING_SKIP).put("coldFrom", COLD_FROM)
         .put("checkSteps", CHECK_STEPS);
     // libtorch's defaults on this machine, which Kiln trains with; the reference uses the same counts.
     root.put("threads", JniUtils.getNumThreads()).put("interopThreads", JniUtils.getNumInteropThreads());
@@ -236,27 +240,10 @@ public final class ReferenceBench {
     String profileDir = System.getenv("KILN_BENCH_PROFILE");
     Path profile = profileDir == null ? null
         : Files.createDirectories(Path.of(profileDir)).resolve("kiln-" + objective.id() + ".json");
-    try (Trainer trainer = new Trainer(config.shape(), config, Device.cpu())) {
-      trainer.initialise();
-      if (!Arrays.equals(trainer.modelState(), Files.readAllBytes(dir.resolve("init.safetensors")))) {
-        throw new IllegalStateException(dir + "/init.safetensors is not this build's seeded initialisation: re-export");
-      }
-      for (int step = 0; step < steps; step++) {
-        long started = System.nanoTime();
-        if (profile != null && step == PROFILED_FROM) {
-          JniUtils.startProfile(false, true, false); // with shapes
-        }
-        losses[step] = trainer.trainStep(step, batches.get(step));
-        if (profile != null && step + 1 == PROFILED_UNTIL) {
-          JniUtils.stopProfile(profile.toString());
-        }
-        gradientNorms[step] = trainer.lastGradientNorm();
-        stepSeconds[step] = (System.nanoTime() - started) / 1e9;
-        if (step + 1 == CHECK_STEPS) {
-          Files.write(dir.resolve("weights-after-" + CHECK_STEPS + ".safetensors"), trainer.modelState());
-        }
-      }
-    }
+    int warmupSteps = Math.min(described.path("processWarmup").asInt(0), steps);
+    double[] warmupSeconds = new double[warmupSteps];
+    trainSteps(config, dir, batches, new double[warmupSteps], new double[warmupSteps], warmupSeconds, null, false);
+    trainSteps(config, dir, batches, losses, gradientNorms, stepSeconds, profile, true);
     double seconds = Arrays.stream(stepSeconds, TIMING_SKIP, steps).sum();
     double tokensPerSecond = (steps - TIMING_SKIP) * config.tokensPerStep() / seconds;
     ObjectNode result = JSON.createObjectNode();
@@ -276,9 +263,43 @@ public final class ReferenceBench {
     for (double time : stepSeconds) {
       timeArray.add(time);
     }
+    ArrayNode warmupArray = result.putArray("warmupStepSeconds");
+    for (double time : warmupSeconds) {
+      warmupArray.add(time);
+    }
     Files.writeString(resultJson, JSON.writeValueAsString(result));
     System.out.printf("kiln %s: %d steps, final loss %.4f, %.0f tokens/s (%d intra-op / %d inter-op threads)%n",
         objective.id(), steps, losses[steps - 1], tokensPerSecond, threads, interopThreads);
+  }
+
+  /**
+   * Trains a fresh model from the exported initialisation for as many steps as {@code losses} holds, recording each
+   * step's loss, gradient norm and time; {@code profile} (or null) records steps {@link #PROFILED_FROM} to
+   * {@link #PROFILED_UNTIL}; {@code checkWeights} writes the weights after {@link #CHECK_STEPS} steps.
+   */
+  private static void trainSteps(TrainingConfig config, Path dir, List<TrainingBatch> batches, double[] losses,
+      double[] gradientNorms, double[] stepSeconds, Path profile, boolean checkWeights) throws IOException {
+    try (Trainer trainer = new Trainer(config.shape(), config, Device.cpu())) {
+      trainer.initialise();
+      if (!Arrays.equals(trainer.modelState(), Files.readAllBytes(dir.resolve("init.safetensors")))) {
+        throw new IllegalStateException(dir + "/init.safetensors is not this build's seeded initialisation: re-export");
+      }
+      for (int step = 0; step < losses.length; step++) {
+        long started = System.nanoTime();
+        if (profile != null && step == PROFILED_FROM) {
+          JniUtils.startProfile(false, true, false); // with shapes
+        }
+        losses[step] = trainer.trainStep(step, batches.get(step));
+        if (profile != null && step + 1 == PROFILED_UNTIL) {
+          JniUtils.stopProfile(profile.toString());
+        }
+        gradientNorms[step] = trainer.lastGradientNorm();
+        stepSeconds[step] = (System.nanoTime() - started) / 1e9;
+        if (checkWeights && step + 1 == CHECK_STEPS) {
+          Files.write(dir.resolve("weights-after-" + CHECK_STEPS + ".safetensors"), trainer.modelState());
+        }
+      }
+    }
   }
 
   /**
