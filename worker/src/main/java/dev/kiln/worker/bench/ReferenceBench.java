@@ -234,72 +234,61 @@ public final class ReferenceBench {
     Engine.getInstance(); // loads libtorch, so the thread counts below are the ones training uses
     int threads = JniUtils.getNumThreads();
     int interopThreads = JniUtils.getNumInteropThreads();
-    double[] losses = new double[steps];
-    double[] gradientNorms = new double[steps];
-    double[] stepSeconds = new double[steps];
     String profileDir = System.getenv("KILN_BENCH_PROFILE");
     Path profile = profileDir == null ? null
         : Files.createDirectories(Path.of(profileDir)).resolve("kiln-" + objective.id() + ".json");
-    int warmupSteps = Math.min(described.path("processWarmup").asInt(0), steps);
-    double[] warmupSeconds = new double[warmupSteps];
-    trainSteps(config, dir, batches, new double[warmupSteps], new double[warmupSteps], warmupSeconds, null, false);
-    trainSteps(config, dir, batches, losses, gradientNorms, stepSeconds, profile, true);
-    double seconds = Arrays.stream(stepSeconds, TIMING_SKIP, steps).sum();
+    Run warmup = trainSteps(config, dir, batches, Math.min(described.path("processWarmup").asInt(0), steps), false, null);
+    Run run = trainSteps(config, dir, batches, steps, true, profile);
+    double seconds = Arrays.stream(run.stepSeconds(), TIMING_SKIP, steps).sum();
     double tokensPerSecond = (steps - TIMING_SKIP) * config.tokensPerStep() / seconds;
     ObjectNode result = JSON.createObjectNode();
     result.put("system", "kiln").put("malloc", dev.kiln.worker.NativeMemory.missing(System.getenv()) == null ? "kiln" : "default")
         .put("objective", objective.id()).put("threads", threads)
         .put("interopThreads", interopThreads).put("timedSteps", steps - TIMING_SKIP).put("seconds", seconds)
         .put("tokensPerSecond", tokensPerSecond);
-    ArrayNode lossArray = result.putArray("losses");
-    for (double loss : losses) {
-      lossArray.add(loss);
-    }
-    ArrayNode normArray = result.putArray("gradNorms");
-    for (double norm : gradientNorms) {
-      normArray.add(norm);
-    }
-    ArrayNode timeArray = result.putArray("stepSeconds");
-    for (double time : stepSeconds) {
-      timeArray.add(time);
-    }
-    ArrayNode warmupArray = result.putArray("warmupStepSeconds");
-    for (double time : warmupSeconds) {
-      warmupArray.add(time);
-    }
+    result.set("losses", JSON.valueToTree(run.losses()));
+    result.set("gradNorms", JSON.valueToTree(run.gradientNorms()));
+    result.set("stepSeconds", JSON.valueToTree(run.stepSeconds()));
+    result.set("warmupStepSeconds", JSON.valueToTree(warmup.stepSeconds()));
     Files.writeString(resultJson, JSON.writeValueAsString(result));
     System.out.printf("kiln %s: %d steps, final loss %.4f, %.0f tokens/s (%d intra-op / %d inter-op threads)%n",
-        objective.id(), steps, losses[steps - 1], tokensPerSecond, threads, interopThreads);
+        objective.id(), steps, run.losses()[steps - 1], tokensPerSecond, threads, interopThreads);
   }
 
+  /** Every step's loss, gradient norm (before clipping) and time in one training run. */
+  private record Run(double[] losses, double[] gradientNorms, double[] stepSeconds) {}
+
   /**
-   * Trains a fresh model from the exported initialisation for as many steps as {@code losses} holds, recording each
-   * step's loss, gradient norm and time; {@code profile} (or null) records steps {@link #PROFILED_FROM} to
-   * {@link #PROFILED_UNTIL}; {@code checkWeights} writes the weights after {@link #CHECK_STEPS} steps.
+   * Trains a fresh model from the exported initialisation for {@code steps} steps. The {@code timed} run (not the
+   * untimed warm-up) writes the weights after {@link #CHECK_STEPS} steps and, into {@code profile} unless null, records
+   * steps {@link #PROFILED_FROM} to {@link #PROFILED_UNTIL} with libtorch's profiler.
    */
-  private static void trainSteps(TrainingConfig config, Path dir, List<TrainingBatch> batches, double[] losses,
-      double[] gradientNorms, double[] stepSeconds, Path profile, boolean checkWeights) throws IOException {
+  private static Run trainSteps(TrainingConfig config, Path dir, List<TrainingBatch> batches, int steps, boolean timed,
+      Path profile) throws IOException {
+    Run run = new Run(new double[steps], new double[steps], new double[steps]);
     try (Trainer trainer = new Trainer(config.shape(), config, Device.cpu())) {
       trainer.initialise();
       if (!Arrays.equals(trainer.modelState(), Files.readAllBytes(dir.resolve("init.safetensors")))) {
         throw new IllegalStateException(dir + "/init.safetensors is not this build's seeded initialisation: re-export");
       }
-      for (int step = 0; step < losses.length; step++) {
+      boolean profiled = timed && profile != null;
+      for (int step = 0; step < steps; step++) {
         long started = System.nanoTime();
-        if (profile != null && step == PROFILED_FROM) {
+        if (profiled && step == PROFILED_FROM) {
           JniUtils.startProfile(false, true, false); // with shapes
         }
-        losses[step] = trainer.trainStep(step, batches.get(step));
-        if (profile != null && step + 1 == PROFILED_UNTIL) {
+        run.losses()[step] = trainer.trainStep(step, batches.get(step));
+        if (profiled && step + 1 == PROFILED_UNTIL) {
           JniUtils.stopProfile(profile.toString());
         }
-        gradientNorms[step] = trainer.lastGradientNorm();
-        stepSeconds[step] = (System.nanoTime() - started) / 1e9;
-        if (checkWeights && step + 1 == CHECK_STEPS) {
+        run.gradientNorms()[step] = trainer.lastGradientNorm();
+        run.stepSeconds()[step] = (System.nanoTime() - started) / 1e9;
+        if (timed && step + 1 == CHECK_STEPS) {
           Files.write(dir.resolve("weights-after-" + CHECK_STEPS + ".safetensors"), trainer.modelState());
         }
       }
     }
+    return run;
   }
 
   /**
