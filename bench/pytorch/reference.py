@@ -4,7 +4,7 @@ torch.nn.utils.clip_grad_norm_ on the batches Kiln exported (bench/pytorch/run.s
 here: the initial weights are Kiln's seeded initialisation, the batches (windows, MLM masking, span
 corruption) are the ones Kiln drew, and dropout is 0.
 
-  reference.py train OUT_DIR OBJECTIVE RESULT_JSON [--attention math|sdpa] [--threads N]
+  reference.py train OUT_DIR OBJECTIVE RESULT_JSON [--attention math|sdpa] [--threads N] [--turns IN OUT]
   reference.py compare OUT_DIR RESULTS_DIR
   reference.py optimizer OUT_DIR OBJECTIVE UPDATES
 """
@@ -25,6 +25,23 @@ from torch import nn
 HIDDEN = -1e9  # Kiln's AttentionMasks.HIDDEN: an additive mask value, not -inf
 LAYER_NORM_EPSILON = 1e-5
 PROFILED_FROM, PROFILED_UNTIL = 30, 50  # ReferenceBench's: the steps profiled with KILN_BENCH_PROFILE=DIR
+
+
+class Turns:
+    """Lockstep with Kiln (run.sh's lockstep pair; ReferenceBench's Turns): each step waits for a byte on the named
+    pipe IN and, done, writes one to OUT, so the two processes take turns, step by step, on the same cores. Without
+    the pipes, steps do not wait."""
+
+    def __init__(self, paths=None):
+        self.read, self.write = (os.open(paths[0], os.O_RDONLY), os.open(paths[1], os.O_WRONLY)) if paths else (None, None)
+
+    def wait(self):
+        if self.read is not None and os.read(self.read, 1) != b"x":
+            raise SystemExit("lockstep: the other side closed its pipe (it failed or stopped early)")
+
+    def hand_over(self):
+        if self.write is not None:
+            os.write(self.write, b"x")
 
 
 class Attention(nn.Module):
@@ -188,8 +205,9 @@ def adamw(c, parameters, lr):
     return torch.optim.AdamW(groups, lr=lr, betas=(c["beta1"], c["beta2"]), eps=c["epsilon"])
 
 
-def train(out_dir, objective, result_path, attention, threads=None):
-    """threads: intra-op threads other than Kiln's, only to measure the noise floor (another summation order)."""
+def train(out_dir, objective, result_path, attention, threads=None, turns=Turns()):
+    """threads: intra-op threads other than Kiln's, only to measure the noise floor (another summation order).
+    turns: take turns with Kiln step by step (see Turns)."""
     directory = Path(out_dir) / objective
     c = json.loads((directory / "config.json").read_text())
     torch.set_num_threads(threads or c["threads"])
@@ -197,13 +215,16 @@ def train(out_dir, objective, result_path, attention, threads=None):
     batches = {name: torch.from_numpy(array.astype(np.int64)) for name, array in load_file(directory / "batches.safetensors").items()}
     steps, skip = c["steps"], c["timingSkip"]
     # As Kiln: first an untimed run of a throwaway model, so that the timed one is a warm process's (see config.json).
-    _, _, warmup_seconds, _ = run_steps(c, directory, attention, batches, min(c.get("processWarmup", 0), steps))
+    _, _, warmup_seconds, _ = run_steps(c, directory, attention, batches, min(c.get("processWarmup", 0), steps),
+                                        turns=turns)
     losses, norms, step_seconds, weights_check = run_steps(c, directory, attention, batches, steps,
                                                            profile_dir=os.environ.get("KILN_BENCH_PROFILE"),
-                                                           check=c.get("checkSteps", 0), objective=objective)
+                                                           check=c.get("checkSteps", 0), objective=objective,
+                                                           turns=turns)
     seconds = sum(step_seconds[skip:])
     tokens_per_second = (steps - skip) * c["tokensPerStep"] / seconds
     result = {"system": "pytorch", "attention": attention, "malloc": malloc_settings(), "objective": objective,
+              "lockstep": turns.read is not None,
               "torch": torch.__version__,
               "threads": torch.get_num_threads(), "interopThreads": torch.get_num_interop_threads(),
               "timedSteps": steps - skip, "seconds": seconds, "tokensPerSecond": tokens_per_second,
@@ -215,10 +236,10 @@ def train(out_dir, objective, result_path, attention, threads=None):
           f"({torch.get_num_threads()} intra-op / {torch.get_num_interop_threads()} inter-op threads)")
 
 
-def run_steps(c, directory, attention, batches, steps, profile_dir=None, check=0, objective=None):
+def run_steps(c, directory, attention, batches, steps, profile_dir=None, check=0, objective=None, turns=Turns()):
     """Trains a fresh model from Kiln's initial weights for `steps` steps: each step's loss, gradient norm and time, and
     the weights against Kiln's after `check` steps (0: not compared). profile_dir: record steps PROFILED_FROM to
-    PROFILED_UNTIL there."""
+    PROFILED_UNTIL there. Each step (with what follows it) takes a turn."""
     model = ARCHITECTURES[c["architecture"]](c, attention)
     weights = {name: torch.from_numpy(array) for name, array in load_file(directory / "init.safetensors").items()}
     model.load_state_dict(weights, strict=True)  # every name and shape must match Kiln's
@@ -228,6 +249,7 @@ def run_steps(c, directory, attention, batches, steps, profile_dir=None, check=0
     weights_check = None
     profiler = None
     for step in range(steps):
+        turns.wait()
         started = time.perf_counter()
         if profile_dir and step == PROFILED_FROM:
             profiler = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], record_shapes=True)
@@ -254,6 +276,7 @@ def run_steps(c, directory, attention, batches, steps, profile_dir=None, check=0
         step_seconds.append(time.perf_counter() - started)
         if step + 1 == check:
             weights_check = compare_weights(model, directory / f"weights-after-{check}.safetensors")
+        turns.hand_over()
     return losses, norms, step_seconds, weights_check
 
 
@@ -328,6 +351,23 @@ def fresh_process_tokens_per_second(run, c):
     return tokens_per_second_from({"stepSeconds": first_run}, c["coldFrom"], c)
 
 
+def lockstep_ratio(pairs, c):
+    """Prints each lockstep pair ({pair number: {"kiln": result, "pytorch": result}}) and returns the median of Kiln's
+    tokens/s over PyTorch's within each, or None without any."""
+    ratios = []
+    for number, pair in sorted(pairs.items()):
+        if len(pair) != 2:
+            continue
+        k_steps, p_steps = (pair[system]["stepSeconds"][c["timingSkip"]:] for system in ("kiln", "pytorch"))
+        k_tps, p_tps = (tokens_per_second_from(pair[system], c["timingSkip"], c) for system in ("kiln", "pytorch"))
+        ratios.append(k_tps / p_tps)
+        print(f"lockstep pair {number} (the two at once, taking turns step by step, {'Kiln' if number % 2 else 'PyTorch'} "
+              f"first; Kiln with -Xbatch): kiln {k_tps:,.0f}, pytorch eager {p_tps:,.0f} tokens/s -> {k_tps / p_tps:.3f}x; "
+              f"median step {statistics.median(k_steps) * 1e3:.1f} vs {statistics.median(p_steps) * 1e3:.1f} ms; "
+              f"Kiln's step the shorter of the two at {sum(a < b for a, b in zip(k_steps, p_steps))} of {len(k_steps)} steps")
+    return statistics.median(ratios) if ratios else None
+
+
 def compare(out_dir, results_dir):
     """Loss curves at equal steps and the median tokens/s of every system over the repetitions."""
     results = [dict(json.loads(p.read_text()), file=p.stem) for p in sorted(Path(results_dir).glob("*.json"))]
@@ -335,7 +375,11 @@ def compare(out_dir, results_dir):
     summary = []
     for objective in objectives:
         c = json.loads((Path(out_dir) / objective / "config.json").read_text())
-        mine = [r for r in results if r["objective"] == objective]
+        mine = [r for r in results if r["objective"] == objective and not r.get("lockstep")]
+        pairs = {}  # lockstep pair number -> {system: result}
+        for r in results:
+            if r["objective"] == objective and r.get("lockstep"):
+                pairs.setdefault(repetition(r), {})[r["system"]] = r
         kiln = [r for r in mine if r["system"] == "kiln"]
         reference = [r for r in mine if r["system"] == "pytorch" and r["threads"] == c["threads"]]
         torch_math = [r for r in reference if r["attention"] == "math" and r.get("malloc", "default") == "default"]
@@ -344,6 +388,9 @@ def compare(out_dir, results_dir):
         other_threads = [r for r in mine if r["system"] == "pytorch" and r["threads"] != c["threads"]
                          and r["attention"] == "math"]
         if not kiln or not torch_math:
+            if pairs:
+                print(f"\n== {objective}")
+                lockstep_ratio(pairs, c)
             continue
         k, p = kiln[0]["losses"], torch_math[0]["losses"]
         relative = [abs(a - b) / abs(b) for a, b in zip(k, p)]
@@ -412,23 +459,26 @@ def compare(out_dir, results_dir):
             print(f"tokens/s of a fresh process (its first {c.get('processWarmup') or c['steps']} steps from step {cold} on; "
                   f"in Kiln the JIT compiling its Java code): kiln {kiln_cold:,.0f}, pytorch eager {math_cold:,.0f} -> "
                   f"{kiln_cold / math_cold:.2f}x")
+        lockstep = lockstep_ratio(pairs, c)
         print("  per repetition: kiln " + ", ".join(f"{r['tokensPerSecond']:,.0f}" for r in kiln)
               + " | pytorch " + ", ".join(f"{r['tokensPerSecond']:,.0f}" for r in torch_math)
               + ("" if not torch_tuned else " | pytorch, kiln's malloc " + ", ".join(f"{r['tokensPerSecond']:,.0f}" for r in torch_tuned))
               + ("" if not torch_sdpa else " | sdpa " + ", ".join(f"{r['tokensPerSecond']:,.0f}" for r in torch_sdpa)))
         summary.append((objective, relative[0], max(after), max(smoothed), kiln_tps, math_tps, tuned_tps, sdpa_tps,
-                        statistics.median(paired), kiln_cold / math_cold if cold is not None else None))
+                        statistics.median(paired), kiln_cold / math_cold if cold is not None else None, lockstep))
     print(f"\n{'objective':<16} {'step-0 rel':>10} {'max rel >=warm-up':>18} {f'({WINDOW}-step mean)':>16} {'kiln tok/s':>11} "
-          f"{'torch tok/s':>12} {'ratio':>6} {'paired':>6} {'cold':>6}"
+          f"{'torch tok/s':>12} {'ratio':>6} {'paired':>6} {'cold':>6} {'lockstep':>8}"
           + (f" {'torch+malloc':>12} {'ratio':>6}" if any(s[6] for s in summary) else "")
           + (f" {'sdpa tok/s':>11} {'ratio':>6}" if any(s[7] for s in summary) else ""))
-    for objective, first, worst, worst_smoothed, kiln_tps, math_tps, tuned_tps, sdpa_tps, paired, cold in summary:
+    for objective, first, worst, worst_smoothed, kiln_tps, math_tps, tuned_tps, sdpa_tps, paired, cold, lockstep in summary:
         print(f"{objective:<16} {first:>10.1e} {worst:>18.2e} {worst_smoothed:>16.2e} {kiln_tps:>11,.0f} {math_tps:>12,.0f} {kiln_tps / math_tps:>5.2f}x"
               + f" {paired:>5.2f}x" + (f" {cold:>5.2f}x" if cold else "      -")
+              + (f" {lockstep:>7.3f}x" if lockstep else "        -")
               + (f" {tuned_tps:>12,.0f} {kiln_tps / tuned_tps:>5.2f}x" if tuned_tps else "")
               + (f" {sdpa_tps:>11,.0f} {kiln_tps / sdpa_tps:>5.2f}x" if sdpa_tps else ""))
     print("tok/s: steady state, median over the repetitions; paired: median of kiln / pytorch within each repetition "
-          "(the two ran next to each other); cold: the ratio in a fresh process (the untimed first run), start-up included")
+          "(the two ran next to each other); cold: the ratio in a fresh process (the untimed first run), start-up included; "
+          "lockstep: the median ratio of the pairs that ran at once, taking turns step by step")
     print("torch: PyTorch eager as installed (glibc's malloc defaults); torch+malloc: the same with Kiln's malloc "
           "settings (infra/native-memory.sh), which Kiln always runs with")
 
@@ -480,7 +530,8 @@ if __name__ == "__main__":
     if len(sys.argv) >= 5 and sys.argv[1] == "train":
         chosen = sys.argv[sys.argv.index("--attention") + 1] if "--attention" in sys.argv else "math"
         threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else None
-        train(sys.argv[2], sys.argv[3], sys.argv[4], chosen, threads)
+        pipes = sys.argv[sys.argv.index("--turns") + 1:sys.argv.index("--turns") + 3] if "--turns" in sys.argv else None
+        train(sys.argv[2], sys.argv[3], sys.argv[4], chosen, threads, Turns(pipes))
     elif len(sys.argv) == 4 and sys.argv[1] == "profile":
         profile(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 4 and sys.argv[1] == "compare":

@@ -9,12 +9,17 @@
 # state (each process first trains 100 untimed steps on a throwaway model, the timed run counts from its step 30) and in a
 # fresh process (the untimed run, from step 5). Kiln runs as ./kiln starts it, with the malloc settings of
 # infra/native-memory.sh; PyTorch runs as installed (glibc's defaults) and, for a like-for-like figure, once more
-# per repetition with Kiln's malloc settings.
+# per repetition with Kiln's malloc settings. Then, per objective, lockstep pairs: Kiln and PyTorch run at the same
+# time and take turns step by step over two named pipes (Kiln first in odd pairs, PyTorch in even ones), so that every
+# Kiln step and the PyTorch step next to it see the same machine within a fraction of a second (the shared cores' speed
+# drifts by 10-15 % between runs a minute apart, more than the differences measured). Kiln runs them with -Xbatch: its
+# JIT compiles in the training thread's turn instead of on a background thread during PyTorch's.
 #
 # Usage: bench/pytorch/run.sh [OBJECTIVE...]     (default: clm mlm span-corruption)
 # Environment: KILN_BENCH_STEPS (200), KILN_BENCH_WARMUP (20), KILN_BENCH_REPS (3),
 #   KILN_BENCH_OPTIMIZER=0 skips timing the optimizer alone at the end,
 #   KILN_BENCH_PYTORCH_TUNED=0 skips the PyTorch runs with Kiln's malloc settings,
+#   KILN_BENCH_LOCKSTEP (2): lockstep pairs per objective (0: none),
 #   KILN_BENCH_SDPA=1 also times PyTorch with F.scaled_dot_product_attention (same maths, fused kernel),
 #   KILN_BENCH_NOISE_FLOOR=0 skips the extra PyTorch run with another intra-op thread count per objective (same maths, another
 #   float summation order: how far two correct implementations drift apart on this trajectory),
@@ -27,6 +32,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 STEPS="${KILN_BENCH_STEPS:-200}"
 WARMUP="${KILN_BENCH_WARMUP:-20}"
 REPS="${KILN_BENCH_REPS:-3}"
+LOCKSTEP="${KILN_BENCH_LOCKSTEP:-2}"
 VENV="${KILN_BENCH_VENV:-$HOME/.cache/kiln/pytorch-venv}"
 OUT="${KILN_BENCH_OUT:-$HOME/.cache/kiln/pytorch-bench}"
 OBJECTIVES=("$@")
@@ -44,12 +50,34 @@ fi
 "$ROOT/infra/fetch-data.sh" >/dev/null
 (cd "$ROOT" && mvn -q -B -DskipTests package) # the reactor: never install (the local repository is shared)
 CP="$ROOT/worker/target/kiln-worker-0.1.0-SNAPSHOT.jar:$ROOT/worker/target/lib/*"
-kiln() ( # as ./kiln starts it: with Kiln's malloc settings
+kiln() ( # as ./kiln starts it: with Kiln's malloc settings (KILN_BENCH_JVM_FLAGS: more flags, for the lockstep pairs)
   source "$ROOT/infra/native-memory.sh"
-  java -Xmx4g -Dai.djl.offline=true -Dai.djl.default_engine=PyTorch -cp "$CP" dev.kiln.worker.bench.ReferenceBench "$@" \
-    2> >(grep -v -e AutoNonVariableTypeMode -e '^SLF4J' >&2)
+  java -Xmx4g ${KILN_BENCH_JVM_FLAGS:-} -Dai.djl.offline=true -Dai.djl.default_engine=PyTorch -cp "$CP" \
+    dev.kiln.worker.bench.ReferenceBench "$@" 2> >(grep -v -e AutoNonVariableTypeMode -e '^SLF4J' >&2)
 )
 pytorch() { "$VENV/bin/python" "$ROOT/bench/pytorch/reference.py" "$@"; } # eager as installed: glibc's defaults
+lockstep() { # OBJECTIVE PAIR: Kiln and PyTorch eager at once, taking turns step by step (Kiln first in odd pairs)
+  local objective="$1" pair="$2" pipes kiln_pid torch_pid status=0
+  pipes="$(mktemp -d)"
+  mkfifo "$pipes/kiln" "$pipes/pytorch"
+  exec {to_kiln}<>"$pipes/kiln" {to_pytorch}<>"$pipes/pytorch" # held open: no side blocks opening or reads an early EOF
+  KILN_BENCH_JVM_FLAGS=-Xbatch kiln train "$OUT" "$objective" "$RESULTS/kiln-lockstep-$objective-$pair.json" \
+    --turns "$pipes/kiln" "$pipes/pytorch" &
+  kiln_pid=$!
+  pytorch train "$OUT" "$objective" "$RESULTS/pytorch-lockstep-$objective-$pair.json" \
+    --turns "$pipes/pytorch" "$pipes/kiln" &
+  torch_pid=$!
+  if ((pair % 2)); then printf x >&"$to_kiln"; else printf x >&"$to_pytorch"; fi
+  # If one side fails, the other would wait for its turn forever.
+  wait -n "$kiln_pid" "$torch_pid" || {
+    status=$?
+    pkill -P "$kiln_pid" || true; pkill -P "$torch_pid" || true # the java and python under the two subshells
+  }
+  wait "$kiln_pid" "$torch_pid" || status=$?
+  exec {to_kiln}>&- {to_pytorch}>&-
+  rm -rf "$pipes"
+  return "$status"
+}
 pytorch_tuned() ( source "$ROOT/infra/native-memory.sh"; pytorch "$@"; )
 
 mkdir -p "$OUT"
@@ -79,6 +107,12 @@ for ((rep = 1; rep <= REPS; rep++)); do
     fi
   done
   echo "load after repetition $rep: $(uptime)"
+done
+for ((pair = 1; pair <= LOCKSTEP; pair++)); do
+  for objective in "${OBJECTIVES[@]}"; do
+    lockstep "$objective" "$pair"
+  done
+  echo "load after lockstep pair $pair: $(uptime)"
 done
 pytorch compare "$OUT" "$RESULTS"
 if [[ -n "$PROFILE" ]]; then

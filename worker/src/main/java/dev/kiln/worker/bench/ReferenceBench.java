@@ -25,6 +25,8 @@ import dev.kiln.workflows.scope.ModelShape;
 import dev.kiln.workflows.training.Objective;
 import dev.kiln.workflows.training.TrainingConfig;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +55,8 @@ import java.util.stream.Stream;
  * <p>{@code train OUT_DIR OBJECTIVE RESULT_JSON}: trains STEPS steps with Kiln's {@link Trainer} on those
  * batches and writes the loss and time of every step and the tokens/s (the steps from {@code timingSkip} on,
  * batches already built, no export or I/O inside the timed steps). It first checks that its own seeded initialisation
- * is byte-identical to {@code init.safetensors}.
+ * is byte-identical to {@code init.safetensors}. With {@code --turns IN OUT} it takes turns with the reference, step
+ * by step, over two named pipes (see {@link Turns}).
  */
 public final class ReferenceBench {
 
@@ -99,12 +102,16 @@ public final class ReferenceBench {
     if (args.length == 5 && args[0].equals("export")) {
       export(Path.of(args[1]), Path.of(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]));
     } else if (args.length == 4 && args[0].equals("train")) {
-      train(Path.of(args[1]), Objective.of(args[2]), Path.of(args[3]));
+      train(Path.of(args[1]), Objective.of(args[2]), Path.of(args[3]), Turns.NONE);
+    } else if (args.length == 7 && args[0].equals("train") && args[4].equals("--turns")) {
+      try (Turns turns = Turns.open(Path.of(args[5]), Path.of(args[6]))) {
+        train(Path.of(args[1]), Objective.of(args[2]), Path.of(args[3]), turns);
+      }
     } else if (args.length == 4 && args[0].equals("optimizer")) {
       optimizer(Path.of(args[1]), Objective.of(args[2]), Integer.parseInt(args[3]));
     } else {
       System.err.println("usage: ReferenceBench export CORPUS_DIR OUT_DIR STEPS WARMUP\n"
-          + "       ReferenceBench train OUT_DIR clm|mlm|span-corruption RESULT_JSON\n"
+          + "       ReferenceBench train OUT_DIR clm|mlm|span-corruption RESULT_JSON [--turns IN OUT]\n"
           + "       ReferenceBench optimizer OUT_DIR clm|mlm|span-corruption UPDATES");
       System.exit(2);
     }
@@ -225,7 +232,7 @@ public final class ReferenceBench {
     return array;
   }
 
-  private static void train(Path out, Objective objective, Path resultJson) throws IOException {
+  private static void train(Path out, Objective objective, Path resultJson, Turns turns) throws IOException {
     Path dir = out.resolve(objective.id());
     JsonNode described = JSON.readTree(dir.resolve("config.json").toFile());
     int steps = described.get("steps").asInt();
@@ -237,13 +244,14 @@ public final class ReferenceBench {
     String profileDir = System.getenv("KILN_BENCH_PROFILE");
     Path profile = profileDir == null ? null
         : Files.createDirectories(Path.of(profileDir)).resolve("kiln-" + objective.id() + ".json");
-    Run warmup = trainSteps(config, dir, batches, Math.min(described.path("processWarmup").asInt(0), steps), false, null);
-    Run run = trainSteps(config, dir, batches, steps, true, profile);
+    Run warmup = trainSteps(config, dir, batches, Math.min(described.path("processWarmup").asInt(0), steps), false, null,
+        turns);
+    Run run = trainSteps(config, dir, batches, steps, true, profile, turns);
     double seconds = Arrays.stream(run.stepSeconds(), TIMING_SKIP, steps).sum();
     double tokensPerSecond = (steps - TIMING_SKIP) * config.tokensPerStep() / seconds;
     ObjectNode result = JSON.createObjectNode();
     result.put("system", "kiln").put("malloc", dev.kiln.worker.NativeMemory.missing(System.getenv()) == null ? "kiln" : "default")
-        .put("objective", objective.id()).put("threads", threads)
+        .put("objective", objective.id()).put("lockstep", turns != Turns.NONE).put("threads", threads)
         .put("interopThreads", interopThreads).put("timedSteps", steps - TIMING_SKIP).put("seconds", seconds)
         .put("tokensPerSecond", tokensPerSecond);
     result.set("losses", JSON.valueToTree(run.losses()));
@@ -261,10 +269,11 @@ public final class ReferenceBench {
   /**
    * Trains a fresh model from the exported initialisation for {@code steps} steps. The {@code timed} run (not the
    * untimed warm-up) writes the weights after {@link #CHECK_STEPS} steps and, into {@code profile} unless null, records
-   * steps {@link #PROFILED_FROM} to {@link #PROFILED_UNTIL} with libtorch's profiler.
+   * steps {@link #PROFILED_FROM} to {@link #PROFILED_UNTIL} with libtorch's profiler. Each step (with what follows it)
+   * takes a turn.
    */
   private static Run trainSteps(TrainingConfig config, Path dir, List<TrainingBatch> batches, int steps, boolean timed,
-      Path profile) throws IOException {
+      Path profile, Turns turns) throws IOException {
     Run run = new Run(new double[steps], new double[steps], new double[steps]);
     try (Trainer trainer = new Trainer(config.shape(), config, Device.cpu())) {
       trainer.initialise();
@@ -273,6 +282,7 @@ public final class ReferenceBench {
       }
       boolean profiled = timed && profile != null;
       for (int step = 0; step < steps; step++) {
+        turns.await();
         long started = System.nanoTime();
         if (profiled && step == PROFILED_FROM) {
           JniUtils.startProfile(false, true, false); // with shapes
@@ -286,9 +296,51 @@ public final class ReferenceBench {
         if (timed && step + 1 == CHECK_STEPS) {
           Files.write(dir.resolve("weights-after-" + CHECK_STEPS + ".safetensors"), trainer.modelState());
         }
+        turns.handOver();
       }
     }
     return run;
+  }
+
+  /**
+   * Lockstep with the reference (run.sh's lockstep pair; reference.py's Turns): each step waits for a byte on the named
+   * pipe {@code in} and, done, writes one to {@code out}, so the two processes take turns, step by step, on the same
+   * cores and see the same machine within a fraction of a second. {@link #NONE}: steps do not wait.
+   */
+  private static final class Turns implements AutoCloseable {
+    static final Turns NONE = new Turns(null, null);
+    private final InputStream in;
+    private final OutputStream out;
+
+    private Turns(InputStream in, OutputStream out) {
+      this.in = in;
+      this.out = out;
+    }
+
+    static Turns open(Path in, Path out) throws IOException {
+      return new Turns(Files.newInputStream(in), Files.newOutputStream(out));
+    }
+
+    void await() throws IOException {
+      if (in != null && in.read() != 'x') {
+        throw new IOException("lockstep: the other side closed its pipe (it failed or stopped early)");
+      }
+    }
+
+    void handOver() throws IOException {
+      if (out != null) {
+        out.write('x');
+        out.flush();
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (in != null) {
+        in.close();
+        out.close();
+      }
+    }
   }
 
   /**
