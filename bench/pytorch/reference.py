@@ -44,6 +44,9 @@ class Turns:
             os.write(self.write, b"x")
 
 
+NO_TURNS = Turns()  # a run alone: its steps do not wait
+
+
 class Attention(nn.Module):
     """Self-attention with one fused projection (c_attn), or cross-attention (c_q from x, c_kv from memory)."""
 
@@ -205,7 +208,7 @@ def adamw(c, parameters, lr):
     return torch.optim.AdamW(groups, lr=lr, betas=(c["beta1"], c["beta2"]), eps=c["epsilon"])
 
 
-def train(out_dir, objective, result_path, attention, threads=None, turns=Turns()):
+def train(out_dir, objective, result_path, attention, threads=None, turns=NO_TURNS):
     """threads: intra-op threads other than Kiln's, only to measure the noise floor (another summation order).
     turns: take turns with Kiln step by step (see Turns)."""
     directory = Path(out_dir) / objective
@@ -224,7 +227,7 @@ def train(out_dir, objective, result_path, attention, threads=None, turns=Turns(
     seconds = sum(step_seconds[skip:])
     tokens_per_second = (steps - skip) * c["tokensPerStep"] / seconds
     result = {"system": "pytorch", "attention": attention, "malloc": malloc_settings(), "objective": objective,
-              "lockstep": turns.read is not None,
+              "lockstep": turns is not NO_TURNS,
               "torch": torch.__version__,
               "threads": torch.get_num_threads(), "interopThreads": torch.get_num_interop_threads(),
               "timedSteps": steps - skip, "seconds": seconds, "tokensPerSecond": tokens_per_second,
@@ -236,7 +239,7 @@ def train(out_dir, objective, result_path, attention, threads=None, turns=Turns(
           f"({torch.get_num_threads()} intra-op / {torch.get_num_interop_threads()} inter-op threads)")
 
 
-def run_steps(c, directory, attention, batches, steps, profile_dir=None, check=0, objective=None, turns=Turns()):
+def run_steps(c, directory, attention, batches, steps, profile_dir=None, check=0, objective=None, turns=NO_TURNS):
     """Trains a fresh model from Kiln's initial weights for `steps` steps: each step's loss, gradient norm and time, and
     the weights against Kiln's after `check` steps (0: not compared). profile_dir: record steps PROFILED_FROM to
     PROFILED_UNTIL there. Each step (with what follows it) takes a turn."""
@@ -359,7 +362,7 @@ def lockstep_ratio(pairs, c):
         if len(pair) != 2:
             continue
         k_steps, p_steps = (pair[system]["stepSeconds"][c["timingSkip"]:] for system in ("kiln", "pytorch"))
-        k_tps, p_tps = (tokens_per_second_from(pair[system], c["timingSkip"], c) for system in ("kiln", "pytorch"))
+        k_tps, p_tps = (pair[system]["tokensPerSecond"] for system in ("kiln", "pytorch"))
         ratios.append(k_tps / p_tps)
         print(f"lockstep pair {number} (the two at once, taking turns step by step, {'Kiln' if number % 2 else 'PyTorch'} "
               f"first; Kiln with -Xbatch): kiln {k_tps:,.0f}, pytorch eager {p_tps:,.0f} tokens/s -> {k_tps / p_tps:.3f}x; "
@@ -531,7 +534,7 @@ if __name__ == "__main__":
         chosen = sys.argv[sys.argv.index("--attention") + 1] if "--attention" in sys.argv else "math"
         threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else None
         pipes = sys.argv[sys.argv.index("--turns") + 1:sys.argv.index("--turns") + 3] if "--turns" in sys.argv else None
-        train(sys.argv[2], sys.argv[3], sys.argv[4], chosen, threads, Turns(pipes))
+        train(sys.argv[2], sys.argv[3], sys.argv[4], chosen, threads, Turns(pipes) if pipes else NO_TURNS)
     elif len(sys.argv) == 4 and sys.argv[1] == "profile":
         profile(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 4 and sys.argv[1] == "compare":

@@ -280,15 +280,14 @@ public final class ReferenceBench {
       if (!Arrays.equals(trainer.modelState(), Files.readAllBytes(dir.resolve("init.safetensors")))) {
         throw new IllegalStateException(dir + "/init.safetensors is not this build's seeded initialisation: re-export");
       }
-      boolean profiled = timed && profile != null;
       for (int step = 0; step < steps; step++) {
         turns.await();
         long started = System.nanoTime();
-        if (profiled && step == PROFILED_FROM) {
+        if (profile != null && step == PROFILED_FROM) {
           JniUtils.startProfile(false, true, false); // with shapes
         }
         run.losses()[step] = trainer.trainStep(step, batches.get(step));
-        if (profiled && step + 1 == PROFILED_UNTIL) {
+        if (profile != null && step + 1 == PROFILED_UNTIL) {
           JniUtils.stopProfile(profile.toString());
         }
         run.gradientNorms()[step] = trainer.lastGradientNorm();
