@@ -4,6 +4,7 @@ import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.worker.KilnWorker;
 import dev.kiln.worker.TemporalConnection;
 import dev.kiln.worker.embedded.EmbeddedStack;
+import dev.kiln.worker.embedded.HomeLock;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -11,13 +12,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Keeps the embedded stack up for other processes (kiln worker / start / watch) until interrupted. */
-@Command(name = "dev", description = "Keep the embedded stack up on loopback for other kiln processes to use.")
+/** Keeps the home's local stack up for other processes (kiln worker / start / watch) until interrupted. */
+@Command(name = "dev", mixinStandardHelpOptions = true,
+    description = "Keep the local stack (Temporal dev server + s3proxy under --home) up on 127.0.0.1 for other kiln processes.")
 final class DevCommand implements Callable<Integer> {
-  @Option(names = "--temporal-port", defaultValue = "7233")
+  @Option(names = "--temporal-port", defaultValue = "7233", description = "Temporal frontend port (default: 7233)")
   int temporalPort;
 
-  @Option(names = "--s3-port", defaultValue = "9000")
+  @Option(names = "--ui-port", defaultValue = "8233", description = "Temporal Web UI port (default: 8233)")
+  int uiPort;
+
+  @Option(names = "--s3-port", defaultValue = "9000", description = "S3 port (default: 9000)")
   int s3Port;
 
   @Mixin EmbeddedOptions embedded;
@@ -31,7 +36,8 @@ final class DevCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     String bucket = embedded.bucket;
-    try (EmbeddedStack stack = EmbeddedStack.start(embedded.storageDir(), temporalPort, s3Port);
+    try (HomeLock lock = HomeLock.acquire(embedded.home, "kiln dev");
+        EmbeddedStack stack = embedded.startStack(temporalPort, uiPort, s3Port, System.out);
         ObjectStore store = new ObjectStore(stack.storage(bucket))) {
       embedded.seed(store, hub);
       KilnWorker worker = null;
@@ -41,7 +47,9 @@ final class DevCommand implements Callable<Integer> {
         worker = new KilnWorker(connection.client(), store, true, true, 2, 1);
         worker.start();
       }
-      System.out.println("kiln dev: the embedded stack is up (no persistence, Schedules or visibility queries). In another shell:");
+      System.out.println("kiln dev: " + embedded.temporal.limits() + " and s3proxy are up on 127.0.0.1 (home "
+          + embedded.home.toAbsolutePath() + ")" + stack.devServer().map(s -> "; Web UI " + s.webUi()).orElse("")
+          + ". In another shell:");
       System.out.println("export TEMPORAL_ADDRESS=" + stack.temporalAddress());
       System.out.println("export KILN_S3_ENDPOINT=" + stack.s3Endpoint());
       System.out.println("export KILN_BUCKET=" + bucket);

@@ -3,6 +3,7 @@ package dev.kiln.worker.cli;
 import dev.kiln.activities.spec.RunSpecLoader;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.worker.Preflight;
+import dev.kiln.worker.RunClaims;
 import dev.kiln.worker.TemporalConnection;
 import dev.kiln.workflows.TaskQueues;
 import dev.kiln.workflows.pretraining.PretrainingWorkflow;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** Starts a run on a running stack (embedded via kiln dev, or real) and prints its id. */
-@Command(name = "start", description = "Validate a run spec and start a run on a running Temporal service.")
+@Command(name = "start", mixinStandardHelpOptions = true, description = "Validate a run spec and start a run on a running Temporal service.")
 final class StartCommand implements Callable<Integer> {
   @Parameters(index = "0", description = "run spec (YAML)")
   Path spec;
@@ -34,10 +35,11 @@ final class StartCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     RunSpec runSpec = RunSpecLoader.load(spec);
+    String id = runId != null ? runId : defaultRunId(runSpec);
     try (ObjectStore store = new ObjectStore(endpoints.storage())) {
       Preflight.checkData(runSpec, spec.toString(), store);
+      RunClaims.claim(store, id, runSpec, RunClaims.specHash(runSpec), spec.toString());
     }
-    String id = runId != null ? runId : defaultRunId(runSpec);
     try (TemporalConnection connection = endpoints.connect()) {
       start(connection, runSpec, id);
     }
