@@ -43,6 +43,15 @@ public final class MetricsEndpoint implements AutoCloseable {
     server.start();
   }
 
+  /** Whether {@code host} names this machine's loopback interface only. */
+  public static boolean isLoopback(String host) {
+    try {
+      return java.net.InetAddress.getByName(host).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
+
   /** The scope to give the SDK's service stubs so its metrics land here. */
   public Scope sdkScope() {
     return sdkScope;

@@ -29,7 +29,8 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--metrics-port", defaultValue = "-1", description = "serve Prometheus /metrics on this port (0: any free port; default: off)")
   int metricsPort;
 
-  @Option(names = "--metrics-host", defaultValue = "0.0.0.0", description = "address the metrics endpoint binds")
+  @Option(names = "--metrics-host", defaultValue = "127.0.0.1",
+      description = "address the metrics endpoint binds (default: 127.0.0.1; e.g. 0.0.0.0 for a Prometheus on another machine)")
   String metricsHost;
 
   @Option(names = "--identity", description = "the worker's name in histories and the Web UI (default: <host>:<pid>/<queues>)")
@@ -44,6 +45,10 @@ final class WorkerCommand implements Callable<Integer> {
       if (!q.equals(TaskQueues.CPU) && !q.equals(TaskQueues.GPU)) {
         throw new IllegalArgumentException("--queues: unknown queue '" + q + "'; use cpu, gpu or cpu,gpu");
       }
+    }
+    if (metricsPort >= 0 && !MetricsEndpoint.isLoopback(metricsHost)) {
+      System.err.println("kiln worker: warning: --metrics-host " + metricsHost + " exposes this worker's /metrics (run ids, "
+          + "steps, losses, hosts; no authentication) to every machine that can reach it");
     }
     try (MetricsEndpoint metrics = metricsPort < 0 ? null : new MetricsEndpoint(metricsHost, metricsPort);
         TemporalConnection connection = endpoints.connect(metrics == null ? null : metrics.sdkScope());
