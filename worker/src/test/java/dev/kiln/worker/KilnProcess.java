@@ -83,6 +83,18 @@ final class KilnProcess implements AutoCloseable {
     process.waitFor(10, TimeUnit.SECONDS);
   }
 
+  /** Waits for the process to exit; returns its exit code, or fails with its log after {@code timeout}. */
+  int awaitExit(Duration timeout) throws IOException, InterruptedException {
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError("still running after " + timeout + "; its log:\n" + log());
+    }
+    return process.exitValue();
+  }
+
+  ProcessHandle handle() {
+    return process.toHandle();
+  }
+
   long pid() {
     return process.pid();
   }
@@ -105,6 +117,22 @@ final class KilnProcess implements AutoCloseable {
       Thread.sleep(100);
     }
     return this;
+  }
+
+  /** Waits until the output matches {@code pattern}; returns the first match. */
+  java.util.regex.Matcher awaitLog(java.util.regex.Pattern pattern, Duration timeout) throws IOException, InterruptedException {
+    Instant deadline = Instant.now().plus(timeout);
+    while (true) {
+      java.util.regex.Matcher m = pattern.matcher(log());
+      if (m.find()) {
+        return m;
+      }
+      if (!isAlive() || Instant.now().isAfter(deadline)) {
+        throw new AssertionError("'" + pattern + "' did not appear in " + log + (isAlive() ? " within " + timeout
+            : " before the process exited") + "; its log:\n" + log());
+      }
+      Thread.sleep(100);
+    }
   }
 
   String log() throws IOException {
