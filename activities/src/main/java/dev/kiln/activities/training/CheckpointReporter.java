@@ -19,6 +19,11 @@ import org.slf4j.LoggerFactory;
  */
 final class CheckpointReporter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CheckpointReporter.class);
+  /**
+   * At most one report per this interval: each costs the workflow's history about 5 events, so checkpoints made
+   * durable in quicker succession go out together.
+   */
+  static final long MIN_INTERVAL_NANOS = 5_000_000_000L;
 
   private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
     Thread thread = new Thread(r, "kiln-checkpoint-report");
@@ -28,6 +33,7 @@ final class CheckpointReporter implements AutoCloseable {
   private final TrainingWorkflow workflow;
   private final int segment;
   private int reported;
+  private long reportedAt = System.nanoTime() - MIN_INTERVAL_NANOS;
 
   CheckpointReporter(ActivityExecutionContext context, int segment) {
     this.segment = segment;
@@ -42,11 +48,15 @@ final class CheckpointReporter implements AutoCloseable {
     this.workflow = stub;
   }
 
-  /** Reports the checkpoints of {@code durable} (all the segment made durable, oldest first) not reported yet. */
+  /**
+   * Reports the checkpoints the uploader made durable that were not reported yet, unless the last report went out
+   * less than {@link #MIN_INTERVAL_NANOS} ago (they then go with a later call; the loop calls this every step).
+   */
   void reportNew(CheckpointUploader uploader) {
-    if (workflow == null || uploader.durableCount() <= reported) {
+    if (workflow == null || uploader.durableCount() <= reported || System.nanoTime() - reportedAt < MIN_INTERVAL_NANOS) {
       return;
     }
+    reportedAt = System.nanoTime();
     List<CheckpointRef> all = uploader.durable();
     List<CheckpointRef> fresh = List.copyOf(all.subList(reported, all.size()));
     reported = all.size();

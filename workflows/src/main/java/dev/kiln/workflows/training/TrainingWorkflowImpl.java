@@ -167,7 +167,8 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
    * see them during the segment. Stops taking reports from the segment if one fails verification: the segment's
    * result is then committed as a whole, as at its end (a rejection starts a new generation, whose retention would
    * treat the segment's later checkpoints as abandoned while it still writes them). Not while the run is being
-   * cancelled: the segment's result is committed then.
+   * cancelled: the segment's result is committed then. Each commit here costs about 5 events (the signal, a
+   * workflow task, the local activity's marker); the activity reports at most every 5 s, which bounds that.
    */
   private void commitReportedUntilDone(CancellationScope run) {
     while (true) {
