@@ -131,11 +131,14 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
     if (DeviceSpec.gpuIndices(device).isEmpty()) {
       return;
     }
+    Workflow.setCurrentDetails("stage: scope; checking training.device " + device + " on a gpu-queue worker (waits up to "
+        + ActivityPolicies.GPU_WORKER_WAIT.toMinutes() + " minutes for one to poll: `kiln worker --queues gpu`)");
     try {
       DeviceActivities.DeviceReport report = ActivitySummaries.stub(DeviceActivities.class, ActivityPolicies.DEVICE_CHECK,
           "check training.device " + device + " on a gpu-queue worker").checkDevice(device);
       Workflow.getLogger(PretrainingWorkflowImpl.class).info("training.device {}: worker {} has {}; training on {}",
           device, report.worker(), report.devices(), report.selected());
+      Workflow.setCurrentDetails("stage: scope");
     } catch (ActivityFailure failure) {
       if (failure.getCause() instanceof TimeoutFailure timeout
           && timeout.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START) {
