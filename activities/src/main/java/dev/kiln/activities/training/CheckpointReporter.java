@@ -43,7 +43,7 @@ final class CheckpointReporter implements AutoCloseable {
       // this run of the workflow only: a later run (after continue-as-new) runs segments of its own
       stub = context.getWorkflowClient().newWorkflowStub(TrainingWorkflow.class, info.getWorkflowId(), Optional.of(info.getRunId()));
     } catch (RuntimeException noWorkflow) {
-      log.debug("checkpoints are reported in the segment's result only: {}", noWorkflow.toString());
+      log.warn("checkpoints are reported in the segment's result only: {}", noWorkflow.toString());
     }
     this.workflow = stub;
   }
