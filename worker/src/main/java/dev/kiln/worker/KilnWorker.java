@@ -6,6 +6,7 @@ import dev.kiln.activities.hub.ModelHubActivitiesImpl;
 import dev.kiln.activities.scope.ScopeActivitiesImpl;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.activities.training.CheckpointActivitiesImpl;
+import dev.kiln.activities.training.DeviceActivitiesImpl;
 import dev.kiln.activities.training.TrainingActivitiesImpl;
 import dev.kiln.workflows.TaskQueues;
 import dev.kiln.workflows.curation.CurationWorkflowImpl;
@@ -75,7 +76,7 @@ public final class KilnWorker implements AutoCloseable {
           factory.newWorker(
               TaskQueues.GPU,
               WorkerOptions.newBuilder().setIdentity(this.identity).setMaxConcurrentActivityExecutionSize(gpuSlots).build());
-      gpu.registerActivitiesImplementations(new TrainingActivitiesImpl(store));
+      gpu.registerActivitiesImplementations(new TrainingActivitiesImpl(store), new DeviceActivitiesImpl(this.identity));
       warmTrainingEngine = true;
     }
   }

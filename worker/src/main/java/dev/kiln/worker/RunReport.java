@@ -3,6 +3,9 @@ package dev.kiln.worker;
 import dev.kiln.workflows.curation.StepStats;
 import dev.kiln.workflows.pretraining.RunSummary;
 import dev.kiln.workflows.training.GoodputLedger;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** The final summary of a run, as printed by {@code kiln run}, {@code kiln watch} and {@code kiln status}. */
@@ -59,7 +62,51 @@ public final class RunReport {
     b.append("stages   ");
     s.stageMillis().forEach((stage, ms) -> b.append(String.format(" %s %.1fs", stage, ms / 1000.0)));
     b.append('\n');
+    if (!e.beatsBaseline()) {
+      b.append(baselineMissed(s)).append('\n');
+    }
     return b.toString();
+  }
+
+  /**
+   * The summary's last line when the model does not beat its baseline: {@code kiln run} then exits 1, and this line
+   * says why and what to change. Names each comparison the model lost (perplexity against the unigram's, and the
+   * objective's own metric against its baseline where it has one).
+   */
+  static String baselineMissed(RunSummary s) {
+    var e = s.evaluation();
+    String objective = s.plan().objective();
+    String perplexity = switch (objective) {
+      case "mlm" -> "pseudo-perplexity";
+      case "span-corruption" -> "span-target perplexity";
+      default -> "held-out perplexity";
+    };
+    List<String> lost = new ArrayList<>();
+    if (!(e.heldOutPerplexity() < e.unigramPerplexity())) {
+      lost.add(String.format(Locale.ROOT, "%s %.2f vs the unigram's %.2f", perplexity, e.heldOutPerplexity(), e.unigramPerplexity()));
+    }
+    Map<String, Double> m = e.objectiveMetrics() == null ? Map.of() : e.objectiveMetrics();
+    lostIf(lost, m, "masked_token_accuracy", "most_frequent_token_accuracy", false, "masked-token accuracy %.4f vs the most frequent token's %.4f");
+    lostIf(lost, m, "span_content_perplexity", "baseline_span_content_perplexity", true, "span-content perplexity %.2f vs the unigram's %.2f");
+    if (lost.isEmpty()) { // no comparison found in the summary: still say what was measured
+      lost.add(String.format(Locale.ROOT, "%s %.2f vs the unigram's %.2f", perplexity, e.heldOutPerplexity(), e.unigramPerplexity()));
+    }
+    return "kiln: the run completed, but its model does not beat the unigram baseline (" + String.join("; ", lost)
+        + String.format(Locale.ROOT, "), so kiln run exits with code 1; train longer (training.steps; this run trained %,d)",
+            s.training().finalCheckpoint().step())
+        + " or with a larger budget (budget.trainingFlops)";
+  }
+
+  private static void lostIf(List<String> lost, Map<String, Double> m, String metric, String baseline, boolean lowerIsBetter, String format) {
+    Double value = m.get(metric);
+    Double base = m.get(baseline);
+    if (value == null || base == null) {
+      return;
+    }
+    boolean beats = lowerIsBetter ? value < base : value > base;
+    if (!beats) {
+      lost.add(String.format(Locale.ROOT, format, value, base));
+    }
   }
 
   private static String topReasons(Map<String, Long> reasons) {

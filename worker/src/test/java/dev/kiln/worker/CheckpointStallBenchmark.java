@@ -52,7 +52,7 @@ public final class CheckpointStallBenchmark {
           TrainingConfig config = new TrainingConfig(shape, "clm", 8, steps, 1e-3, 1e-4, 10, 0.1, 1.0, 0.0, 7, every, "cpu",
               "bench/corpus/manifest.json", null);
           SegmentResult result = activities.trainSegment(new SegmentRequest(
-              "stall-" + (run++), config, null, steps, 0, List.of(), List.of(), 0, 50, async, 3600));
+              "stall-" + (run++), config, null, steps, 0, List.of(), List.of(), 0, 50, async, 3600, 1));
           double stall = 100.0 * result.stallNanos() / result.trainNanos();
           double megabytesPerSecond = result.uploadedBytes() / 1e6 / (result.uploadNanos() / 1e9);
           String row = String.format(Locale.ROOT,

@@ -66,6 +66,26 @@ public final class ActivityPolicies {
           .setSummary("verify and commit checkpoints")
           .build();
 
+  /**
+   * How long a run with a GPU {@code training.device} waits, before curation, for a worker polling the {@code gpu}
+   * queue to take its device check. Workers may start after the run (a GPU node being provisioned, a pod being
+   * scheduled), so this is minutes, not seconds; past it the run fails saying that no worker polls the queue.
+   */
+  public static final Duration GPU_WORKER_WAIT = Duration.ofMinutes(10);
+
+  /**
+   * The device check on the gpu queue: a gpu-queue worker reports its devices. Schedule-to-start bounds the wait
+   * for such a worker (a schedule-to-start timeout is never retried); the check itself takes well under a minute
+   * (libtorch is loaded when the worker starts).
+   */
+  public static final ActivityOptions DEVICE_CHECK =
+      ActivityOptions.newBuilder()
+          .setTaskQueue(TaskQueues.GPU)
+          .setScheduleToStartTimeout(GPU_WORKER_WAIT)
+          .setStartToCloseTimeout(Duration.ofMinutes(2))
+          .setRetryOptions(RETRY_TRANSIENT)
+          .build();
+
   /** Evaluation reads the model and held-out data and writes the card. */
   public static final ActivityOptions EVALUATION =
       ActivityOptions.newBuilder()

@@ -16,5 +16,11 @@ public final class Failures {
    */
   public static final String CORRUPT_CHECKPOINT = "CorruptCheckpoint";
 
+  /**
+   * No worker polls a task queue the run needs (the {@code gpu} queue, for a GPU {@code training.device}); the
+   * message says how long the run waited and how to start one.
+   */
+  public static final String NO_WORKER = "NoWorker";
+
   private Failures() {}
 }

@@ -28,6 +28,8 @@ import dev.kiln.workflows.scope.ScopeActivities;
 import dev.kiln.workflows.scope.ScopePlan;
 import dev.kiln.workflows.spec.RunSpec;
 import dev.kiln.workflows.training.CheckpointRef;
+import dev.kiln.workflows.training.DeviceActivities;
+import dev.kiln.workflows.training.DeviceSpec;
 import dev.kiln.workflows.training.SegmentRequest;
 import dev.kiln.workflows.training.SegmentResult;
 import dev.kiln.workflows.training.TrainingActivities;
@@ -67,7 +69,7 @@ class PretrainingWorkflowTest {
     cpu.registerWorkflowImplementationTypes(PretrainingWorkflowImpl.class, CurationWorkflowImpl.class, TrainingWorkflowImpl.class);
     cpu.registerActivitiesImplementations(new FakeScope(), new FakeHub(), new FakeCuration(), new FakeEvaluation(),
         new InMemoryCheckpoints());
-    env.newWorker(TaskQueues.GPU).registerActivitiesImplementations(new FakeTraining());
+    env.newWorker(TaskQueues.GPU).registerActivitiesImplementations(new FakeTraining(), new FakeDevices());
     env.start();
   }
 
@@ -165,6 +167,60 @@ class PretrainingWorkflowTest {
     assertEquals(Failures.INVALID_RUN_SPEC, failure.getType());
     assertTrue(failure.getOriginalMessage().contains("training.heads"), failure.getOriginalMessage());
     assertTrue(calls.isEmpty());
+  }
+
+  /** How many GPUs the fake gpu-queue worker has. */
+  private int workerGpus;
+
+  @Test
+  void aGpuTheGpuWorkerLacksFailsTheRunBeforeAnyCurationWithoutRetry() {
+    workerGpus = 1;
+    RunSpec spec = TestSpecs.withDevice(TestSpecs.valid(), "gpu:1");
+    WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> run(spec));
+    ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
+    assertEquals(Failures.INVALID_RUN_SPEC, failure.getType());
+    assertTrue(failure.isNonRetryable());
+    assertEquals(FakeDevices.message("gpu:1", 1), failure.getOriginalMessage());
+    assertEquals(List.of("device gpu:1"), calls, "asked once, first; no scope, curation or training after it");
+    assertEquals(List.of("check training.device gpu:1 on a gpu-queue worker"), scheduledSummaries("run-1"));
+    assertThrows(RuntimeException.class, () -> env.getWorkflowClient().newUntypedWorkflowStub("run-1-curate").describe(),
+        "the curation child was never started");
+  }
+
+  @Test
+  void aGpuTheWorkerHasIsCheckedBeforeCurationAndTheRunGoesOn() {
+    workerGpus = 2;
+    RunSummary summary = run(TestSpecs.withDevice(TestSpecs.valid(), "gpu:0,1"));
+    assertEquals("device gpu:0,1", calls.get(0));
+    assertTrue(calls.indexOf("device gpu:0,1") < calls.indexOf("plan"), calls.toString());
+    assertEquals(120, summary.training().finalCheckpoint().step());
+  }
+
+  @Test
+  void aCpuRunDoesNotAskTheGpuWorker() {
+    run(TestSpecs.valid());
+    assertTrue(calls.stream().noneMatch(c -> c.startsWith("device")), calls.toString());
+  }
+
+  @Test
+  void theGpuDeviceCheckWaitsForAGpuWorkerOnlyBoundedlyAndThenSaysHowToStartOne() {
+    workerGpus = 1;
+    run(TestSpecs.withDevice(TestSpecs.valid(), "gpu"));
+    var scheduled = env.getWorkflowClient().fetchHistory("run-1").getEvents().stream()
+        .filter(io.temporal.api.history.v1.HistoryEvent::hasActivityTaskScheduledEventAttributes)
+        .map(io.temporal.api.history.v1.HistoryEvent::getActivityTaskScheduledEventAttributes)
+        .filter(a -> a.getActivityType().getName().equals("CheckDevice"))
+        .findFirst().orElseThrow();
+    assertEquals(TaskQueues.GPU, scheduled.getTaskQueue().getName());
+    assertEquals(ActivityPolicies.GPU_WORKER_WAIT.toSeconds(), scheduled.getScheduleToStartTimeout().getSeconds());
+    // (the test server does not skip time while a task waits in a queue nobody polls: the timeout's own path is
+    // covered by the failure it raises)
+    ApplicationFailure failure = PretrainingWorkflowImpl.noGpuWorker("gpu");
+    assertEquals(Failures.NO_WORKER, failure.getType());
+    assertTrue(failure.isNonRetryable());
+    assertTrue(failure.getOriginalMessage().contains("no worker polled the gpu task queue within 10 minutes")
+        && failure.getOriginalMessage().contains("`kiln worker --queues gpu`")
+        && failure.getOriginalMessage().contains("set training.device to cpu"), failure.getOriginalMessage());
   }
 
   private RawSelection rawSelection;
@@ -280,6 +336,24 @@ class PretrainingWorkflowTest {
       calls.add("train");
       segments.add(request);
       return FakeTrainingSegments.complete(request);
+    }
+  }
+
+  private class FakeDevices implements DeviceActivities {
+    /** What the real check (Devices.resolve, in activities/) says for a GPU beyond the worker's. */
+    static String message(String device, int gpus) {
+      return "training.device is '" + device + "' but this worker sees " + gpus + " GPU(s), numbered 0.." + (gpus - 1)
+          + ". Fix: set training.device to cpu, or run the gpu queue's worker on a machine with enough GPUs";
+    }
+
+    @Override
+    public DeviceReport checkDevice(String device) {
+      calls.add("device " + device);
+      List<Integer> indices = DeviceSpec.gpuIndices(device);
+      if (indices.stream().anyMatch(i -> i >= workerGpus)) {
+        throw ApplicationFailure.newNonRetryableFailure(message(device, workerGpus), Failures.INVALID_RUN_SPEC);
+      }
+      return new DeviceReport("fake/gpu", workerGpus, List.of("cpu()"), indices.stream().map(i -> "gpu(" + i + ")").toList());
     }
   }
 

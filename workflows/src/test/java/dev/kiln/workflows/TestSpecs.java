@@ -42,6 +42,14 @@ public final class TestSpecs {
         s.curation(), s.tokenizer(), s.training(), s.evaluation(), s.resilience());
   }
 
+  /** The spec with another training.device. */
+  public static RunSpec withDevice(RunSpec s, String device) {
+    RunSpec.TrainingSpec t = s.training();
+    return withTraining(s, new RunSpec.TrainingSpec(t.contextLength(), t.batchSize(), t.steps(), t.dModel(), t.layers(),
+        t.heads(), t.learningRate(), t.minLearningRate(), t.warmupSteps(), t.weightDecay(), t.gradClip(), t.dropout(),
+        t.seed(), t.checkpointEvery(), t.segmentSteps(), device));
+  }
+
   public static RunSpec withTraining(RunSpec s, RunSpec.TrainingSpec t) {
     return new RunSpec(s.name(), s.useCase(), s.budget(), s.model(), s.data(), s.curation(), s.tokenizer(), t, s.evaluation(), s.resilience());
   }

@@ -239,6 +239,82 @@ class TrainingWorkflowTest {
   }
 
   @Test
+  void checkpointsReportedDuringALongFirstSegmentAreCommittedThenSoStatusAndRollbackSeeThem() throws Exception {
+    training = TrainingWorkflowTest::trainReportingUntilCancelled;
+    TrainingWorkflow run = stub();
+    CompletableFuture<TrainingResult> result =
+        WorkflowClient.execute(run::train, new TrainingRequest("run-1", config(100), 100, POLICY, null));
+    awaitSegments(1);
+    // a report from another segment (a stale attempt) is not taken
+    CheckpointRef stale = new CheckpointRef("runs/run-1/checkpoints/g009/step-0000010/", 10, 4.9);
+    run.checkpointDurable(new TrainingWorkflow.CheckpointReport(segments.get(0).segment() + 7, List.of(stale)));
+
+    TrainingWorkflow.TrainingProgress during = awaitCommitted(run, 30);
+    assertEquals(1, segments.size(), "still the first segment, one segment of 100 steps");
+    assertEquals("training", during.state());
+    assertTrue(during.committedStep() >= 30 && during.committedStep() < 100, during.toString());
+    assertTrue(during.retainedSteps().size() >= 2, "stored: " + during.retainedSteps());
+    assertTrue(during.retainedSteps().stream().allMatch(step -> step % 10 == 0), during.retainedSteps().toString());
+    assertTrue(checkpoints.stored.contains(FakeTrainingSegments.prefix(segments.get(0), during.committedStep())),
+        "verified by the commit activity before it counted: " + checkpoints.stored);
+    assertFalse(checkpoints.stored.contains(stale.prefix()), "the stale report was never verified nor committed");
+
+    WorkflowUpdateException refused = assertThrows(WorkflowUpdateException.class, () -> run.rollback(95));
+    assertTrue(refused.getCause().getMessage().contains("choose one of [" + during.retainedSteps().get(0)),
+        refused.getCause().getMessage());
+
+    int target = during.retainedSteps().get(0);
+    training = FakeTrainingSegments::complete; // for the segments after the rollback
+    var back = run.rollback(target);
+    assertEquals(target, back.step(), back.message());
+    awaitSegments(2);
+    assertEquals(target, segments.get(1).resumeFrom().step());
+    assertEquals(1, segments.get(1).generation(), "the abandoned line's keys are never reused");
+
+    TrainingResult done = result.get(30, TimeUnit.SECONDS);
+    assertEquals(100, done.finalCheckpoint().step());
+    assertEquals(target, done.rollbacks().get(0).toStep());
+    assertTrue(done.committed().stream().noneMatch(c -> c.prefix().equals(stale.prefix())));
+  }
+
+  /** Polls the query until it shows a committed step of at least {@code step}. */
+  private static TrainingWorkflow.TrainingProgress awaitCommitted(TrainingWorkflow run, int step) throws InterruptedException {
+    TrainingWorkflow.TrainingProgress p = run.progress();
+    for (int i = 0; i < 500 && p.committedStep() < step; i++) {
+      Thread.sleep(20);
+      p = run.progress();
+    }
+    assertTrue(p.committedStep() >= step, "committed during the segment: " + p);
+    return p;
+  }
+
+  /**
+   * A training activity that, like the real one, reports each checkpoint to the workflow once durable (every 10
+   * steps here) and heartbeats until cancelled, then returns a checkpoint at the step it reached.
+   */
+  private static SegmentResult trainReportingUntilCancelled(SegmentRequest request) {
+    ActivityExecutionContext context = Activity.getExecutionContext();
+    TrainingWorkflow workflow = context.getWorkflowClient().newWorkflowStub(
+        TrainingWorkflow.class, context.getInfo().getWorkflowId(), java.util.Optional.of(context.getInfo().getRunId()));
+    int step = request.resumeFrom() == null ? 0 : request.resumeFrom().step();
+    while (step < request.endStep()) {
+      sleep(60);
+      step++;
+      CheckpointRef durable = null;
+      if (step % request.config().checkpointEvery() == 0) {
+        durable = FakeTrainingSegments.checkpoint(request, step);
+        workflow.checkpointDurable(new TrainingWorkflow.CheckpointReport(request.segment(), List.of(durable)));
+      }
+      try {
+        context.heartbeat(new TrainingHeartbeat(step, 100, 4.0, 1000, 10, durable, System.currentTimeMillis(), 0));
+      } catch (ActivityCompletionException cancelled) {
+        return FakeTrainingSegments.stopped(request, step, "cancel", null);
+      }
+    }
+    return FakeTrainingSegments.complete(request);
+  }
+
+  @Test
   void cancellingTheRunCommitsWhereTheSegmentStoppedAndStartsNoOtherSegment() throws Exception {
     training = TrainingWorkflowTest::trainUntilCancelled;
     TrainingWorkflow run = stub();

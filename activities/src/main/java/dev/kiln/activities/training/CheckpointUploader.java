@@ -99,6 +99,11 @@ final class CheckpointUploader implements AutoCloseable {
     return List.copyOf(durable);
   }
 
+  /** How many checkpoints are known durable (see {@link #newestDurable}, which collects a finished upload). */
+  int durableCount() {
+    return durable.size();
+  }
+
   /** Time the training thread spent in {@link #submit}: waiting for a previous upload, or for its own (sync). */
   long waitNanos() {
     return waitNanos;

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * checkpoint the workflow committed. Writes a checkpoint every {@code checkpointEvery} steps, and where it stops:
  * at the segment's end, at the first checkpoint after its time budget, when the workflow cancels it (an
  * operator's control), or before a step whose loss the spike policy rejects. Heartbeats the newest checkpoint
- * only once it is durable, so the workflow can commit it if this worker dies.
+ * only once it is durable, so the workflow can commit it if this worker dies, and reports each durable checkpoint to
+ * the workflow as it goes ({@link CheckpointReporter}), which verifies and commits it during the segment.
  */
 public final class TrainingActivitiesImpl implements TrainingActivities {
   private static final Logger log = LoggerFactory.getLogger(TrainingActivitiesImpl.class);
@@ -117,7 +118,8 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
 
       try (trainer;
           CheckpointUploader uploads = new CheckpointUploader(
-              checkpoints, request.asyncCheckpoints(), STORAGE_OUTAGE, this::heartbeatWhileWaiting)) {
+              checkpoints, request.asyncCheckpoints(), STORAGE_OUTAGE, this::heartbeatWhileWaiting);
+          CheckpointReporter reporter = new CheckpointReporter(context, request.segment())) {
         this.uploader = uploads;
         trainer.setLearningRateOverrides(request.learningRates());
         resumedFrom = step;
@@ -159,7 +161,9 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
           }
           tokensPerSecond = (step - resumedFrom) * config.tokensPerStep() / ((System.nanoTime() - trainingBegan) / 1e9);
           metrics.record(step, loss, tokensPerSecond);
-          if (!heartbeat(context)) {
+          boolean goOn = heartbeat(context); // which also collects a finished upload
+          reporter.reportNew(uploads); // so the workflow commits it now, not at the segment's end
+          if (!goOn) {
             stoppedBy = "cancel";
             if (!losses.isEmpty()) {
               stallNanos += checkpoint(trainer, guard, losses); // where it stopped: nothing trained is lost

@@ -23,13 +23,18 @@ import dev.kiln.workflows.spec.InvalidRunSpecException;
 import dev.kiln.workflows.spec.RunSpec;
 import dev.kiln.workflows.spec.RunSpecValidator;
 import dev.kiln.workflows.spec.SpecProblem;
+import dev.kiln.workflows.training.DeviceActivities;
+import dev.kiln.workflows.training.DeviceSpec;
 import dev.kiln.workflows.training.Objective;
 import dev.kiln.workflows.training.TrainingConfig;
 import dev.kiln.workflows.training.TrainingRequest;
 import dev.kiln.workflows.training.TrainingResult;
 import dev.kiln.workflows.training.TrainingWorkflow;
 import io.temporal.api.enums.v1.ParentClosePolicy;
+import io.temporal.api.enums.v1.TimeoutType;
+import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.TimeoutFailure;
 import io.temporal.workflow.ChildWorkflowOptions;
 import io.temporal.workflow.Workflow;
 import java.util.LinkedHashMap;
@@ -71,6 +76,7 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
     }
 
     enter(Stage.SCOPE);
+    checkDevice(spec.training().device());
     ScopePlan plan = ActivitySummaries.stub(ScopeActivities.class, ActivityPolicies.DECISION,
         "scope: " + spec.useCase().task() + ", " + spec.budget().trainingFlops() + " FLOPs").scope(spec);
 
@@ -114,6 +120,48 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
     }
     enter(Stage.DONE);
     return new RunSummary(runId, plan, selection, curation, training, evaluated, new LinkedHashMap<>(stageMillis), raw, null);
+  }
+
+  /**
+   * Asks a gpu-queue worker, before any curation, whether it has the GPUs {@code training.device} names, so a
+   * missing GPU fails the run now rather than when the first training segment starts. {@code cpu} is not asked
+   * about: every worker has it, and the run then does not wait for a gpu-queue worker before curation either.
+   */
+  private static void checkDevice(String device) {
+    if (DeviceSpec.gpuIndices(device).isEmpty()) {
+      return;
+    }
+    Workflow.setCurrentDetails("stage: scope; checking training.device " + device + " on a gpu-queue worker (waits up to "
+        + ActivityPolicies.GPU_WORKER_WAIT.toMinutes() + " minutes for one to poll: `kiln worker --queues gpu`)");
+    try {
+      DeviceActivities.DeviceReport report = ActivitySummaries.stub(DeviceActivities.class, ActivityPolicies.DEVICE_CHECK,
+          "check training.device " + device + " on a gpu-queue worker").checkDevice(device);
+      Workflow.getLogger(PretrainingWorkflowImpl.class).info("training.device {}: worker {} has {}; training on {}",
+          device, report.worker(), report.devices(), report.selected());
+      Workflow.setCurrentDetails("stage: scope");
+    } catch (ActivityFailure failure) {
+      if (failure.getCause() instanceof TimeoutFailure timeout
+          && timeout.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START) {
+        throw noGpuWorker(device);
+      }
+      if (failure.getCause() instanceof ApplicationFailure app && app.isNonRetryable()) {
+        // the worker lacks the device: fail the run with the worker's own message (device, its GPUs, the fix)
+        throw ApplicationFailure.newNonRetryableFailure(app.getOriginalMessage(), app.getType());
+      }
+      throw failure;
+    }
+  }
+
+  /** How a run fails when no gpu-queue worker took its device check within {@link ActivityPolicies#GPU_WORKER_WAIT}. */
+  public static ApplicationFailure noGpuWorker(String device) {
+    return ApplicationFailure.newNonRetryableFailure(
+        "training.device is '" + device + "' but no worker polled the gpu task queue within "
+            + ActivityPolicies.GPU_WORKER_WAIT.toMinutes() + " minutes, so the device could not be checked and"
+            + " nothing could train; the run stopped before curation. Fix: start a worker for the gpu queue on a"
+            + " machine with those GPUs, against the same Temporal service, S3 endpoint and bucket"
+            + " (`kiln worker --queues gpu`; a plain `kiln worker` polls both queues), then start the run again;"
+            + " or set training.device to cpu",
+        Failures.NO_WORKER);
   }
 
   static TrainingConfig trainingConfig(

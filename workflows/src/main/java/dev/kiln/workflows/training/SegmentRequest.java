@@ -12,6 +12,8 @@ import java.util.List;
  *     collides with checkpoints of the abandoned one
  * @param skips data windows never to train on (see {@link DataSkip#dataIndex})
  * @param lossSpikeFactor 0 turns spike detection off; non-finite losses are always rejected
+ * @param segment the workflow run's number for this segment; the activity puts it into each {@link
+ *     TrainingWorkflow#checkpointDurable} report, so the workflow takes reports from the segment it runs only
  */
 public record SegmentRequest(
     String runId,
@@ -24,4 +26,5 @@ public record SegmentRequest(
     double lossSpikeFactor,
     int lossSpikeWindow,
     boolean asyncCheckpoints,
-    int maxSeconds) {}
+    int maxSeconds,
+    int segment) {}

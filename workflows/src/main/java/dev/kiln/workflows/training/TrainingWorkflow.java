@@ -1,6 +1,7 @@
 package dev.kiln.workflows.training;
 
 import io.temporal.workflow.QueryMethod;
+import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.UpdateMethod;
 import io.temporal.workflow.UpdateValidatorMethod;
 import io.temporal.workflow.WorkflowInterface;
@@ -20,6 +21,19 @@ public interface TrainingWorkflow {
 
   @QueryMethod
   TrainingProgress progress();
+
+  /**
+   * From the running training activity: checkpoints it has made durable (files and manifest written), so the
+   * workflow verifies and commits them while the segment goes on, and {@link #progress} and {@link #rollback} see
+   * them at once instead of when the segment ends. A report counts only after that verification, and only from
+   * the segment the workflow is running (see {@link SegmentRequest#segment}); the segment's result (or its last
+   * heartbeat, if it dies) still carries every checkpoint, so a lost report loses nothing.
+   */
+  @SignalMethod
+  void checkpointDurable(CheckpointReport report);
+
+  /** @param checkpoints made durable since the previous report, oldest first */
+  record CheckpointReport(int segment, List<CheckpointRef> checkpoints) {}
 
   /** Stops training at a committed checkpoint of the current step until {@link #resume}. */
   @UpdateMethod

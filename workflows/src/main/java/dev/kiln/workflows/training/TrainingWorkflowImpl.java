@@ -81,6 +81,11 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
   private boolean done;
   private int failuresWithoutProgress;
 
+  // Checkpoints the running segment reported durable (checkpointDurable), not yet verified.
+  private int segmentNumber;
+  private final List<CheckpointRef> reported = new ArrayList<>();
+  private boolean takesReports;
+
   @Override
   public TrainingResult train(TrainingRequest request) {
     this.request = request;
@@ -118,33 +123,73 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
     CheckpointRef from = newestRetained();
     int start = from == null ? 0 : from.step();
     int end = Math.min(start + request.segmentSteps(), config.steps());
+    int before = committedStep();
     SegmentRequest segment = new SegmentRequest(
         request.runId(), config, from, end, generation, List.copyOf(skips), List.copyOf(learningRates),
-        policy.lossSpikeFactor(), policy.lossSpikeWindow(), policy.asyncCheckpoints(), policy.segmentSeconds());
+        policy.lossSpikeFactor(), policy.lossSpikeWindow(), policy.asyncCheckpoints(), policy.segmentSeconds(),
+        ++segmentNumber);
     TrainingActivities activity = Workflow.newActivityStub(TrainingActivities.class, segmentOptions(start, end));
 
     long scheduledAt = Workflow.currentTimeMillis();
+    reported.clear();
+    takesReports = true;
     runningSegment = Workflow.newCancellationScope(() -> {
       runningResult = Async.function(activity::trainSegment, segment);
     });
     runningSegment.run();
     SegmentResult result;
     try {
+      // detached: a cancel of the run must not end this wait; it reaches the segment, whose result is committed below
+      CancellationScope run = CancellationScope.current();
+      Workflow.newDetachedCancellationScope(() -> commitReportedUntilDone(run)).run();
       result = runningResult.get();
     } catch (ActivityFailure failure) {
+      takesReports = false;
       stopIfCancelled();
-      interrupted(failure, start, scheduledAt);
+      interrupted(failure, start, scheduledAt, before);
       return;
     } finally {
+      takesReports = false;
       runningSegment = null;
       runningResult = null;
     }
+    reported.clear(); // the result carries every checkpoint the segment made durable
     if (CancellationScope.current().isCancelRequested()) {
       // The run is being cancelled: the segment stopped at a checkpoint of its step; commit it, then stop.
-      Workflow.newDetachedCancellationScope(() -> finished(result)).run();
+      Workflow.newDetachedCancellationScope(() -> finished(result, before)).run();
       stopIfCancelled();
     }
-    finished(result);
+    finished(result, before);
+  }
+
+  /**
+   * While the segment runs, verifies and commits the checkpoints it reports durable, so that status and rollback
+   * see them during the segment. Stops taking reports from the segment if one fails verification: the segment's
+   * result is then committed as a whole, as at its end (a rejection starts a new generation, whose retention would
+   * treat the segment's later checkpoints as abandoned while it still writes them). Not while the run is being
+   * cancelled: the segment's result is committed then. Each commit here costs about 5 events (the signal, a
+   * workflow task, the local activity's marker); the activity reports at most every 5 s, which bounds that.
+   */
+  private void commitReportedUntilDone(CancellationScope run) {
+    while (true) {
+      Workflow.await(() -> runningResult.isCompleted()
+          || (takesReports && !reported.isEmpty() && !run.isCancelRequested()));
+      if (runningResult.isCompleted()) {
+        return;
+      }
+      List<CheckpointRef> batch = List.copyOf(reported);
+      reported.clear();
+      if (!commit(batch)) { // in the detached scope: a cancel of the run arriving meanwhile does not cut it short
+        takesReports = false;
+      }
+    }
+  }
+
+  @Override
+  public void checkpointDurable(CheckpointReport report) {
+    if (takesReports && report.segment() == segmentNumber && report.checkpoints() != null) {
+      reported.addAll(report.checkpoints());
+    }
   }
 
   /** Ends the workflow as cancelled once the run was (e.g. {@code kiln cancel}): no new segment starts. */
@@ -166,8 +211,13 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
         .build();
   }
 
-  /** A segment came back: commit its checkpoints, count its time, and act on a rejected loss. */
-  private void finished(SegmentResult result) {
+  /**
+   * A segment came back: commit its checkpoints, count its time, and act on a rejected loss.
+   *
+   * @param before the committed step when the segment started (checkpoints may have been committed since, from its
+   *     reports)
+   */
+  private void finished(SegmentResult result, int before) {
     segments++;
     trainNanos += result.trainNanos();
     tokensTrained += (long) (result.endStep() - result.resumedFromStep()) * config.tokensPerStep();
@@ -177,7 +227,6 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
     if (result.firstStepEpochMillis() > 0) {
       markResumed(result.firstStepEpochMillis());
     }
-    int before = committedStep();
     commit(result.checkpoints());
     int kept = committedStep() - Math.max(before, result.resumedFromStep());
     int trained = result.endStep() - result.resumedFromStep();
@@ -193,8 +242,12 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
     publishProgress();
   }
 
-  /** The segment's activity failed or its worker died: commit what it reported, record it, resume. */
-  private void interrupted(ActivityFailure failure, int start, long scheduledAt) {
+  /**
+   * The segment's activity failed or its worker died: commit what it reported, record it, resume.
+   *
+   * @param before the committed step when the segment started
+   */
+  private void interrupted(ActivityFailure failure, int start, long scheduledAt, int before) {
     Throwable cause = failure.getCause();
     long now = Workflow.currentTimeMillis();
     if (cause instanceof CanceledFailure) {
@@ -217,8 +270,11 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
       reason = "activity failed: " + (message.length() > 160 ? message.substring(0, 160) + "..." : message);
     }
     beat.map(TrainingHeartbeat::firstStepEpochMillis).filter(t -> t > 0).ifPresent(this::markResumed);
-    int before = committedStep();
-    beat.map(TrainingHeartbeat::lastCheckpoint).filter(c -> c.step() > before).ifPresent(c -> commit(List.of(c)));
+    // Reports not verified yet, and the last heartbeat's checkpoint: commit() verifies them, newest first.
+    List<CheckpointRef> candidates = new ArrayList<>(reported);
+    reported.clear();
+    beat.map(TrainingHeartbeat::lastCheckpoint).filter(c -> !candidates.contains(c)).ifPresent(candidates::add);
+    commit(candidates);
     if (beat.isPresent() && committedStep() > before && beat.get().tokensPerSecond() > 0) {
       // The steps the dead attempt trained up to its committed checkpoint are kept: productive time.
       int kept = committedStep() - Math.max(before, start);
@@ -258,14 +314,18 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
 
   // ---- the checkpoint protocol
 
-  /** Verifies candidates in another process, records those that pass as committed, and applies retention. */
-  private void commit(List<CheckpointRef> candidates) {
+  /**
+   * Verifies candidates in another process, records those that pass as committed, and applies retention.
+   *
+   * @return false if a candidate failed verification
+   */
+  private boolean commit(List<CheckpointRef> candidates) {
     List<CheckpointRef> fresh = candidates.stream()
         .filter(c -> c.step() > committedStep())
         .sorted(Comparator.comparingInt(CheckpointRef::step).reversed())
         .toList();
     if (fresh.isEmpty()) {
-      return;
+      return true;
     }
     CheckpointActivities.CommitResult result = checkpoints.commit(new CheckpointActivities.CommitRequest(
         request.runId(), config.hash(), fresh, List.copyOf(retained), retention, pinned(), generation));
@@ -276,6 +336,7 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
     committed = sortedUnion(committed, result.verified());
     // The activity deleted what this leaves out: the same function of the same list.
     retained = new ArrayList<>(retention.afterCommit(retained, result.verified(), pinned()));
+    return result.rejected().isEmpty();
   }
 
   /** Targets of accepted rollbacks not applied yet: retention must not delete them meanwhile. */
