@@ -5,6 +5,7 @@ import dev.kiln.workflows.ActivitySummaries;
 import dev.kiln.workflows.Failures;
 import dev.kiln.workflows.KilnSearchAttributes;
 import dev.kiln.workflows.TaskQueues;
+import dev.kiln.workflows.WorkflowVersions;
 import dev.kiln.workflows.curation.CurationActivities;
 import dev.kiln.workflows.curation.CurationRequest;
 import dev.kiln.workflows.curation.CurationResult;
@@ -128,8 +129,8 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
    * about: every worker has it, and the run then does not wait for a gpu-queue worker before curation either.
    */
   private static void checkDevice(String device) {
-    if (DeviceSpec.gpuIndices(device).isEmpty()) {
-      return;
+    if (DeviceSpec.gpuIndices(device).isEmpty() || !WorkflowVersions.takes(WorkflowVersions.DEVICE_CHECK_BEFORE_CURATION)) {
+      return; // runs that started before the check fail, as they did, when the first training segment starts
     }
     Workflow.setCurrentDetails("stage: scope; checking training.device " + device + " on a gpu-queue worker (waits up to "
         + ActivityPolicies.GPU_WORKER_WAIT.toMinutes() + " minutes for one to poll: `kiln worker --queues gpu`)");

@@ -1,0 +1,24 @@
+package dev.kiln.workflows;
+
+import io.temporal.workflow.Workflow;
+
+/**
+ * Every change to a workflow's decisions made after runs could be in flight, by name. A run that started on older code
+ * replays the old branch ({@link Workflow#DEFAULT_VERSION}: no marker in its history); a run that reaches the change
+ * point on newer code records the marker and takes the new one. WorkflowReplayTest replays recorded histories of
+ * real runs, so an unguarded change fails the build.
+ *
+ * <p>To retire an old branch once no run that started before it can still be running (see docs/operations.md):
+ * delete the branch and raise the {@code minSupported} of its call to the new version; keep the call and its id.
+ */
+public final class WorkflowVersions {
+  private WorkflowVersions() {}
+
+  /** PretrainingWorkflow asks a gpu-queue worker for the GPUs of {@code training.device} before curation. */
+  public static final String DEVICE_CHECK_BEFORE_CURATION = "device-check-before-curation";
+
+  /** Whether this run takes the branch that {@code changeId} (version 1) introduced. */
+  public static boolean takes(String changeId) {
+    return Workflow.getVersion(changeId, Workflow.DEFAULT_VERSION, 1) == 1;
+  }
+}
