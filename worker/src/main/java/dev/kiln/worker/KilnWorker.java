@@ -14,6 +14,9 @@ import dev.kiln.workflows.pretraining.PretrainingWorkflowImpl;
 import dev.kiln.workflows.training.TrainingWorkflowImpl;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
+import io.temporal.common.VersioningBehavior;
+import io.temporal.common.WorkerDeploymentVersion;
+import io.temporal.worker.WorkerDeploymentOptions;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerFactoryOptions;
 import io.temporal.worker.WorkerOptions;
@@ -42,6 +45,15 @@ public final class KilnWorker implements AutoCloseable {
   /** @param identity what the worker is called in workflow histories and the Web UI; null: {@link #defaultIdentity} */
   public KilnWorker(
       WorkflowClient client, ObjectStore store, boolean cpuQueue, boolean gpuQueue, int curationSlots, int gpuSlots, String identity) {
+    this(client, store, cpuQueue, gpuQueue, curationSlots, gpuSlots, identity, null);
+  }
+
+  /**
+   * @param deployment the Worker Deployment version this worker serves (its workflows auto-upgrade to the deployment's
+   *     current version; changes to their decisions are guarded by {@code WorkflowVersions}), or null: unversioned
+   */
+  public KilnWorker(WorkflowClient client, ObjectStore store, boolean cpuQueue, boolean gpuQueue, int curationSlots, int gpuSlots,
+      String identity, WorkerDeploymentVersion deployment) {
     factory = WorkerFactory.newInstance(client, WorkerFactoryOptions.newBuilder().build());
     List<String> queues = new ArrayList<>();
     if (cpuQueue) {
@@ -61,6 +73,7 @@ public final class KilnWorker implements AutoCloseable {
                   // A dead worker's sticky queue is abandoned only after this timeout: keep it short so a
                   // restarted worker takes a run over at once.
                   .setStickyQueueScheduleToStartTimeout(Duration.ofSeconds(1))
+                  .setDeploymentOptions(deploymentOptions(deployment))
                   .build());
       cpu.registerWorkflowImplementationTypes(
           PretrainingWorkflowImpl.class, CurationWorkflowImpl.class, TrainingWorkflowImpl.class);
@@ -75,10 +88,26 @@ public final class KilnWorker implements AutoCloseable {
       Worker gpu =
           factory.newWorker(
               TaskQueues.GPU,
-              WorkerOptions.newBuilder().setIdentity(this.identity).setMaxConcurrentActivityExecutionSize(gpuSlots).build());
+              WorkerOptions.newBuilder().setIdentity(this.identity).setMaxConcurrentActivityExecutionSize(gpuSlots)
+                  .setDeploymentOptions(deploymentOptions(deployment)).build());
       gpu.registerActivitiesImplementations(new TrainingActivitiesImpl(store), new DeviceActivitiesImpl(this.identity));
       warmTrainingEngine = true;
     }
+  }
+
+  /**
+   * Worker Versioning for a deployment version, or none. Kiln's workflows run for weeks and their training activities
+   * need the gpu workers of their version: pinned runs would hold every old build's GPU workers until they end, so
+   * they auto-upgrade instead, and every change to a decision goes behind a version marker (WorkflowVersions).
+   */
+  static WorkerDeploymentOptions deploymentOptions(WorkerDeploymentVersion deployment) {
+    return deployment == null
+        ? null
+        : WorkerDeploymentOptions.newBuilder()
+            .setUseVersioning(true)
+            .setVersion(deployment)
+            .setDefaultVersioningBehavior(VersioningBehavior.AUTO_UPGRADE)
+            .build();
   }
 
   /**

@@ -33,6 +33,8 @@ class DeploymentManifestsTest {
   private static final Set<String> KNOWN_ENV = Set.of(
       "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "KILN_S3_ENDPOINT", "KILN_BUCKET", "AWS_REGION",
       "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "TORCH_ALLOW_TF32_CUBLAS_OVERRIDE",
+      // Worker Versioning (kiln worker --deployment-name / --build-id)
+      "TEMPORAL_DEPLOYMENT_NAME", "TEMPORAL_WORKER_BUILD_ID",
       // the Temporal SDK's environment configuration (ConnectionSettings)
       "TEMPORAL_PROFILE", "TEMPORAL_CONFIG_FILE", "TEMPORAL_API_KEY", "TEMPORAL_TLS", "TEMPORAL_TLS_CLIENT_CERT_PATH",
       "TEMPORAL_TLS_CLIENT_KEY_PATH", "TEMPORAL_TLS_CLIENT_CERT_DATA", "TEMPORAL_TLS_CLIENT_KEY_DATA",

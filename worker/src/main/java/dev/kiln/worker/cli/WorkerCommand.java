@@ -5,6 +5,7 @@ import dev.kiln.worker.KilnWorker;
 import dev.kiln.worker.MetricsEndpoint;
 import dev.kiln.worker.TemporalConnection;
 import dev.kiln.workflows.TaskQueues;
+import io.temporal.common.WorkerDeploymentVersion;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -36,6 +37,18 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--identity", description = "the worker's name in histories and the Web UI (default: <host>:<pid>/<queues>)")
   String identity;
 
+  @Option(names = "--deployment-name", defaultValue = "${env:TEMPORAL_DEPLOYMENT_NAME}",
+      description = "Worker Deployment this worker belongs to, e.g. kiln (default: $TEMPORAL_DEPLOYMENT_NAME; none: unversioned)")
+  String deploymentName;
+
+  @Option(names = "--build-id", defaultValue = "${env:TEMPORAL_WORKER_BUILD_ID}",
+      description = "this worker's build id in the deployment, e.g. the image tag or git commit (default: $TEMPORAL_WORKER_BUILD_ID)")
+  String buildId;
+
+  @Option(names = "--make-current", description = "make this build the deployment's current version once it polls: new "
+      + "runs start on it and running ones move to it at their next workflow task (see docs/operations.md)")
+  boolean makeCurrent;
+
   @Mixin Tf32Option tf32;
 
   @Override
@@ -46,6 +59,7 @@ final class WorkerCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--queues: unknown queue '" + q + "'; use cpu, gpu or cpu,gpu");
       }
     }
+    WorkerDeploymentVersion deployment = deployment();
     if (metricsPort >= 0 && !MetricsEndpoint.isLoopback(metricsHost)) {
       System.err.println("kiln worker: warning: --metrics-host " + metricsHost + " exposes this worker's /metrics (run ids, "
           + "steps, losses, hosts; no authentication) to every machine that can reach it");
@@ -55,9 +69,13 @@ final class WorkerCommand implements Callable<Integer> {
         ObjectStore store = new ObjectStore(endpoints.storage());
         KilnWorker worker =
             new KilnWorker(connection.client(), store, queues.contains(TaskQueues.CPU), queues.contains(TaskQueues.GPU), curationSlots, gpuSlots,
-                identity)) {
+                identity, deployment)) {
       worker.start();
+      if (makeCurrent) {
+        WorkerDeployments.makeCurrent(connection, deployment, System.out);
+      }
       System.out.println("kiln worker " + worker.identity() + ": polling " + queues + " on " + connection.address() + " (namespace " + connection.namespace() + ")"
+          + (deployment == null ? "" : "; deployment " + deployment.getDeploymentName() + ", build " + deployment.getBuildId())
           + (metrics == null ? "" : "; metrics on http://" + metricsHost + ":" + metrics.port() + "/metrics") + "; " + tf32Status);
       System.out.flush();
       CountDownLatch stop = new CountDownLatch(1);
@@ -65,5 +83,19 @@ final class WorkerCommand implements Callable<Integer> {
       stop.await();
       return 0;
     }
+  }
+
+  private WorkerDeploymentVersion deployment() {
+    boolean named = deploymentName != null && !deploymentName.isBlank();
+    boolean built = buildId != null && !buildId.isBlank();
+    if (named != built) {
+      throw new IllegalArgumentException((named ? "--build-id" : "--deployment-name") + " is missing: Worker Versioning needs both "
+          + "(--deployment-name kiln --build-id <image tag or commit>, or TEMPORAL_DEPLOYMENT_NAME and TEMPORAL_WORKER_BUILD_ID), "
+          + "or neither for an unversioned worker");
+    }
+    if (makeCurrent && !named) {
+      throw new IllegalArgumentException("--make-current needs --deployment-name and --build-id");
+    }
+    return named ? new WorkerDeploymentVersion(deploymentName, buildId) : null;
   }
 }
