@@ -26,6 +26,12 @@ final class KilnProcess implements AutoCloseable {
   }
 
   static KilnProcess start(Path logDir, String name, java.util.Map<String, String> env, String... args) throws IOException {
+    return start(logDir, name, env, List.of(), args);
+  }
+
+  /** @param classpathFirst directories or jars put before Kiln's own, whose classes take their place (another build) */
+  static KilnProcess start(Path logDir, String name, java.util.Map<String, String> env, List<Path> classpathFirst, String... args)
+      throws IOException {
     Path target = Path.of("target").toAbsolutePath();
     Path jar;
     try (var files = Files.list(target)) {
@@ -33,6 +39,9 @@ final class KilnProcess implements AutoCloseable {
           .orElseThrow(() -> new IllegalStateException("no worker jar in " + target + ": run mvn package first"));
     }
     String classpath = jar + File.pathSeparator + target.resolve("lib") + File.separator + "*";
+    for (Path first : classpathFirst) {
+      classpath = first.toAbsolutePath() + File.pathSeparator + classpath;
+    }
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g",
         "-Dai.djl.offline=true", "-Dai.djl.default_engine=PyTorch",
