@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Fetches the real corpora Kiln curates and trains on (see shared/design/DATA.md) into a cache outside
-# the repository. Idempotent: an item whose marker file exists is skipped. Every downloaded archive is
+# Fetches the real corpora Kiln curates and trains on (what they are and why: docs/architecture.md, "Data") into a
+# cache outside the repository. Idempotent: an item whose marker file exists is skipped. Every downloaded archive is
 # checked against the checksums pinned in infra/data.sha256, so a changed upstream package fails loudly
 # instead of silently changing the data.
 set -euo pipefail

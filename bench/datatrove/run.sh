@@ -17,12 +17,11 @@ fi
 "$VENV/bin/pip" install -q --only-binary=:all: datatrove==0.6.0 spacy==3.8.18 regex nltk pyyaml
 
 "$ROOT/infra/fetch-data.sh" >/dev/null
-(cd "$ROOT" && mvn -q -B -o install -DskipTests)
-(cd "$ROOT/activities" && mvn -q -B -o dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=test)
+(cd "$ROOT" && mvn -q -B -o -pl bench -am package -DskipTests) # the reactor: never install (the local repository is shared)
 PROFILE="$(dirname "$SPEC")/$(sed -n 's/^ *profile: *\([^ #]*\).*/\1/p' "$SPEC")"
 
-(cd "$ROOT/activities" && java -Xmx4g -cp "target/classes:target/test-classes:$(cat "$WORK/cp.txt")" \
-  dev.kiln.activities.curation.RuleThroughputBenchmark "$SPEC" "$WORK/documents.jsonl") | tee "$WORK/kiln.txt"
+(cd "$ROOT/bench" && java -Xmx4g -cp "target/kiln-bench-0.1.0-SNAPSHOT.jar:target/lib/*" \
+  dev.kiln.bench.curation.RuleThroughputBenchmark "$SPEC" "$WORK/documents.jsonl") | tee "$WORK/kiln.txt"
 "$VENV/bin/python" "$ROOT/bench/datatrove/bench.py" "$PROFILE" "$WORK/documents.jsonl" | tee "$WORK/datatrove.txt"
 
 kiln="$(sed -n 's/^kiln_docs_per_second=//p' "$WORK/kiln.txt")"

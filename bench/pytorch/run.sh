@@ -48,12 +48,12 @@ fi
 "$VENV/bin/pip" install -q torch==2.7.1 numpy safetensors
 
 "$ROOT/infra/fetch-data.sh" >/dev/null
-(cd "$ROOT" && mvn -q -B -DskipTests package) # the reactor: never install (the local repository is shared)
-CP="$ROOT/worker/target/kiln-worker-0.1.0-SNAPSHOT.jar:$ROOT/worker/target/lib/*"
+(cd "$ROOT" && mvn -q -B -pl bench -am -DskipTests package) # the reactor: never install (the local repository is shared)
+CP="$ROOT/bench/target/kiln-bench-0.1.0-SNAPSHOT.jar:$ROOT/bench/target/lib/*"
 kiln() ( # as ./kiln starts it: with Kiln's malloc settings (KILN_BENCH_JVM_FLAGS: more flags, for the lockstep pairs)
   source "$ROOT/infra/native-memory.sh"
   java -Xmx4g ${KILN_BENCH_JVM_FLAGS:-} -Dai.djl.offline=true -Dai.djl.default_engine=PyTorch -cp "$CP" \
-    dev.kiln.worker.bench.ReferenceBench "$@" 2> >(grep -v -e AutoNonVariableTypeMode -e '^SLF4J' >&2)
+    dev.kiln.bench.pytorch.ReferenceBench "$@" 2> >(grep -v -e AutoNonVariableTypeMode -e '^SLF4J' >&2)
 )
 pytorch() { "$VENV/bin/python" "$ROOT/bench/pytorch/reference.py" "$@"; } # eager as installed: glibc's defaults
 lockstep() { # OBJECTIVE PAIR: Kiln and PyTorch eager at once, taking turns step by step (Kiln first in odd pairs)

@@ -9,12 +9,13 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 "$ROOT/infra/fetch-data.sh" >/dev/null
 cd "$ROOT"
-mvn -q -B -o -pl worker -am package -DskipTests
+mvn -q -B -o -pl bench -am package -DskipTests
 
 echo "== checkpoint stall and throughput"
-(cd worker && source "$ROOT/infra/native-memory.sh" && java -Xmx6g -Dai.djl.offline=true -Dai.djl.default_engine=PyTorch \
-  -cp "target/test-classes:target/classes:target/lib/*" dev.kiln.worker.CheckpointStallBenchmark "$@") \
-  | grep --line-buffered -v '^[0-9:. ]*\(INFO\|WARN\|DEBUG\)'
+# the worker's logback.xml logs to stderr: its INFO/WARN lines are left out there, as they always were
+(cd bench && source "$ROOT/infra/native-memory.sh" && java -Xmx6g -Dai.djl.offline=true -Dai.djl.default_engine=PyTorch \
+  -cp "target/kiln-bench-0.1.0-SNAPSHOT.jar:target/lib/*" dev.kiln.bench.resilience.CheckpointStallBenchmark "$@" \
+  2> >(grep --line-buffered -v '^[0-9:. ]*\(INFO\|WARN\|DEBUG\)' >&2))
 
 echo "== 20 SIGKILLs of the training worker (ChaosIT)"
 mvn -q -B -o -pl worker verify -Dit.test='ChaosIT#twentySigkills*' -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false \

@@ -13,7 +13,7 @@ import java.util.function.ToIntFunction;
  * duplicates. Documents are offered in the global order (shard by shard, documents in shard order), the
  * same order in which their signatures went into the {@link MinHashDeduplicator}. Not thread-safe.
  */
-final class GlobalDeduplication {
+public final class GlobalDeduplication {
 
   private final ExactDeduplicator exact;
   private final BitSet nearDuplicates;
@@ -31,7 +31,7 @@ final class GlobalDeduplication {
    * @param clusteringNanos time spent banding and clustering the signatures, reported as the near dedup's
    * @param tokensIn reference tokens of all documents offered (the shards' kept tokens)
    */
-  GlobalDeduplication(CurationProfile profile, BitSet nearDuplicates, long clusteringNanos, long tokensIn,
+  public GlobalDeduplication(CurationProfile profile, BitSet nearDuplicates, long clusteringNanos, long tokensIn,
       ToIntFunction<String> tokenCounter) {
     this.exact = profile.exactDedup() ? new ExactDeduplicator(tokenCounter) : null;
     this.nearDuplicates = nearDuplicates;
@@ -44,7 +44,7 @@ final class GlobalDeduplication {
    * Whether the next document in global order is kept. An exact copy is also in its original's near-dup
    * cluster, whose first member is the original, so the two steps never disagree on which copy survives.
    */
-  boolean keep(Document doc) {
+  public boolean keep(Document doc) {
     int at = index++;
     if (exact != null && !exact.offer(doc)) {
       return false;
@@ -58,7 +58,7 @@ final class GlobalDeduplication {
     return !duplicate;
   }
 
-  List<StepStats> stats() {
+  public List<StepStats> stats() {
     List<StepStats> stats = new ArrayList<>();
     long tokensBeforeNear = tokensIn;
     if (exact != null) {

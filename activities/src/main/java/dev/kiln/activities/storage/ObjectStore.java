@@ -26,8 +26,10 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * Kiln's one bucket on any S3-compatible store (AWS, MinIO, s3proxy). Keys follow the layout in
- * ARCHITECTURE.md: {@code raw/}, {@code runs/<run>/...}, {@code hub/<model>/...}.
+ * Kiln's one bucket on any S3-compatible store (AWS, MinIO, s3proxy). Keys: {@code raw/} (the seeded corpora),
+ * {@code lists/} (the curation filters' word lists), {@code runs/<run>/...} (a run's spec record, curated shards and
+ * report, checkpoints, loss log and model) and {@code hub/<model>/...} (hub cards and published models); the stages
+ * that write them are in docs/architecture.md and docs/training.md.
  */
 public final class ObjectStore implements AutoCloseable {
   private final S3Client s3;

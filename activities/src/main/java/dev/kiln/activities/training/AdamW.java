@@ -25,7 +25,8 @@ import java.util.TreeMap;
  * prefix. The arithmetic per element is that of a per-tensor AdamW; the zeros between slices stay zero.
  *
  * <p>The update runs outside the autograd graph, so plain NDArray ops with Number operands are safe
- * here (the FINDINGS pitfall is about scalars that autograd keeps for backward).
+ * here. In the graph they are not: DJL's {@code mul(Number)} wraps the number in a temporary tensor and closes it as
+ * soon as the forward op returns, while autograd keeps that tensor for backward.
  */
 public final class AdamW implements AutoCloseable {
 

@@ -81,7 +81,8 @@ final class DataParallelReplicas implements AutoCloseable {
       if (d > 0) {
         model.bindForTraining(manager); // the master's step is bound by the caller
       }
-      // The weight is a tensor of the step manager, not a Number operand (FINDINGS: mul(Number) in autograd).
+      // The weight is a tensor of the step manager, not a Number operand: DJL's mul(Number) closes its temporary
+      // scalar tensor right after the forward op, which backward still reads.
       NDArray weighted = model.loss(manager, share.batch(), training).mul(manager.create((float) share.weight()));
       NDArray onMaster = weighted.toDevice(master.device(), false);
       onMaster.attach(masterManager);

@@ -57,7 +57,8 @@ final class MultiHeadAttention {
 
   private NDArray attend(Shape input, NDArray q, NDArray k, NDArray v, NDArray mask, boolean training) {
     long headSize = input.get(2) / heads;
-    // A 0-d tensor in the step's manager, alive until after backward (FINDINGS: mul(Number) is unsafe in autograd).
+    // A 0-d tensor in the step's manager, alive until after backward: DJL's mul(Number) closes its temporary scalar
+    // tensor right after the forward op, which backward still reads.
     NDArray scale = q.getManager().create((float) (1.0 / Math.sqrt(headSize)));
     // (q / sqrt(d_head)) k^T rather than (q k^T) / sqrt(d_head), as fairseq does: the same scores, but the scaling (and
     // its backward) passes over the queries, [batch, time, d], instead of the scores, [batch, heads, time, time],

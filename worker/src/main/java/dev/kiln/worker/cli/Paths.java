@@ -3,10 +3,10 @@ package dev.kiln.worker.cli;
 import java.nio.file.Path;
 
 /** Default local places: the data cache that infra/fetch-data.sh fills, and the embedded stack's home. */
-final class Paths {
+public final class Paths {
   private Paths() {}
 
-  static Path dataDir(Path flag) {
+  public static Path dataDir(Path flag) {
     if (flag != null) {
       return flag;
     }

@@ -1,4 +1,4 @@
-package dev.kiln.worker;
+package dev.kiln.activities.storage;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,12 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kiln.activities.storage.ObjectStore;
-import dev.kiln.activities.storage.StorageSettings;
 import dev.kiln.activities.training.CheckpointActivitiesImpl;
 import dev.kiln.activities.training.CheckpointStore;
-import dev.kiln.worker.embedded.EmbeddedStack;
-import dev.kiln.worker.embedded.LocalS3;
 import dev.kiln.workflows.training.CheckpointActivities;
 import dev.kiln.workflows.training.CheckpointRef;
 import dev.kiln.workflows.training.Retention;
@@ -27,22 +23,20 @@ import org.junit.jupiter.api.io.TempDir;
 /** The storage side of the checkpoint protocol against a real S3 endpoint (s3proxy over a directory). */
 class CheckpointProtocolTest {
   @TempDir static Path dir;
-  static LocalS3 s3;
+  static LocalBucket bucket;
   static ObjectStore store;
   static CheckpointStore checkpoints;
 
   @BeforeAll
   static void start() throws Exception {
-    s3 = LocalS3.start(dir, EmbeddedStack.freePort());
-    store = new ObjectStore(new StorageSettings(s3.endpoint(), "ckpt", "us-east-1", EmbeddedStack.ACCESS_KEY, EmbeddedStack.SECRET_KEY));
-    store.ensureBucket();
+    bucket = LocalBucket.start(dir, "ckpt");
+    store = bucket.store();
     checkpoints = new CheckpointStore(store);
   }
 
   @AfterAll
-  static void stop() {
-    store.close();
-    s3.close();
+  static void stop() throws Exception {
+    bucket.close();
   }
 
   private static CheckpointStore.Snapshot snapshot(String run, int generation, int step, byte fill) {

@@ -1,6 +1,8 @@
-package dev.kiln.activities.training;
+package dev.kiln.bench.training;
 
 import ai.djl.Device;
+import dev.kiln.activities.training.PretrainingObjective;
+import dev.kiln.activities.training.Trainer;
 import dev.kiln.workflows.scope.ModelShape;
 import dev.kiln.workflows.training.Objective;
 import dev.kiln.workflows.training.TrainingConfig;
@@ -10,8 +12,8 @@ import java.nio.file.Path;
 import java.util.SplittableRandom;
 
 /**
- * Training throughput and memory of the reference shape on this machine. Not a JUnit test (it takes
- * minutes); run its main method with the test classpath and
+ * Training throughput and memory of the reference shape on this machine. It takes minutes; run its main
+ * method with the kiln-bench module's classpath (docs/benchmarks.md) and
  * {@code -Dai.djl.offline=true -Dai.djl.default_engine=PyTorch}. Arguments: the objective ({@code clm},
  * {@code mlm} or {@code span-corruption}; default clm) and the dropout rate (default 0, nanoGPT's
  * pretraining default: on CPU, dropout masks cost ~40% of a step). Tokens/s counts the context windows

@@ -1,7 +1,19 @@
-package dev.kiln.activities.curation;
+package dev.kiln.bench.curation;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.activities.curation.C4QualityFilter;
+import dev.kiln.activities.curation.CurationStep;
+import dev.kiln.activities.curation.Document;
+import dev.kiln.activities.curation.FineWebQualityFilter;
+import dev.kiln.activities.curation.GopherQualityFilter;
+import dev.kiln.activities.curation.GopherRepetitionFilter;
+import dev.kiln.activities.curation.HtmlTextExtractor;
+import dev.kiln.activities.curation.LanguageFilter;
+import dev.kiln.activities.curation.RawDocument;
+import dev.kiln.activities.curation.StepOutcome;
+import dev.kiln.activities.curation.TextDecoder;
 import dev.kiln.activities.spec.RunSpecLoader;
+import dev.kiln.worker.cli.Paths;
 import dev.kiln.workflows.spec.CurationStepSpec;
 import dev.kiln.workflows.spec.RunSpec;
 import java.io.BufferedWriter;
@@ -19,14 +31,14 @@ import java.util.stream.Stream;
  * extracted, in the run's languages) are written as JSON lines for DataTrove to read, then the four rule sets
  * both implement (Gopher repetition, Gopher quality, C4, FineWeb; thresholds from the profile) run over them
  * on one thread. Prints documents kept per step and {@code kiln_docs_per_second=...}. The second of two
- * passes is timed, so the JIT has compiled the rules. Not a JUnit test; bench/datatrove/run.sh runs it.
+ * passes is timed, so the JIT has compiled the rules. bench/datatrove/run.sh runs it.
  */
 public final class RuleThroughputBenchmark {
 
   public static void main(String[] args) throws IOException {
     RunSpec spec = RunSpecLoader.load(Path.of(args[0]));
     Path out = Path.of(args[1]);
-    Path data = CurationFixtures.dataDir();
+    Path data = Paths.dataDir(null);
     List<Document> input = extracted(spec, data);
     ObjectMapper json = new ObjectMapper();
     try (BufferedWriter writer = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {

@@ -1,10 +1,11 @@
-package dev.kiln.worker;
+package dev.kiln.bench.resilience;
 
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.activities.storage.StorageSettings;
 import dev.kiln.activities.tokenizer.TokenManifest;
 import dev.kiln.activities.tokenizer.TokenShards;
 import dev.kiln.activities.training.TrainingActivitiesImpl;
+import dev.kiln.worker.cli.Paths;
 import dev.kiln.worker.embedded.EmbeddedStack;
 import dev.kiln.worker.embedded.LocalS3;
 import dev.kiln.workflows.scope.ModelShape;
@@ -12,12 +13,12 @@ import dev.kiln.workflows.training.SegmentRequest;
 import dev.kiln.workflows.training.SegmentResult;
 import dev.kiln.workflows.training.TrainingActivities;
 import dev.kiln.workflows.training.TrainingConfig;
-import io.temporal.testing.TestActivityEnvironment;
 import io.temporal.activity.ActivityOptions;
+import io.temporal.testing.TestActivityEnvironment;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -79,7 +80,7 @@ public final class CheckpointStallBenchmark {
   }
 
   private static void writeCorpus(ObjectStore store) throws Exception {
-    byte[] text = Files.readAllBytes(TestData.dataDir().resolve("raw/gutenberg/carroll-alice.txt"));
+    byte[] text = Files.readAllBytes(Paths.dataDir(null).resolve("raw/gutenberg/carroll-alice.txt"));
     int[] tokens = new int[text.length];
     for (int i = 0; i < tokens.length; i++) {
       tokens[i] = text[i] & 0xff;

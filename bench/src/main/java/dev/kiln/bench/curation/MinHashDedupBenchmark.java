@@ -1,5 +1,6 @@
-package dev.kiln.activities.curation;
+package dev.kiln.bench.curation;
 
+import dev.kiln.activities.curation.MinHashDeduplicator;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -8,8 +9,9 @@ import java.util.SplittableRandom;
 
 /**
  * Memory and time of global MinHash dedup over a million documents' signatures (14 x 8, as FineWeb), 10 % of
- * them near copies of earlier ones. Not a JUnit test; run its main method with the test classpath and
- * {@code -Xmx2g}: the signatures stream in as the shards' files would, and only band keys stay in memory.
+ * them near copies of earlier ones. Run its main method with the kiln-bench module's classpath (docs/benchmarks.md) and
+ * {@code -Xmx2g}: the signatures stream in as the shards' files would, and only band keys stay in memory. Argument:
+ * the number of documents (default 1,000,000).
  */
 public final class MinHashDedupBenchmark {
 

@@ -1,4 +1,4 @@
-package dev.kiln.worker.bench;
+package dev.kiln.bench.pytorch;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
@@ -41,8 +41,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Kiln's half of the comparison with a PyTorch reference ({@code bench/pytorch/run.sh}). Not part of the
- * product: a main method the bench script runs with the worker's classpath.
+ * Kiln's half of the comparison with a PyTorch reference ({@code bench/pytorch/run.sh}): a main method the bench
+ * script runs with the kiln-bench module's classpath.
  *
  * <p>{@code export CORPUS_DIR OUT_DIR STEPS WARMUP}: tokenizes the fetched Gutenberg books (a 4096-token
  * byte-level BPE trained by Kiln's own trainer), then for each objective writes under {@code OUT_DIR/<objective>/}

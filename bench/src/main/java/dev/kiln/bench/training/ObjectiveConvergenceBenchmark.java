@@ -1,8 +1,18 @@
-package dev.kiln.activities.training;
+package dev.kiln.bench.training;
 
 import ai.djl.Device;
 import dev.kiln.activities.tokenizer.TokenManifest;
 import dev.kiln.activities.tokenizer.TokenShards;
+import dev.kiln.activities.training.EncoderDecoderModel;
+import dev.kiln.activities.training.EncoderModel;
+import dev.kiln.activities.training.GptModel;
+import dev.kiln.activities.training.LanguageModelEvaluator;
+import dev.kiln.activities.training.MaskedLanguageModelEvaluator;
+import dev.kiln.activities.training.PretrainingObjective;
+import dev.kiln.activities.training.SpanCorruptionEvaluator;
+import dev.kiln.activities.training.Trainer;
+import dev.kiln.activities.training.TransformerModel;
+import dev.kiln.activities.training.UnigramBaseline;
 import dev.kiln.workflows.scope.ModelShape;
 import dev.kiln.workflows.training.Objective;
 import dev.kiln.workflows.training.TrainingConfig;
@@ -16,7 +26,7 @@ import java.util.List;
 /**
  * How far an objective gets against its baseline on a run's curated tokens, measured every few hundred steps
  * with the evaluators the pipeline uses. This is how the configs' step counts and learning rates were chosen.
- * Not a JUnit test (minutes); run its main method with the test classpath and
+ * It takes minutes; run its main method with the kiln-bench module's classpath (docs/benchmarks.md) and
  * {@code -Dai.djl.offline=true -Dai.djl.default_engine=PyTorch}.
  *
  * <p>Arguments: the curated directory of a run (holding {@code manifest.json} and the shards, e.g.

@@ -1,8 +1,17 @@
-package dev.kiln.activities.curation;
+package dev.kiln.bench.curation;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.activities.curation.CurationPipeline;
+import dev.kiln.activities.curation.CurationReport;
+import dev.kiln.activities.curation.Document;
+import dev.kiln.activities.curation.GlobalDeduplication;
+import dev.kiln.activities.curation.MinHashDeduplicator;
+import dev.kiln.activities.curation.MinHasher;
+import dev.kiln.activities.curation.RawDocument;
+import dev.kiln.activities.curation.ReferenceTokenCounter;
 import dev.kiln.activities.spec.RunSpecLoader;
+import dev.kiln.worker.cli.Paths;
 import dev.kiln.workflows.curation.StepStats;
 import dev.kiln.workflows.spec.CurationProfile;
 import dev.kiln.workflows.spec.RunSpec;
@@ -18,15 +27,15 @@ import java.util.stream.Stream;
 
 /**
  * The curation funnel and throughput of a run spec's profile on the fetched corpora, on one thread (so
- * documents per second are per core), sharded as the activities shard. Not a JUnit test (it reads tens of
- * megabytes); run its main method with the test classpath from the activities module:
- * {@code java -cp target/classes:target/test-classes:$(cat cp.txt) dev.kiln.activities.curation.CurationThroughputBenchmark ../configs/tiny-gpt.yaml}
+ * documents per second are per core), sharded as the activities shard. It reads tens of megabytes; run from the
+ * repository root with the kiln-bench module's classpath (docs/benchmarks.md):
+ * {@code java -cp 'bench/target/kiln-bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*' dev.kiln.bench.curation.CurationThroughputBenchmark configs/tiny-gpt.yaml}
  */
 public final class CurationThroughputBenchmark {
 
   public static void main(String[] args) throws IOException {
-    RunSpec spec = RunSpecLoader.load(Path.of(args.length > 0 ? args[0] : "../configs/tiny-gpt.yaml"));
-    Path data = CurationFixtures.dataDir();
+    RunSpec spec = RunSpecLoader.load(Path.of(args.length > 0 ? args[0] : "configs/tiny-gpt.yaml"));
+    Path data = Paths.dataDir(null);
     List<Path> files = new ArrayList<>();
     for (String prefix : spec.data().rawPrefixes()) {
       try (Stream<Path> walk = Files.walk(data.resolve(prefix))) {
