@@ -2,11 +2,9 @@ package dev.kiln.workflows.curation;
 
 import dev.kiln.workflows.ActivityPolicies;
 import dev.kiln.workflows.ActivitySummaries;
-import io.temporal.common.VersioningBehavior;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
-import io.temporal.workflow.WorkflowVersioningBehavior;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -23,7 +21,6 @@ public class CurationWorkflowImpl implements CurationWorkflow {
   private String phase = "planning";
 
   @Override
-  @WorkflowVersioningBehavior(VersioningBehavior.AUTO_UPGRADE) // see WorkflowVersions
   public CurationResult curate(CurationRequest request) {
     ShardPlan plan = activities("plan shards")
         .planShards(new CurationActivities.PlanRequest(request.runId(), request.spec(), request.rawSelectionKey()));

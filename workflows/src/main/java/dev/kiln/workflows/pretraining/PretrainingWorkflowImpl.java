@@ -33,13 +33,11 @@ import dev.kiln.workflows.training.TrainingResult;
 import dev.kiln.workflows.training.TrainingWorkflow;
 import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.api.enums.v1.TimeoutType;
-import io.temporal.common.VersioningBehavior;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.TimeoutFailure;
 import io.temporal.workflow.ChildWorkflowOptions;
 import io.temporal.workflow.Workflow;
-import io.temporal.workflow.WorkflowVersioningBehavior;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,7 +51,6 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
   private String trainingWorkflowId;
 
   @Override
-  @WorkflowVersioningBehavior(VersioningBehavior.AUTO_UPGRADE) // see WorkflowVersions
   public RunSummary run(RunSpec spec) {
     List<SpecProblem> problems = RunSpecValidator.validate(spec);
     if (!problems.isEmpty()) {

@@ -8,7 +8,6 @@ import dev.kiln.workflows.spec.RunSpec;
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
-import io.temporal.common.VersioningBehavior;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
@@ -17,7 +16,6 @@ import io.temporal.workflow.Async;
 import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
-import io.temporal.workflow.WorkflowVersioningBehavior;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -89,7 +87,6 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
   private boolean takesReports;
 
   @Override
-  @WorkflowVersioningBehavior(VersioningBehavior.AUTO_UPGRADE) // see WorkflowVersions
   public TrainingResult train(TrainingRequest request) {
     this.request = request;
     this.config = request.config();
