@@ -205,7 +205,7 @@ class ChaosIT {
         + GoodputLedger.details(result.interruptions(), result.rollbacks(), result.warnings()));
     for (CheckpointRef ref : result.committed()) {
       if (store.exists(ref.prefix() + "manifest.json")) {
-        new CheckpointStore(store).read(ref, config.hash()); // no torn checkpoint among those kept
+        new CheckpointStore(store).read(ref, config.hash(), config.legacyHash()); // no torn checkpoint among those kept
       }
     }
   }

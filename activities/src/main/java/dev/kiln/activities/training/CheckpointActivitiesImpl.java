@@ -34,7 +34,7 @@ public final class CheckpointActivitiesImpl implements CheckpointActivities {
     List<String> rejected = new ArrayList<>();
     for (CheckpointRef candidate : request.candidates()) {
       try {
-        checkpoints.read(candidate, request.configHash());
+        checkpoints.read(candidate, request.configHash(), request.legacyConfigHash());
         verified.add(candidate);
       } catch (CheckpointStore.TornCheckpointException e) {
         rejected.add(candidate.prefix() + ": " + e.getMessage());

@@ -119,14 +119,19 @@ public final class CheckpointStore {
     }
   }
 
-  /** Reads and verifies a checkpoint against its manifest and the expected config. */
-  public Loaded read(CheckpointRef ref, String expectedConfigHash) {
+  /**
+   * Reads and verifies a checkpoint against its manifest and the expected config.
+   *
+   * @param alsoAccepted other hashes of the same config (e.g. the legacy one older checkpoints carry); nulls are ignored
+   */
+  public Loaded read(CheckpointRef ref, String expectedConfigHash, String... alsoAccepted) {
     String prefix = ref.prefix();
     if (!store.exists(prefix + MANIFEST)) {
       throw new TornCheckpointException(prefix + " has no manifest: it was never completed, or was deleted");
     }
     Manifest manifest = parse(store.get(prefix + MANIFEST), Manifest.class);
-    if (!manifest.configHash().equals(expectedConfigHash)) {
+    if (!manifest.configHash().equals(expectedConfigHash)
+        && java.util.Arrays.stream(alsoAccepted).noneMatch(manifest.configHash()::equals)) {
       throw new TornCheckpointException(
           prefix + " was written by config " + manifest.configHash() + ", this run is " + expectedConfigHash);
     }

@@ -186,7 +186,7 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
         CheckpointStore.Loaded loaded;
         try {
           loaded = StorageOutage.waitOut("loading " + start.prefix(), STORAGE_OUTAGE,
-              () -> checkpoints.read(start, config.hash()));
+              () -> checkpoints.read(start, config.hash(), config.legacyHash()));
         } catch (CheckpointStore.TornCheckpointException e) {
           throw ApplicationFailure.newNonRetryableFailure(
               "committed checkpoint " + start.prefix() + " cannot be used: " + e.getMessage(),

@@ -56,6 +56,7 @@ class CheckpointProtocolTest {
     assertEquals(13, loaded.meta().dataCursor());
     assertEquals(List.of(3.0, 2.0), checkpoints.losses(ref));
     assertThrows(CheckpointStore.TornCheckpointException.class, () -> checkpoints.read(ref, "another-config"));
+    assertEquals(13, checkpoints.read(ref, "sha256-of-cfg", null, "cfg").meta().dataCursor(), "an older hash of the same config");
 
     Path model = dir.resolve("ckpt").resolve(ref.prefix() + "model.safetensors");
     byte[] bytes = Files.readAllBytes(model);

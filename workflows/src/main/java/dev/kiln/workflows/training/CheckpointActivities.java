@@ -17,6 +17,7 @@ public interface CheckpointActivities {
    */
   CommitResult commit(CommitRequest request);
 
+  /** @param legacyConfigHash also accepted: the hash checkpoints written by older Kiln carry, or null */
   record CommitRequest(
       String runId,
       String configHash,
@@ -24,7 +25,13 @@ public interface CheckpointActivities {
       List<CheckpointRef> retained,
       Retention retention,
       List<String> pinned,
-      int generation) {}
+      int generation,
+      String legacyConfigHash) {
+    public CommitRequest(String runId, String configHash, List<CheckpointRef> candidates, List<CheckpointRef> retained,
+        Retention retention, List<String> pinned, int generation) {
+      this(runId, configHash, candidates, retained, retention, pinned, generation, null);
+    }
+  }
 
   /**
    * @param verified the candidates that passed, oldest first

@@ -23,7 +23,22 @@ public record TrainingConfig(
     String manifestKey,
     String initWeightsKey) {
 
+  /** SHA-256 of the config's canonical text, in hex: what checkpoint manifests record. */
   public String hash() {
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+          .digest(toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(digest);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+
+  /**
+   * The 32-bit {@code hashCode} that checkpoints written before {@link #hash()} became SHA-256 carry: still accepted
+   * on load and at commit, so a run in flight across the upgrade keeps its checkpoints.
+   */
+  public String legacyHash() {
     return Integer.toHexString(toString().hashCode());
   }
 

@@ -328,7 +328,7 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
       return true;
     }
     CheckpointActivities.CommitResult result = checkpoints.commit(new CheckpointActivities.CommitRequest(
-        request.runId(), config.hash(), fresh, List.copyOf(retained), retention, pinned(), generation));
+        request.runId(), config.hash(), fresh, List.copyOf(retained), retention, pinned(), generation, config.legacyHash()));
     result.rejected().forEach(this::warn);
     if (!result.rejected().isEmpty()) {
       newGeneration();

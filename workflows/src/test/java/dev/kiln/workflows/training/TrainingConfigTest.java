@@ -1,0 +1,28 @@
+package dev.kiln.workflows.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import dev.kiln.workflows.scope.ModelShape;
+import org.junit.jupiter.api.Test;
+
+/** The config guard of every checkpoint: SHA-256 now, and the 32-bit hash older checkpoints carry. */
+class TrainingConfigTest {
+  @Test
+  void theHashIsTheSha256OfTheConfigAndTheLegacyHashIsUnchanged() throws Exception {
+    TrainingConfig config = config(1234);
+    String text = config.toString();
+    String expected = java.util.HexFormat.of().formatHex(
+        java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    assertEquals(expected, config.hash());
+    assertEquals(64, config.hash().length());
+    assertEquals(Integer.toHexString(text.hashCode()), config.legacyHash());
+    assertNotEquals(config.hash(), config(1235).hash());
+    assertEquals(config.hash(), config(1234).hash());
+  }
+
+  private static TrainingConfig config(long seed) {
+    return new TrainingConfig(new ModelShape(1024, 128, 64, 2, 2), "clm", 8, 100, 3e-3, 3e-4, 10, 0.1, 1.0, 0.0, seed, 20,
+        "cpu", "runs/r/curated/manifest.json", null);
+  }
+}
