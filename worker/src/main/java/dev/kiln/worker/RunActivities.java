@@ -47,10 +47,81 @@ public final class RunActivities {
   /** The activities of {@code runId} and of every child workflow it started, in the order they were scheduled. */
   public List<Activity> read(String runId) {
     List<Activity> all = new ArrayList<>();
+    histories(runId).forEach((workflowId, events) -> all.addAll(activities(workflowId, events, pending(workflowId))));
+    return all;
+  }
+
+  /**
+   * How a run's wall time splits between its activities (its own and its children's, any overlap counted once) and
+   * orchestration: workflow tasks, scheduling, round trips to the server, retries' backoff, local activities.
+   *
+   * @param wall from the run's start to its last event
+   * @param inActivities the union of every activity attempt's time from start to end that the histories record
+   */
+  public record Orchestration(Duration wall, Duration inActivities) {
+    public Duration outside() {
+      return wall.minus(inActivities);
+    }
+
+    public double outsideFraction() {
+      return wall.isZero() ? 0 : outside().toMillis() / (double) wall.toMillis();
+    }
+  }
+
+  public Orchestration orchestration(String runId) {
+    return orchestration(runId, histories(runId));
+  }
+
+  static Orchestration orchestration(String runId, Map<String, List<HistoryEvent>> histories) {
+    List<HistoryEvent> run = histories.get(runId);
+    Instant first = instant(run.get(0).getEventTime());
+    Instant last = instant(run.get(run.size() - 1).getEventTime());
+    List<Instant[]> intervals = new ArrayList<>();
+    for (List<HistoryEvent> events : histories.values()) {
+      Map<Long, Instant> started = new TreeMap<>();
+      for (HistoryEvent e : events) {
+        if (e.hasActivityTaskStartedEventAttributes()) {
+          started.put(e.getActivityTaskStartedEventAttributes().getScheduledEventId(), instant(e.getEventTime()));
+        }
+        long scheduledId = e.hasActivityTaskCompletedEventAttributes() ? e.getActivityTaskCompletedEventAttributes().getScheduledEventId()
+            : e.hasActivityTaskFailedEventAttributes() ? e.getActivityTaskFailedEventAttributes().getScheduledEventId()
+            : e.hasActivityTaskTimedOutEventAttributes() ? e.getActivityTaskTimedOutEventAttributes().getScheduledEventId()
+            : e.hasActivityTaskCanceledEventAttributes() ? e.getActivityTaskCanceledEventAttributes().getScheduledEventId()
+            : -1;
+        if (scheduledId >= 0 && started.containsKey(scheduledId)) {
+          intervals.add(new Instant[] {started.get(scheduledId), instant(e.getEventTime())});
+        }
+      }
+    }
+    intervals.sort(java.util.Comparator.comparing(i -> i[0]));
+    Duration busy = Duration.ZERO;
+    Instant from = null;
+    Instant to = null;
+    for (Instant[] i : intervals) {
+      if (to == null || i[0].isAfter(to)) {
+        if (to != null) {
+          busy = busy.plus(Duration.between(from, to));
+        }
+        from = i[0];
+        to = i[1];
+      } else if (i[1].isAfter(to)) {
+        to = i[1];
+      }
+    }
+    if (to != null) {
+      busy = busy.plus(Duration.between(from, to));
+    }
+    return new Orchestration(Duration.between(first, last), busy);
+  }
+
+  /** The run's history and its children's (and theirs), by workflow id, in the order they were started. */
+  private Map<String, List<HistoryEvent>> histories(String runId) {
+    Map<String, List<HistoryEvent>> histories = new LinkedHashMap<>();
     List<String> workflows = new ArrayList<>(List.of(runId));
     for (int i = 0; i < workflows.size(); i++) {
       String workflowId = workflows.get(i);
       List<HistoryEvent> events = history(workflowId);
+      histories.put(workflowId, events);
       for (HistoryEvent e : events) {
         if (e.hasStartChildWorkflowExecutionInitiatedEventAttributes()) {
           String child = e.getStartChildWorkflowExecutionInitiatedEventAttributes().getWorkflowId();
@@ -59,9 +130,8 @@ public final class RunActivities {
           }
         }
       }
-      all.addAll(activities(workflowId, events, pending(workflowId)));
     }
-    return all;
+    return histories;
   }
 
   /** Every run of a workflow id, oldest first: a workflow that continued as new has one history per run. */
@@ -194,7 +264,7 @@ public final class RunActivities {
     out.append('\n');
   }
 
-  static String seconds(Duration d) {
+  public static String seconds(Duration d) {
     double s = d.toMillis() / 1000.0;
     return s < 60 ? String.format("%.1fs", s) : RunWatcher.formatSeconds(s);
   }

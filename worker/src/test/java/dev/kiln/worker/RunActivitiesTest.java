@@ -69,6 +69,31 @@ class RunActivitiesTest {
     assertNull(a.duration());
   }
 
+  @Test
+  void orchestrationIsTheRunsWallTimeOutsideTheUnionOfItsAndItsChildrensActivities() {
+    List<HistoryEvent> run = List.of(
+        HistoryEvent.newBuilder().setEventId(1).setEventTime(at(0)).build(),
+        scheduled(5, "1", "Scope", "scope", 500),
+        started(6, 5, "w", 1, Failure.getDefaultInstance(), 1_000),
+        completed(7, 5, 2_000),
+        HistoryEvent.newBuilder().setEventId(20).setEventTime(at(10_000)).build());
+    List<HistoryEvent> child = List.of(
+        HistoryEvent.newBuilder().setEventId(1).setEventTime(at(2_500)).build(),
+        started(6, 5, "w", 1, Failure.getDefaultInstance(), 3_000),
+        started(8, 7, "w", 1, Failure.getDefaultInstance(), 4_000), // overlaps the first: counted once
+        completed(9, 5, 6_000),
+        completed(10, 7, 7_000));
+    RunActivities.Orchestration o = RunActivities.orchestration("run", new java.util.LinkedHashMap<>(Map.of("run", run, "run-train", child)));
+    assertEquals(Duration.ofSeconds(10), o.wall());
+    assertEquals(Duration.ofSeconds(5), o.inActivities()); // 1-2 s and 3-7 s
+    assertEquals(0.5, o.outsideFraction(), 1e-9);
+  }
+
+  private static HistoryEvent completed(long id, long scheduledId, long millis) {
+    return HistoryEvent.newBuilder().setEventId(id).setEventTime(at(millis))
+        .setActivityTaskCompletedEventAttributes(ActivityTaskCompletedEventAttributes.newBuilder().setScheduledEventId(scheduledId)).build();
+  }
+
   private static HistoryEvent scheduled(long id, String activityId, String type, String summary, long millis) {
     return HistoryEvent.newBuilder().setEventId(id).setEventTime(at(millis))
         .setUserMetadata(UserMetadata.newBuilder().setSummary(DefaultDataConverter.STANDARD_INSTANCE.toPayload(summary).orElseThrow()))

@@ -20,7 +20,12 @@ final class ActivitiesCommand implements Callable<Integer> {
   public Integer call() {
     try (TemporalConnection connection = endpoints.connect()) {
       try {
-        System.out.print(RunActivities.format(new RunActivities(connection).read(runId)));
+        RunActivities activities = new RunActivities(connection);
+        System.out.print(RunActivities.format(activities.read(runId)));
+        RunActivities.Orchestration o = activities.orchestration(runId);
+        System.out.printf("%norchestration: %s of the run's %s outside activities (%.2f%%): workflow tasks, scheduling, "
+            + "round trips, retry backoff, local activities%n", RunActivities.seconds(o.outside()), RunActivities.seconds(o.wall()),
+            100 * o.outsideFraction());
         return 0;
       } catch (io.grpc.StatusRuntimeException e) {
         if (e.getStatus().getCode() != io.grpc.Status.Code.NOT_FOUND) {
