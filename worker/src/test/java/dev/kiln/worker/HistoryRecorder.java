@@ -8,23 +8,17 @@ import dev.kiln.activities.spec.RunSpecLoader;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.worker.embedded.LocalS3;
 import dev.kiln.worker.embedded.EmbeddedStack;
-import dev.kiln.workflows.TaskQueues;
-import dev.kiln.workflows.pretraining.PretrainingWorkflow;
 import dev.kiln.workflows.pretraining.RunSummary;
 import dev.kiln.workflows.spec.RunSpec;
 import dev.kiln.workflows.training.TrainingHeartbeat;
 import dev.kiln.workflows.training.TrainingWorkflow;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowOptions;
 import io.temporal.common.WorkflowExecutionHistory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -66,7 +60,7 @@ class HistoryRecorder {
       try (KilnWorker worker = new KilnWorker(client, store, true, true, 2, 1)) {
         worker.start();
         String id = "replay-pipeline-" + suffix;
-        RunSummary summary = start(client, spec("replay-pipeline.yaml"), id).get(10, TimeUnit.MINUTES);
+        RunSummary summary = TestRuns.start(client, spec("replay-pipeline.yaml"), id).get(10, TimeUnit.MINUTES);
         assertEquals(120, summary.training().finalCheckpoint().step());
         save(client, id, "pipeline-run");
         save(client, id + "-curate", "pipeline-curation");
@@ -81,19 +75,19 @@ class HistoryRecorder {
         KilnProcess gpu = KilnProcess.trainingWorker(logs, "recorder-gpu-1", address, s3.endpoint().toString(), "kiln");
         KilnProcess gpu2 = null;
         try {
-          CompletableFuture<RunSummary> result = start(client, spec("replay-controls.yaml"), id);
+          CompletableFuture<RunSummary> result = TestRuns.start(client, spec("replay-controls.yaml"), id);
           RunWatcher watcher = new RunWatcher(connection, System.out);
-          awaitStep(watcher, train, 60);
+          TestRuns.awaitTrainingStep(watcher, train, 60, null);
           TrainingWorkflow training = client.newWorkflowStub(TrainingWorkflow.class, train);
           System.out.println(training.pause("replay fixture").message());
           Thread.sleep(2000);
           System.out.println(training.resume().message());
-          awaitStep(watcher, train, 140);
+          TestRuns.awaitTrainingStep(watcher, train, 140, null);
           System.out.println(training.setLearningRate(0.001).message());
-          awaitStep(watcher, train, 220);
+          TestRuns.awaitTrainingStep(watcher, train, 220, null);
           int back = training.progress().retainedSteps().get(0);
           System.out.println(training.rollback(back).message());
-          TrainingHeartbeat beat = awaitStep(watcher, train, 330);
+          TrainingHeartbeat beat = TestRuns.awaitTrainingStep(watcher, train, 330, null);
           gpu.kill();
           System.out.println("killed the training worker at step " + beat.step());
           gpu2 = KilnProcess.trainingWorker(logs, "recorder-gpu-2", address, s3.endpoint().toString(), "kiln");
@@ -118,28 +112,6 @@ class HistoryRecorder {
 
   private static RunSpec spec(String name) {
     return RunSpecLoader.load(Path.of("src", "test", "resources", name));
-  }
-
-  private static CompletableFuture<RunSummary> start(WorkflowClient client, RunSpec spec, String id) {
-    PretrainingWorkflow run = client.newWorkflowStub(PretrainingWorkflow.class,
-        WorkflowOptions.newBuilder().setWorkflowId(id).setTaskQueue(TaskQueues.CPU).build());
-    return WorkflowClient.execute(run::run, spec);
-  }
-
-  private static TrainingHeartbeat awaitStep(RunWatcher watcher, String trainingId, int step) throws InterruptedException {
-    Instant deadline = Instant.now().plus(Duration.ofMinutes(10));
-    while (Instant.now().isBefore(deadline)) {
-      try {
-        Optional<TrainingHeartbeat> beat = watcher.trainingHeartbeat(trainingId);
-        if (beat.isPresent() && beat.get().step() >= step) {
-          return beat.get();
-        }
-      } catch (io.grpc.StatusRuntimeException notYet) {
-        // the training child does not exist until curation is done
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("training never reached step " + step);
   }
 
   /** Every run of a workflow id, oldest first, following the continue-as-new chain back from the latest. */

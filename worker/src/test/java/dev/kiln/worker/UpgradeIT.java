@@ -10,7 +10,6 @@ import dev.kiln.activities.storage.StorageSettings;
 import dev.kiln.worker.embedded.EmbeddedStack;
 import dev.kiln.worker.embedded.LocalS3;
 import dev.kiln.worker.embedded.TemporalDevServer;
-import dev.kiln.workflows.TaskQueues;
 import dev.kiln.workflows.pretraining.PretrainingWorkflow;
 import dev.kiln.workflows.pretraining.RunSummary;
 import dev.kiln.workflows.spec.RunSpec;
@@ -18,15 +17,12 @@ import dev.kiln.workflows.training.TrainingHeartbeat;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowOptions;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.tools.JavaCompiler;
@@ -67,7 +63,7 @@ class UpgradeIT {
       try (KilnProcess worker = KilnProcess.worker(server.address(), s3Endpoint, "reference", logs, "upgrade-reference",
           List.of("--queues", "cpu,gpu"))) {
         worker.awaitLog("polling", Duration.ofMinutes(2));
-        start(client, spec, "upgrade-reference").get(10, TimeUnit.MINUTES);
+        TestRuns.start(client, spec, "upgrade-reference").get(10, TimeUnit.MINUTES);
       }
 
       ObjectStore upgraded = bucket(s3, "upgraded");
@@ -77,8 +73,8 @@ class UpgradeIT {
       KilnProcess b = null;
       try {
         a.awaitLog("is now the current version", Duration.ofMinutes(2));
-        CompletableFuture<RunSummary> result = start(client, spec, id);
-        TrainingHeartbeat beat = awaitTrainingPast(new RunWatcher(connection, System.out), id + "-train", 150, a);
+        CompletableFuture<RunSummary> result = TestRuns.start(client, spec, id);
+        TrainingHeartbeat beat = TestRuns.awaitTrainingStep(new RunWatcher(connection, System.out), id + "-train", 150, a);
         a.close(); // SIGTERM: build A goes away mid-segment, as in a rolling deployment
         System.out.println("stopped build A at step " + beat.step());
         b = KilnProcess.start(logs, "upgrade-build-b", Map.of(), List.of(buildB), "worker", "--address", server.address(),
@@ -139,28 +135,4 @@ class UpgradeIT {
     return store;
   }
 
-  private static CompletableFuture<RunSummary> start(WorkflowClient client, RunSpec spec, String id) {
-    PretrainingWorkflow run = client.newWorkflowStub(PretrainingWorkflow.class,
-        WorkflowOptions.newBuilder().setWorkflowId(id).setTaskQueue(TaskQueues.CPU).build());
-    return WorkflowClient.execute(run::run, spec);
-  }
-
-  private static TrainingHeartbeat awaitTrainingPast(RunWatcher watcher, String trainingId, int step, KilnProcess worker) throws Exception {
-    Instant deadline = Instant.now().plus(Duration.ofMinutes(10));
-    while (Instant.now().isBefore(deadline)) {
-      try {
-        Optional<TrainingHeartbeat> beat = watcher.trainingHeartbeat(trainingId);
-        if (beat.isPresent() && beat.get().step() >= step) {
-          return beat.get();
-        }
-      } catch (io.grpc.StatusRuntimeException notStartedYet) {
-        // the training child does not exist until curation is done
-      }
-      if (!worker.isAlive()) {
-        throw new AssertionError("the worker exited; its log:\n" + worker.log());
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("training never reached step " + step + "; worker log:\n" + worker.log());
-  }
 }
