@@ -10,7 +10,6 @@ import dev.kiln.activities.storage.StorageSettings;
 import dev.kiln.worker.embedded.EmbeddedStack;
 import dev.kiln.worker.embedded.LocalS3;
 import dev.kiln.worker.embedded.TemporalDevServer;
-import dev.kiln.workflows.pretraining.PretrainingWorkflow;
 import dev.kiln.workflows.pretraining.RunSummary;
 import dev.kiln.workflows.spec.RunSpec;
 import dev.kiln.workflows.training.TrainingHeartbeat;
