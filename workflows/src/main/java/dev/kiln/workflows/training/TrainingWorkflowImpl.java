@@ -2,16 +2,13 @@ package dev.kiln.workflows.training;
 
 import dev.kiln.workflows.ActivityPolicies;
 import dev.kiln.workflows.ActivitySummaries;
-import dev.kiln.workflows.Failures;
 import dev.kiln.workflows.KilnSearchAttributes;
 import dev.kiln.workflows.spec.RunSpec;
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
-import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
-import io.temporal.failure.TimeoutFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.Promise;
@@ -21,7 +18,6 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.slf4j.Logger;
 
 /**
@@ -202,57 +198,24 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
 
   /** The segment's activity failed or its worker died: commit what it reported, record it, resume. */
   private void interrupted(ActivityFailure failure, int start, long scheduledAt, int before) {
-    Throwable cause = failure.getCause();
     long now = Workflow.currentTimeMillis();
-    if (cause instanceof CanceledFailure) {
+    SegmentFailure f = SegmentFailure.of(failure);
+    if (f == null) {
       return; // cancelled before it started: nothing was trained
     }
-    TrainingHeartbeat beat = lastHeartbeat(cause).orElse(null);
-    String reason;
-    String corrupt = null;
-    String corruptWhy = null;
-    if (cause instanceof TimeoutFailure timeout) {
-      reason = "worker lost (" + timeout.getTimeoutType().name().replace("TIMEOUT_TYPE_", "").toLowerCase()
-          + " timeout)";
-    } else if (cause instanceof ApplicationFailure app && Failures.CORRUPT_CHECKPOINT.equals(app.getType())) {
-      corrupt = app.getDetails().get(0, String.class);
-      corruptWhy = app.getOriginalMessage();
-      reason = "corrupt checkpoint";
-    } else if (cause instanceof ApplicationFailure app && app.isNonRetryable()) {
-      throw app; // bad input: retrying cannot fix it
-    } else {
-      String message = cause instanceof ApplicationFailure app ? app.getOriginalMessage()
-          : cause == null ? failure.getMessage() : cause.getMessage();
-      reason = "activity failed: " + (message.length() > 160 ? message.substring(0, 160) + "..." : message);
-    }
-    TrainingRun.Interrupted stopped = run.onInterruption(corrupt, corruptWhy, beat);
+    TrainingRun.Interrupted stopped = run.onInterruption(f.corruptPrefix(), f.corruptMessage(), f.beat());
     set(stopped.run());
     commit(stopped.candidates());
     TrainingRun.Resumption resumed =
-        run.afterInterruptionCommit(reason, beat, start, scheduledAt, before, config.tokensPerStep(), now);
+        run.afterInterruptionCommit(f.reason(), f.beat(), start, scheduledAt, before, config.tokensPerStep(), now);
     set(resumed.run());
     log.warn("training of {} interrupted at step {} ({}); resuming from committed step {}",
-        request.runId(), beat == null ? start : beat.step(), reason, run.committedStep());
+        request.runId(), f.beat() == null ? start : f.beat().step(), f.reason(), run.committedStep());
     if (resumed.backoff() != null) {
       // Nothing moved since the last failure (storage down, no worker): back off like a retry policy would.
       Workflow.sleep(resumed.backoff());
     }
     publishProgress();
-  }
-
-  private static Optional<TrainingHeartbeat> lastHeartbeat(Throwable cause) {
-    try {
-      if (cause instanceof TimeoutFailure timeout && timeout.getLastHeartbeatDetails().getSize() > 0) {
-        return Optional.ofNullable(timeout.getLastHeartbeatDetails().get(TrainingHeartbeat.class));
-      }
-      if (cause instanceof ApplicationFailure app && app.getDetails().getSize() > 0
-          && !Failures.CORRUPT_CHECKPOINT.equals(app.getType())) {
-        return Optional.ofNullable(app.getDetails().get(TrainingHeartbeat.class));
-      }
-    } catch (RuntimeException unreadable) {
-      // details of another shape (an older worker): resume from the committed record alone
-    }
-    return Optional.empty();
   }
 
   /**
@@ -299,6 +262,7 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
     run.validate(control, request != null);
   }
 
+  // One record per control (see TrainingRun.Control); validators reject before the update enters the history.
   @Override public ControlResult pause(String reason) { return submit(new TrainingRun.Pause(reason)); }
   @Override public void validatePause(String reason) { validate(new TrainingRun.Pause(reason)); }
   @Override public ControlResult resume() { return submit(new TrainingRun.Resume()); }
@@ -307,16 +271,8 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
   @Override public void validateRollback(int step) { validate(new TrainingRun.RollBack(step)); }
   @Override public ControlResult skipData(long from, long to) { return submit(new TrainingRun.SkipData(from, to)); }
   @Override public void validateSkipData(long from, long to) { validate(new TrainingRun.SkipData(from, to)); }
-
-  @Override
-  public ControlResult setLearningRate(double learningRate) {
-    return submit(new TrainingRun.SetLearningRate(learningRate));
-  }
-
-  @Override
-  public void validateSetLearningRate(double learningRate) {
-    validate(new TrainingRun.SetLearningRate(learningRate));
-  }
+  @Override public ControlResult setLearningRate(double lr) { return submit(new TrainingRun.SetLearningRate(lr)); }
+  @Override public void validateSetLearningRate(double lr) { validate(new TrainingRun.SetLearningRate(lr)); }
 
   // ---- progress
 
