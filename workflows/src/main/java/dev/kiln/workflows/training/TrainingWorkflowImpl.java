@@ -4,16 +4,12 @@ import dev.kiln.workflows.ActivityPolicies;
 import dev.kiln.workflows.ActivitySummaries;
 import dev.kiln.workflows.KilnSearchAttributes;
 import dev.kiln.workflows.spec.RunSpec;
-import io.temporal.activity.ActivityCancellationType;
-import io.temporal.activity.ActivityOptions;
-import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -108,8 +104,11 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
     set(started.run());
     int start = started.start();
     int before = started.before();
+    int generation = run.generation();
+    String summary = ActivitySummaries.trainSteps(start, started.end())
+        + (generation == 0 ? "" : " (generation " + generation + ")");
     TrainingActivities activity =
-        Workflow.newActivityStub(TrainingActivities.class, segmentOptions(start, started.end()));
+        Workflow.newActivityStub(TrainingActivities.class, ActivityPolicies.trainingSegment(policy, summary));
 
     long scheduledAt = Workflow.currentTimeMillis();
     runningSegment = Workflow.newCancellationScope(() -> {
@@ -173,19 +172,6 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
     if (CancellationScope.current().isCancelRequested()) {
       throw new CanceledFailure("training cancelled");
     }
-  }
-
-  private ActivityOptions segmentOptions(int start, int end) {
-    Duration heartbeat = Duration.ofSeconds(policy.heartbeatSeconds());
-    int generation = run.generation();
-    return ActivityOptions.newBuilder(ActivityPolicies.TRAINING_SEGMENT)
-        .setHeartbeatTimeout(heartbeat)
-        .setStartToCloseTimeout(Duration.ofSeconds(policy.segmentSeconds()).multipliedBy(3).plusHours(1))
-        // This workflow resumes after a failure itself, from its own record, and writes the ledger entry.
-        .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
-        .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
-        .setSummary(ActivitySummaries.trainSteps(start, end) + (generation == 0 ? "" : " (generation " + generation + ")"))
-        .build();
   }
 
   /** A segment came back: commit its checkpoints, count its time, and act on a rejected loss. */
