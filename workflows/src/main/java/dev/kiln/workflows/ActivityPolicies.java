@@ -55,6 +55,21 @@ public final class ActivityPolicies {
           .build();
 
   /**
+   * {@link #TRAINING_SEGMENT} as the training workflow runs it: the heartbeat timeout and a start-to-close bound
+   * from the run's resilience policy, and one attempt: the workflow resumes after a failure itself, from its own
+   * record, and writes the ledger entry.
+   */
+  public static ActivityOptions trainingSegment(dev.kiln.workflows.spec.RunSpec.Resilience policy, String summary) {
+    return ActivityOptions.newBuilder(TRAINING_SEGMENT)
+        .setHeartbeatTimeout(Duration.ofSeconds(policy.heartbeatSeconds()))
+        .setStartToCloseTimeout(Duration.ofSeconds(policy.segmentSeconds()).multipliedBy(3).plusHours(1))
+        .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+        .setCancellationType(io.temporal.activity.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+        .setSummary(summary)
+        .build();
+  }
+
+  /**
    * Verifying (re-reading) checkpoints and deleting those retention drops: a local activity of the workflow
    * worker, so another process than the trainer that wrote them, and one history event instead of six per
    * segment. Storage outages are retried without limit.
