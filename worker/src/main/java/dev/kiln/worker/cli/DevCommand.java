@@ -12,7 +12,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Keeps the embedded stack up for other processes (kiln worker / start / watch) until interrupted. */
-@Command(name = "dev", description = "Keep the embedded stack up on loopback for other kiln processes to use.")
+@Command(name = "dev", mixinStandardHelpOptions = true, description = "Keep the embedded stack up on loopback for other kiln processes to use.")
 final class DevCommand implements Callable<Integer> {
   @Option(names = "--temporal-port", defaultValue = "7233")
   int temporalPort;

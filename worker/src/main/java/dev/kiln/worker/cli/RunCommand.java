@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** The main job: the whole life cycle on the embedded stack, in this JVM, with live progress. */
-@Command(name = "run", description = "Run one pipeline to completion on the embedded stack (in-JVM Temporal + s3proxy).")
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Run one pipeline to completion on the embedded stack (in-JVM Temporal + s3proxy).")
 final class RunCommand implements Callable<Integer> {
   @Parameters(index = "0", description = "run spec (YAML), e.g. configs/tiny-gpt.yaml")
   Path spec;

@@ -1,6 +1,7 @@
 package dev.kiln.worker.cli;
 
 import dev.kiln.activities.storage.ObjectStore;
+import dev.kiln.activities.storage.StorageSettings;
 import dev.kiln.worker.DataSeeder;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -9,7 +10,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Uploads the fetched corpora and the hub cards to an S3 endpoint. */
-@Command(name = "seed", description = "Upload the corpora (raw/) and the model hub cards (hub/) to the bucket.")
+@Command(name = "seed", mixinStandardHelpOptions = true, description = "Upload the corpora (raw/) and the model hub cards (hub/) to the bucket.")
 final class SeedCommand implements Callable<Integer> {
   @Mixin Endpoints endpoints;
 
@@ -21,7 +22,7 @@ final class SeedCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (ObjectStore store = new ObjectStore(endpoints.storage())) {
+    try (ObjectStore store = new ObjectStore(endpoints.storage().withTimeouts(StorageSettings.Timeouts.COMMAND_LINE_UPLOADS))) {
       store.ensureBucket();
       DataSeeder seeder = new DataSeeder(store);
       Path data = Paths.dataDir(dataDir);

@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** Starts a run on a running stack (embedded via kiln dev, or real) and prints its id. */
-@Command(name = "start", description = "Validate a run spec and start a run on a running Temporal service.")
+@Command(name = "start", mixinStandardHelpOptions = true, description = "Validate a run spec and start a run on a running Temporal service.")
 final class StartCommand implements Callable<Integer> {
   @Parameters(index = "0", description = "run spec (YAML)")
   Path spec;
