@@ -24,16 +24,15 @@ public record StorageSettings(URI endpoint, String bucket, String region, String
     public static final Timeouts WORKER = new Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(30), null,
         Duration.ofMinutes(5), 0); // the SDK's own connection and socket timeouts, its default retries
     /**
-     * The command line (start, seed, preflight): a silent or unreachable endpoint fails within about 20 s; one
-     * retry. Uploads (kiln seed) may still take long, as long as bytes keep coming (socket timeout).
+     * The command line (start, preflight): a silent or unreachable endpoint fails within about 15 s; one retry.
      */
-    public static final Timeouts COMMAND_LINE = new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(8), null,
-        Duration.ofSeconds(20), 2);
+    public static final Timeouts COMMAND_LINE = new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(6), null,
+        Duration.ofSeconds(15), 2);
     /**
      * The command line's uploads (kiln seed): bounded like {@link #COMMAND_LINE} while the endpoint is silent
      * (connection and socket timeouts), but a file may take up to 5 minutes while its bytes flow.
      */
-    public static final Timeouts COMMAND_LINE_UPLOADS = new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(8), null,
+    public static final Timeouts COMMAND_LINE_UPLOADS = new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(6), null,
         Duration.ofMinutes(5), 2);
 
     /** @return the longest a call can wait on a silent endpoint, for messages */

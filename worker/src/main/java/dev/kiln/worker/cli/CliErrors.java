@@ -55,6 +55,9 @@ final class CliErrors {
   private static final String START_TEMPORAL =
       "start one (kiln dev, or infra/start-temporal-dev.sh) or pass --address host:port (or set TEMPORAL_ADDRESS)";
 
+  private static final Pattern NAMESPACE_NOT_FOUND =
+      Pattern.compile("(?i)namespace\\s+\\S+\\s+(is\\s+)?not\\s+found|namespace\\s+not\\s+found");
+
   private CliErrors() {}
 
   /** Maps {@code e}, thrown by the command {@code cmd}, to its message and exit code. */
@@ -62,6 +65,9 @@ final class CliErrors {
     Endpoints endpoints = endpoints(cmd);
     if (e instanceof InvalidRunSpecException spec) {
       return bad(spec.getMessage());
+    }
+    if (e instanceof IllegalArgumentException) { // Kiln's own: the message already says what and how to fix it
+      return bad(e.getMessage() == null ? "bad input (" + e.getClass().getSimpleName() + ")" : e.getMessage());
     }
     BindException bind = find(e, BindException.class);
     if (bind != null || anyMessageContains(e, "Address already in use") || anyMessageContains(e, "Failed to bind")) {
@@ -91,9 +97,6 @@ final class CliErrors {
     }
     if (e instanceof WorkflowFailedException wfe) {
       return new Failure(KilnCli.EXIT_RUN_FAILED, "kiln: run failed: " + bounded(KilnCli.rootMessage(wfe), 600));
-    }
-    if (e instanceof IllegalArgumentException) {
-      return bad(e.getMessage() == null ? "bad input (" + e.getClass().getSimpleName() + ")" : e.getMessage());
     }
     NoSuchFileException missing = find(e, NoSuchFileException.class);
     if (missing != null) {
@@ -129,7 +132,7 @@ final class CliErrors {
 
   private static Failure notFound(CommandLine cmd, Endpoints endpoints, String description) {
     String address = endpoints != null ? endpoints.temporalTarget() : "the Temporal frontend";
-    if (description != null && description.toLowerCase().contains("namespace")) {
+    if (description != null && NAMESPACE_NOT_FOUND.matcher(description).find()) {
       return bad("namespace not found on " + address + " (" + bounded(description, MAX_QUOTED) + ").\n"
           + "  fix: pass --namespace (or set TEMPORAL_NAMESPACE) to an existing namespace, or create it"
           + " (temporal operator namespace create)");
@@ -274,9 +277,9 @@ final class CliErrors {
     return line.length() > max ? line.substring(0, max) + "..." : line;
   }
 
-  /** Where failures' details go: $KILN_LOG_DIR, else ~/.cache/kiln/logs. */
+  /** Where failures' details go: $KILN_LOG_DIR (or the system property kiln.logDir), else ~/.cache/kiln/logs. */
   static Path logDirectory() {
-    String env = System.getenv("KILN_LOG_DIR");
+    String env = System.getProperty("kiln.logDir", System.getenv("KILN_LOG_DIR"));
     return env != null && !env.isBlank() ? Path.of(env)
         : Path.of(System.getProperty("user.home"), ".cache", "kiln", "logs");
   }
