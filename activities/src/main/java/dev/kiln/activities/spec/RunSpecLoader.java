@@ -224,14 +224,16 @@ public final class RunSpecLoader {
         throw new InvalidRunSpecException(source, List.of(new SpecProblem("(file)",
             "is not a YAML mapping of fields (it holds " + kind(tree) + ")", "give the path of a run spec, e.g. configs/tiny-gpt.yaml")));
       }
+      if (tree.path("curation").has("rules")) {
+        int line = lineOf(yaml, "/curation/rules");
+        throw new InvalidRunSpecException(source, List.of(new SpecProblem("curation.rules",
+            "is given inline" + (line > 0 ? " (line " + line + ")" : ""),
+            "remove it: the rules are read from the file that curation.profile names")));
+      }
       List<SpecProblem> missing = new ArrayList<>();
       findMissingAndUnknown(tree, RunSpec.class, "", missing, yaml);
       if (!missing.isEmpty()) {
         throw new InvalidRunSpecException(source, missing);
-      }
-      if (tree.path("curation").has("rules")) {
-        throw new InvalidRunSpecException(source, List.of(new SpecProblem("curation.rules",
-            "is given inline", "remove it: the rules are read from the file that curation.profile names")));
       }
       spec = YAML.treeToValue(tree, RunSpec.class);
     } catch (UnrecognizedPropertyException e) {
