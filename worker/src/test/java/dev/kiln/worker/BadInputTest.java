@@ -222,6 +222,73 @@ class BadInputTest {
       new Case("endpoints", "busy port for kiln worker --metrics-port", 2,
           "kiln: port \\d+ is already in use \\(kiln worker\\)\\.", "worker --metrics-port {busy} --address {temporal}"));
 
+  /** Rows against a real Temporal server (the CLI's dev server, if ~/.cache/kiln/bin/temporal is there). */
+  static final List<Case> REAL_SERVER_CASES = List.of(
+      new Case("real server", "schedule id that is taken", 2,
+          "kiln: schedule taken already exists on 127\\.0\\.0\\.1:\\d+ namespace default\\. Fix: use a new id, or delete it.*",
+          "schedule create taken {specs}/tiny-gpt.yaml --interval PT12H --paused --address {real}"),
+      new Case("real server", "schedule that does not exist", 2,
+          "kiln: no schedule nope on 127\\.0\\.0\\.1:\\d+ namespace default\\. Fix: .*kiln schedule list.*",
+          "schedule describe nope --address {real}"),
+      new Case("real server", "invalid cron expression", 2,
+          "kiln: Temporal at 127\\.0\\.0\\.1:\\d+ namespace default refused the schedule: .*Fix: check --cron.*",
+          "schedule create bad-cron {specs}/tiny-gpt.yaml --cron bogus --paused --address {real}"),
+      new Case("real server", "namespace that does not exist", 2,
+          "kiln: namespace not found on 127\\.0\\.0\\.1:\\d+ namespace bogus .*", "status NOPE --namespace bogus --address {real}"),
+      new Case("real server", "run that does not exist", 2,
+          "kiln: no run NOPE on 127\\.0\\.0\\.1:\\d+ namespace default\\.", "status NOPE --address {real}"),
+      new Case("real server", "malformed visibility query", 2,
+          "kiln: Temporal at 127\\.0\\.0\\.1:\\d+ namespace default refused the request \\(INVALID_ARGUMENT: .*",
+          "list --query bogus= --address {real}"));
+
+  static final Path TEMPORAL_CLI = Path.of(System.getProperty("user.home"), ".cache", "kiln", "bin", "temporal");
+  static Process realServer;
+  static String realAddress;
+
+  /** Starts the CLI's dev server on free ports with its own database under the test's directory. */
+  static void startRealServer() throws Exception {
+    int port = EmbeddedStack.freePort();
+    int ui = EmbeddedStack.freePort();
+    Path dir = Files.createDirectories(home.resolve("temporal"));
+    realServer = new ProcessBuilder(TEMPORAL_CLI.toString(), "server", "start-dev", "--ip", "127.0.0.1",
+        "--port", Integer.toString(port), "--ui-port", Integer.toString(ui), "--db-filename", dir.resolve("t.db").toString(),
+        "--log-level", "error").redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
+    realAddress = "127.0.0.1:" + port;
+    try (TemporalConnection c = TemporalConnection.connectReachable(
+        dev.kiln.worker.ConnectionSettings.local(realAddress, "default"), null, java.time.Duration.ofSeconds(60), null)) {
+      // up
+    }
+    CliRunner.Result created = run(new Case("setup", "a schedule to collide with", 0, "", 
+        "schedule create taken {specs}/tiny-gpt.yaml --interval PT12H --paused --address {real}"));
+    assertEquals(0, created.code(), created.err());
+  }
+
+  static void stopRealServer() throws InterruptedException {
+    if (realServer != null) {
+      realServer.destroy();
+      if (!realServer.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+        realServer.destroyForcibly();
+      }
+      realServer = null;
+    }
+  }
+
+  @TestFactory
+  Stream<DynamicTest> againstARealTemporalServer() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(TEMPORAL_CLI), "no Temporal CLI at " + TEMPORAL_CLI);
+    startRealServer();
+    List<DynamicTest> tests = new ArrayList<>();
+    for (Case c : REAL_SERVER_CASES) {
+      tests.add(DynamicTest.dynamicTest(c.group() + ": " + c.name(), () -> {
+        Map<String, String> before = hashes();
+        check(c, run(c));
+        assertEquals(before, hashes(), "nothing already written changes");
+      }));
+    }
+    tests.add(DynamicTest.dynamicTest("stop the server", BadInputTest::stopRealServer));
+    return tests.stream();
+  }
+
   @BeforeAll
   static void setUp() throws IOException {
     specs = Files.createDirectories(home.resolve("specs"));
@@ -249,7 +316,8 @@ class BadInputTest {
   }
 
   @AfterAll
-  static void tearDown() throws IOException {
+  static void tearDown() throws IOException, InterruptedException {
+    stopRealServer();
     System.clearProperty("kiln.logDir");
     System.clearProperty("aws.accessKeyId");
     System.clearProperty("aws.secretAccessKey");
@@ -345,7 +413,8 @@ class BadInputTest {
         .replace("{s3}", stack.s3Endpoint().toString())
         .replace("{silent}", Integer.toString(silentS3.getLocalPort()))
         .replace("{free}", Integer.toString(freePort))
-        .replace("{busy}", Integer.toString(busyPort.getLocalPort()));
+        .replace("{busy}", Integer.toString(busyPort.getLocalPort()))
+        .replace("{real}", String.valueOf(realAddress));
     return new CliRunner().kiln(args.split(" "));
   }
 
@@ -456,7 +525,12 @@ class BadInputTest {
       Function<String, String> tidy0 = text -> text.replace(home.toString(), "<tmp>")
           .replaceAll("127\\.0\\.0\\.1:\\d+", "127.0.0.1:<port>").replaceAll("port \\d+", "port <port>").replace("|", "\\|");
       tidyFunction = tidy0;
-      for (Case c : CASES) {
+      List<Case> all = new ArrayList<>(CASES);
+      if (Files.isExecutable(TEMPORAL_CLI)) {
+        startRealServer();
+        all.addAll(REAL_SERVER_CASES);
+      }
+      for (Case c : all) {
         CliRunner.Result r = run(c);
         List<String> errLines = r.err().lines().filter(l -> !l.startsWith("kiln: waiting")).toList();
         String first = errLines.isEmpty() ? "" : errLines.get(0);
