@@ -13,6 +13,14 @@ public final class Preflight {
   private Preflight() {}
 
   public static void checkData(RunSpec spec, String source, ObjectStore store) {
+    try (SlowWaitNotice notice = SlowWaitNotice.after(TemporalConnection.PATIENCE_BEFORE_PROGRESS,
+        "S3 at " + store.settings().endpointName() + " (bucket " + store.bucket() + ", up to "
+            + store.settings().timeouts().bound().toSeconds() + " s)", System.err)) {
+      check(spec, source, store);
+    }
+  }
+
+  private static void check(RunSpec spec, String source, ObjectStore store) {
     List<SpecProblem> problems = new ArrayList<>();
     List<String> prefixes = spec.data().rawPrefixes();
     TreeSet<String> datasets = null;

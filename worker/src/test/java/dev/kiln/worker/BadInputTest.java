@@ -190,10 +190,12 @@ class BadInputTest {
           "status r1 --config-file {specs}/nope.toml"),
 
       new Case("endpoints", "unreachable --address", 2, "kiln: no Temporal frontend answered at 127\\.0\\.0\\.1:\\d+ within 10 s\\.",
-          "status r1 --address 127.0.0.1:{free}"),
+          "kiln: waiting for Temporal at 127\\.0\\.0\\.1:\\d+ \\(up to 10 s\\)\\.\\.\\.", // progress while it waits
+          "status r1 --address 127.0.0.1:{free}", GOOD_KEYS),
       new Case("endpoints", "S3 endpoint that accepts connections but never answers", 2,
           "kiln: the S3 endpoint http://127\\.0\\.0\\.1:\\d+ did not answer within 15 s \\(bucket kiln\\)\\.",
-          "start {specs}/tiny-gpt.yaml --address {temporal} --s3-endpoint http://127.0.0.1:{silent} --bucket kiln"),
+          "kiln: waiting for S3 at http://127\\.0\\.0\\.1:\\d+ \\(bucket kiln, up to 15 s\\)\\.\\.\\.",
+          "start {specs}/tiny-gpt.yaml --address {temporal} --s3-endpoint http://127.0.0.1:{silent} --bucket kiln", GOOD_KEYS),
       new Case("endpoints", "S3 endpoint where nothing listens", 2,
           "kiln: cannot connect to the S3 endpoint http://127\\.0\\.0\\.1:\\d+ \\(bucket kiln\\) \\(connection refused\\)\\.",
           "start {specs}/tiny-gpt.yaml --address {temporal} --s3-endpoint http://127.0.0.1:{free} --bucket kiln"),
@@ -423,12 +425,12 @@ class BadInputTest {
     String output = result.out() + result.err();
     String context = c.name() + "; output:\n" + output;
     assertEquals(c.exit(), result.code(), "exit code of " + context);
-    List<String> lines = result.err().lines().filter(l -> !l.startsWith("kiln: waiting for Temporal")).toList();
+    List<String> lines = result.err().lines().filter(l -> !l.startsWith("kiln: waiting for ")).toList();
     assertFalse(lines.isEmpty(), "a message on stderr: " + context);
     assertTrue(Pattern.compile(c.firstLine()).matcher(lines.get(0)).matches(),
         "first line matches /" + c.firstLine() + "/: " + context);
     if (c.detail() != null) {
-      assertTrue(lines.stream().anyMatch(l -> Pattern.compile(c.detail()).matcher(l).matches()),
+      assertTrue(result.err().lines().anyMatch(l -> Pattern.compile(c.detail()).matcher(l).matches()),
           "a line matches /" + c.detail() + "/: " + context);
     }
     assertFalse(output.contains("\tat ") || output.contains("Exception in thread") || output.contains("Caused by:"),
@@ -532,9 +534,9 @@ class BadInputTest {
       }
       for (Case c : all) {
         CliRunner.Result r = run(c);
-        List<String> errLines = r.err().lines().filter(l -> !l.startsWith("kiln: waiting")).toList();
+        List<String> errLines = r.err().lines().filter(l -> !l.startsWith("kiln: waiting for ")).toList();
         String first = errLines.isEmpty() ? "" : errLines.get(0);
-        String detail = c.detail() == null ? "" : errLines.stream()
+        String detail = c.detail() == null ? "" : r.err().lines()
             .filter(l -> Pattern.compile(c.detail()).matcher(l).matches()).findFirst().orElse("(no match)");
         rows.add("| " + c.group() + " | " + c.name() + " | " + r.code() + " | `" + tidy(first) + "`"
             + (detail.isEmpty() ? "" : "<br>`" + tidy(detail.strip()) + "`") + " |");

@@ -3,6 +3,8 @@ package dev.kiln.worker.cli;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.activities.storage.StorageSettings;
 import dev.kiln.worker.DataSeeder;
+import dev.kiln.worker.SlowWaitNotice;
+import dev.kiln.worker.TemporalConnection;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,7 +25,10 @@ final class SeedCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try (ObjectStore store = new ObjectStore(endpoints.storage().withTimeouts(StorageSettings.Timeouts.COMMAND_LINE_UPLOADS))) {
-      store.ensureBucket();
+      try (SlowWaitNotice notice = SlowWaitNotice.after(TemporalConnection.PATIENCE_BEFORE_PROGRESS,
+          "S3 at " + store.settings().endpointName() + " (bucket " + store.bucket() + ")", System.err)) {
+        store.ensureBucket();
+      }
       DataSeeder seeder = new DataSeeder(store);
       Path data = Paths.dataDir(dataDir);
       int uploaded = seeder.seedRaw(data);
