@@ -48,18 +48,29 @@ public final class KilnCli {
   }
 
   public static int execute(String... args) {
-    return new CommandLine(new KilnCli())
-        .setExecutionExceptionHandler((e, cmd, parsed) -> handle(e, cmd, args))
-        .setParameterExceptionHandler(KilnCli::badArguments)
-        .execute(args);
+    CommandLine cli = new CommandLine(new KilnCli());
+    try {
+      return cli
+          .setExecutionExceptionHandler((e, cmd, parsed) -> handle(e, cmd, args))
+          .setParameterExceptionHandler(KilnCli::badArguments)
+          .execute(args);
+    } catch (RuntimeException | Error e) { // an Error (e.g. a native library that does not load) passes picocli by
+      return handle(e, cli, args);
+    }
   }
 
   /**
    * A command failed: a few lines on stderr (what, where, the fix), the stack trace in a log file (and on stderr
    * with --verbose), and the exit code: 1 the run failed or something unexpected, 2 bad input.
    */
-  private static int handle(Exception e, CommandLine cmd, String[] args) {
-    CliErrors.Failure failure = CliErrors.classify(e, cmd);
+  private static int handle(Throwable e, CommandLine cmd, String[] args) {
+    CliErrors.Failure failure;
+    try {
+      failure = CliErrors.classify(e, cmd);
+    } catch (RuntimeException classifying) {
+      failure = new CliErrors.Failure(EXIT_RUN_FAILED, "kiln: unexpected error: " + e.getClass().getName() + ": "
+          + CliErrors.bounded(e.getMessage(), CliErrors.MAX_QUOTED));
+    }
     Path log = CliErrors.writeLog(e, args, failure);
     PrintWriter err = cmd.getErr();
     err.println(failure.message());
