@@ -522,7 +522,7 @@ class BadInputTest {
     setUp();
     try {
       List<String> rows = new ArrayList<>();
-      rows.add("| group | case | exit | first line, and the line naming the field |");
+      rows.add("| group | case | exit | first line, and the line naming the field (or the progress line) |");
       rows.add("|---|---|---|---|");
       Function<String, String> tidy0 = text -> text.replace(home.toString(), "<tmp>")
           .replaceAll("127\\.0\\.0\\.1:\\d+", "127.0.0.1:<port>").replaceAll("port \\d+", "port <port>").replace("|", "\\|");
