@@ -16,6 +16,9 @@ final class CliRunner {
   }
 
   Result kiln(String... args) {
+    if (System.getProperty("kiln.logDir") == null) { // failures' log files: not in the user's ~/.cache/kiln/logs
+      System.setProperty("kiln.logDir", System.getProperty("java.io.tmpdir") + "/kiln-test-logs");
+    }
     String[] full = new String[args.length + trailing.length];
     System.arraycopy(args, 0, full, 0, args.length);
     System.arraycopy(trailing, 0, full, args.length, trailing.length);

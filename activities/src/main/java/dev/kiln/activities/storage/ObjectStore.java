@@ -15,6 +15,7 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
@@ -34,12 +35,25 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 public final class ObjectStore implements AutoCloseable {
   private final S3Client s3;
   private final String bucket;
+  private final StorageSettings settings;
 
   public ObjectStore(StorageSettings settings) {
+    StorageSettings.Timeouts t = settings.timeouts();
     S3ClientBuilder builder =
         S3Client.builder()
             .region(Region.of(settings.region()))
-            .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofMinutes(5)));
+            .httpClientBuilder(Apache5HttpClient.builder().connectionTimeout(t.connect()).socketTimeout(t.socket()))
+            .overrideConfiguration(c -> {
+              if (t.call() != null) {
+                c.apiCallTimeout(t.call());
+              }
+              if (t.attempt() != null) {
+                c.apiCallAttemptTimeout(t.attempt());
+              }
+              if (t.maxAttempts() > 0) {
+                c.retryStrategy(r -> r.maxAttempts(t.maxAttempts()));
+              }
+            });
     if (settings.endpoint() != null) {
       builder.endpointOverride(settings.endpoint()).forcePathStyle(true);
     }
@@ -49,6 +63,12 @@ public final class ObjectStore implements AutoCloseable {
             : DefaultCredentialsProvider.builder().build());
     this.s3 = builder.build();
     this.bucket = settings.bucket();
+    this.settings = settings;
+  }
+
+  /** Where this store is, for messages. */
+  public StorageSettings settings() {
+    return settings;
   }
 
   public String bucket() {

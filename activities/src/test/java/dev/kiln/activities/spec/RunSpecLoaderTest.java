@@ -92,7 +92,17 @@ class RunSpecLoaderTest {
         Arguments.of("context shorter than a corrupted span", ok.replace("task: generation", "task: summarization").replace("contextLength: 128", "contextLength: 16"), "training.contextLength", "too short for span corruption"),
         Arguments.of("no vocabulary left for the sentinels", ok.replace("task: generation", "task: summarization").replace("vocabSize: 4096", "vocabSize: 65535"), "tokenizer.vocabSize", "use vocabSize <= 65530"),
         Arguments.of("vocabulary too small", ok.replace("vocabSize: 4096", "vocabSize: 100"), "tokenizer.vocabSize", "260"),
-        Arguments.of("empty file", "", "(file)", "is empty"));
+        Arguments.of("empty file", "", "(file)", "is empty"),
+        Arguments.of("duplicate key", ok.replace("  batchSize: 16\n", "  batchSize: 16\n  batchSize: 32\n"),
+            "training.batchSize", "is given more than once (line 29)"),
+        Arguments.of("duplicate section", ok + "tokenizer:\n  vocabSize: 8192\n", "tokenizer", "is given more than once"),
+        Arguments.of("NaN", ok.replace("learningRate: 0.003", "learningRate: .nan"), "training.learningRate", "is .nan, not a finite number"),
+        Arguments.of("infinity", ok.replace("trainingFlops: 1.0e13", "trainingFlops: .inf"), "budget.trainingFlops", "is .inf, not a finite number"),
+        Arguments.of("negative infinity", ok.replace("dropout: 0.0", "dropout: -.Inf"), "training.dropout", "is -.inf, not a finite number"),
+        Arguments.of("type error with its line", ok.replace("batchSize: 16", "batchSize: [16]"), "training.batchSize", "(line 28)"),
+        Arguments.of("language without curation support", ok.replace("  languages: [en]\n  minLanguageConfidence",
+            "  languages: [xx]\n  minLanguageConfidence"), "curation.languages[0]", "en, es"),
+        Arguments.of("plain text", "KEY=" + "v".repeat(200) + "\n", "(file)", "is not a YAML mapping"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -105,6 +115,28 @@ class RunSpecLoaderTest {
     assertTrue(message.contains(field + ":"), "names the field " + field + ": " + message);
     assertTrue(message.contains(expected), "says '" + expected + "': " + message);
     assertTrue(message.contains("fix:"), message);
+    assertTrue(!message.contains("(line -1)") && !message.contains("v".repeat(41)), "no line -1, no long excerpt: " + message);
+  }
+
+  @Test
+  void aProfileThatIsAnEnvFileIsRefusedWithoutItsContent(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve(".env"), "AWS_SECRET_ACCESS_KEY=not-for-your-eyes-123\n");
+    InvalidRunSpecException e = assertThrows(InvalidRunSpecException.class, () -> RunSpecLoader.parse(
+        bundled().replace("curation/english-web.yaml", ".env").getBytes(StandardCharsets.UTF_8), "configs/bad.yaml", dir));
+    assertTrue(e.getMessage().contains("is not a curation profile"), e.getMessage());
+    assertTrue(!e.getMessage().contains("not-for-your-eyes-123"), e.getMessage());
+  }
+
+  @Test
+  void aHugeOrBinaryFileIsRefusedWithoutItsContent(@TempDir Path dir) throws IOException {
+    Path big = dir.resolve("big.yaml");
+    Files.writeString(big, "name: huge-run\n".repeat(200_000));
+    InvalidRunSpecException e = assertThrows(InvalidRunSpecException.class, () -> RunSpecLoader.load(big));
+    assertTrue(e.getMessage().contains("too large for a run spec") && !e.getMessage().contains("huge-run"), e.getMessage());
+    Path binary = dir.resolve("model.bin");
+    Files.write(binary, new byte[] {'n', 'a', 0, 1, 2, (byte) 0xff});
+    e = assertThrows(InvalidRunSpecException.class, () -> RunSpecLoader.load(binary));
+    assertTrue(e.getMessage().contains("is not a text file"), e.getMessage());
   }
 
   @Test

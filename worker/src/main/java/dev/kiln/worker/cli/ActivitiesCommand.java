@@ -8,7 +8,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** Which worker ran what: the activities of a run and its curation and training, from the workflow histories. */
-@Command(name = "activities",
+@Command(name = "activities", mixinStandardHelpOptions = true,
     description = "List a run's activities (its own, its curation's and its training's): worker, attempts, time, state.")
 final class ActivitiesCommand implements Callable<Integer> {
   @Parameters(index = "0", description = "run id")
@@ -19,21 +19,13 @@ final class ActivitiesCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try (TemporalConnection connection = endpoints.connect()) {
-      try {
-        RunActivities activities = new RunActivities(connection);
-        System.out.print(RunActivities.format(activities.read(runId)));
-        RunActivities.Orchestration o = activities.orchestration(runId);
-        System.out.printf("%norchestration: %s of the run's %s outside activities (%.2f%%): workflow tasks, scheduling, "
-            + "round trips, retry backoff, local activities%n", RunActivities.seconds(o.outside()), RunActivities.seconds(o.wall()),
-            100 * o.outsideFraction());
-        return 0;
-      } catch (io.grpc.StatusRuntimeException e) {
-        if (e.getStatus().getCode() != io.grpc.Status.Code.NOT_FOUND) {
-          throw e;
-        }
-        throw new IllegalArgumentException("no run '" + runId + "' in namespace " + connection.namespace()
-            + ". Fix: give a run id that kiln start printed, or find it with kiln list");
-      }
+      RunActivities activities = new RunActivities(connection); // a run id that does not exist: NOT_FOUND, reported by KilnCli
+      System.out.print(RunActivities.format(activities.read(runId)));
+      RunActivities.Orchestration o = activities.orchestration(runId);
+      System.out.printf("%norchestration: %s of the run's %s outside activities (%.2f%%): workflow tasks, scheduling, "
+          + "round trips, retry backoff, local activities%n", RunActivities.seconds(o.outside()), RunActivities.seconds(o.wall()),
+          100 * o.outsideFraction());
+      return 0;
     }
   }
 }

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "cancel", description = "Cancel a run; its training stops at the next step and keeps its checkpoints.")
+@Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancel a run; its training stops at the next step and keeps its checkpoints.")
 final class CancelCommand implements Callable<Integer> {
   @Parameters(index = "0", description = "run id")
   String runId;

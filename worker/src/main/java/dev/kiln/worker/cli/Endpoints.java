@@ -5,6 +5,7 @@ import dev.kiln.worker.ConnectionSettings;
 import dev.kiln.worker.TemporalConnection;
 import java.nio.file.Path;
 import java.net.URI;
+import java.time.Duration;
 import picocli.CommandLine.Option;
 
 /** Where the Temporal frontend and the S3 bucket are, for the commands that talk to a running stack. */
@@ -51,17 +52,57 @@ public final class Endpoints {
         profile, configFile, address, namespace, tls, tlsCert, tlsKey, tlsCa, tlsServerName, apiKey));
   }
 
+  /** How long a command waits for the Temporal frontend to answer; a worker waits longer (it may start first). */
+  static final Duration COMMAND_WAIT = Duration.ofSeconds(10);
+  static final Duration WORKER_WAIT = Duration.ofSeconds(60);
+
   TemporalConnection connect() {
-    return TemporalConnection.connect(connection(), null);
+    return TemporalConnection.connectReachable(connection(), null, COMMAND_WAIT, System.err);
   }
 
-  TemporalConnection connect(com.uber.m3.tally.Scope metricsScope) {
-    return TemporalConnection.connect(connection(), metricsScope);
+  /** A worker's connection: its metrics scope, and a longer wait for the frontend. */
+  TemporalConnection connectWorker(com.uber.m3.tally.Scope metricsScope) {
+    return TemporalConnection.connectReachable(connection(), metricsScope, WORKER_WAIT, System.err);
   }
 
+  /** The storage as the command line uses it: every call bounded (StorageSettings.Timeouts.COMMAND_LINE). */
   StorageSettings storage() {
     StorageSettings fromEnv = StorageSettings.fromEnvironment();
     StorageSettings settings = bucket == null ? fromEnv : new StorageSettings(fromEnv.endpoint(), bucket, fromEnv.region(), null, null);
-    return s3Endpoint == null ? settings : settings.withEndpoint(URI.create(s3Endpoint));
+    settings = s3Endpoint == null ? settings : settings.withEndpoint(s3Endpoint());
+    return settings.withTimeouts(StorageSettings.Timeouts.COMMAND_LINE);
+  }
+
+  private URI s3Endpoint() {
+    URI uri;
+    try {
+      uri = URI.create(s3Endpoint);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--s3-endpoint '" + s3Endpoint + "' is not a URL. Fix: give e.g. http://127.0.0.1:9000");
+    }
+    if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https")) || uri.getHost() == null) {
+      throw new IllegalArgumentException("--s3-endpoint '" + s3Endpoint + "' is not an http(s) URL with a host. Fix: give e.g. http://127.0.0.1:9000");
+    }
+    return uri;
+  }
+
+  /** The Temporal address and namespace these options resolve to, for messages (never throws). */
+  String temporalTarget() {
+    try {
+      ConnectionSettings c = connection();
+      return c.address() + " namespace " + c.namespace();
+    } catch (RuntimeException e) {
+      return (address != null ? address : ConnectionSettings.DEFAULT_ADDRESS) + " namespace "
+          + (namespace != null ? namespace : ConnectionSettings.DEFAULT_NAMESPACE);
+    }
+  }
+
+  /** The S3 endpoint and bucket these options resolve to, for messages (never throws). */
+  StorageSettings storageTarget() {
+    try {
+      return storage();
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 }

@@ -13,7 +13,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Lists runs with a visibility query over Kiln's search attributes. Needs a real Temporal server. */
-@Command(name = "list", description = "List runs, e.g. --query \"KilnStage='pretrain' AND KilnArchitecture='decoder'\".")
+@Command(name = "list", mixinStandardHelpOptions = true, description = "List runs, e.g. --query \"KilnStage='pretrain' AND KilnArchitecture='decoder'\".")
 final class ListCommand implements Callable<Integer> {
   static final String RUNS = "WorkflowType='PretrainingWorkflow'";
 

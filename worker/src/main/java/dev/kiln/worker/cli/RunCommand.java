@@ -50,6 +50,7 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() {
     String tf32Status = tf32.check();
     RunSpec runSpec = RunSpecLoader.load(spec);
+    Preflight.checkLocalDevices(runSpec, spec.toString()); // this JVM is the run's gpu-queue worker: ask it before anything starts
     String specHash = RunClaims.specHash(runSpec);
     String bucket = embedded.bucket;
     try (HomeLock lock = HomeLock.acquire(embedded.home, "kiln run " + spec);

@@ -5,7 +5,6 @@ import dev.kiln.worker.TemporalConnection;
 import dev.kiln.workflows.TaskQueues;
 import dev.kiln.workflows.pretraining.PretrainingWorkflow;
 import dev.kiln.workflows.spec.RunSpec;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.ScheduleOverlapPolicy;
 import io.temporal.client.WorkflowOptions;
@@ -35,6 +34,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
     name = "schedule",
+    mixinStandardHelpOptions = true,
     description = "Create and manage Temporal Schedules that start pretraining runs.",
     subcommands = {
       ScheduleCommand.Create.class,
@@ -48,25 +48,51 @@ import picocli.CommandLine.Parameters;
 final class ScheduleCommand {
   private ScheduleCommand() {}
 
-  /** Runs {@code action} with a schedule client; turns the embedded server's UNIMPLEMENTED into a plain answer. */
-  static <T> T withSchedules(Endpoints endpoints, Function<ScheduleClient, T> action) {
+  /**
+   * Runs {@code action} with a schedule client, turning the SDK's bare "Schedule exception" into the cause and the
+   * fix: the embedded in-JVM server has no Schedules (UNIMPLEMENTED), an id that is taken, one that does not exist.
+   */
+  static <T> T withSchedules(Endpoints endpoints, String id, Function<ScheduleClient, T> action) {
     try (TemporalConnection connection = endpoints.connect()) {
       ScheduleClient client = ScheduleClient.newInstance(
           connection.service(), ScheduleClientOptions.newBuilder().setNamespace(connection.namespace()).build());
-      return action.apply(client);
-    } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
-        throw new IllegalArgumentException(
-            "Temporal Schedules need a real Temporal server; the embedded in-JVM server has none. Start one with"
-                + " infra/start-temporal-dev.sh and pass --address 127.0.0.1:7233 (or point --address at your cluster)");
+      try {
+        return action.apply(client);
+      } catch (io.temporal.client.schedules.ScheduleAlreadyRunningException e) {
+        throw new IllegalArgumentException("schedule " + id + " already exists on " + connection.address() + " namespace "
+            + connection.namespace() + ". Fix: use a new id, or delete it first (kiln schedule delete " + id + ")", e);
+      } catch (io.temporal.client.schedules.ScheduleException e) {
+        throw explained(e, e.getCause() instanceof StatusRuntimeException s ? s : null, id, connection);
+      } catch (StatusRuntimeException e) {
+        throw explained(e, e, id, connection);
       }
-      throw e;
-    } catch (io.temporal.client.schedules.ScheduleException e) {
-      throw new IllegalArgumentException(e.getMessage(), e);
     }
   }
 
-  @Command(name = "create", description = "Start a run of SPEC on a cron expression or an interval.")
+  private static RuntimeException explained(RuntimeException e, StatusRuntimeException status, String id,
+      TemporalConnection connection) {
+    String where = connection.address() + " namespace " + connection.namespace();
+    if (status == null) {
+      return new IllegalArgumentException("kiln schedule failed on " + where + ": "
+          + CliErrors.bounded(KilnCli.rootMessage(e), CliErrors.MAX_QUOTED), e);
+    }
+    String description = CliErrors.bounded(status.getStatus().getDescription(), CliErrors.MAX_QUOTED);
+    return switch (status.getStatus().getCode()) {
+      case UNIMPLEMENTED -> new IllegalArgumentException("Temporal at " + connection.address() + " has no Schedules"
+          + " (the embedded in-JVM server of kiln dev and kiln run has none). Fix: start a real server with"
+          + " infra/start-temporal-dev.sh and pass --address 127.0.0.1:7233 (or point --address at your cluster)", e);
+      case NOT_FOUND -> new IllegalArgumentException("no schedule " + (id == null ? "" : id + " ") + "on " + where
+          + (description.toLowerCase().contains("namespace") ? " (" + description + ")" : "")
+          + ". Fix: check the id; kiln schedule list shows the schedules", e);
+      case ALREADY_EXISTS -> new IllegalArgumentException("schedule " + id + " already exists on " + where
+          + ". Fix: use a new id, or delete it first (kiln schedule delete " + id + ")", e);
+      case INVALID_ARGUMENT -> new IllegalArgumentException("Temporal at " + where + " refused the schedule: "
+          + description + ". Fix: check --cron / --interval and the spec", e);
+      default -> status; // unreachable, permission denied, ...: reported by KilnCli with the address
+    };
+  }
+
+  @Command(name = "create", mixinStandardHelpOptions = true, description = "Start a run of SPEC on a cron expression or an interval.")
   static final class Create implements Callable<Integer> {
     @Parameters(index = "0", description = "schedule id") String id;
     @Parameters(index = "1", description = "run spec (YAML)") Path spec;
@@ -104,7 +130,7 @@ final class ScheduleCommand {
               .build())
           .setState(io.temporal.client.schedules.ScheduleState.newBuilder().setPaused(paused).build())
           .build();
-      withSchedules(endpoints, client -> client.createSchedule(id, schedule, ScheduleOptions.newBuilder().build()));
+      withSchedules(endpoints, id, client -> client.createSchedule(id, schedule, ScheduleOptions.newBuilder().build()));
       System.out.println("schedule " + id + " created: " + (cron != null ? "cron '" + cron + "'" : "every " + interval)
           + ", overlap " + overlap + ", runs of " + runSpec.name());
       return 0;
@@ -119,26 +145,26 @@ final class ScheduleCommand {
     }
   }
 
-  @Command(name = "list", description = "List schedules.")
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "List schedules.")
   static final class ListSchedules implements Callable<Integer> {
     @Mixin Endpoints endpoints;
 
     @Override
     public Integer call() {
-      List<String> ids = withSchedules(endpoints, client -> client.listSchedules().map(s -> s.getScheduleId()).toList());
+      List<String> ids = withSchedules(endpoints, null, client -> client.listSchedules().map(s -> s.getScheduleId()).toList());
       ids.forEach(System.out::println);
       return 0;
     }
   }
 
-  @Command(name = "describe", description = "Show a schedule's spec, state, recent and next runs.")
+  @Command(name = "describe", mixinStandardHelpOptions = true, description = "Show a schedule's spec, state, recent and next runs.")
   static final class Describe implements Callable<Integer> {
     @Parameters(index = "0") String id;
     @Mixin Endpoints endpoints;
 
     @Override
     public Integer call() {
-      ScheduleDescription d = withSchedules(endpoints, client -> client.getHandle(id).describe());
+      ScheduleDescription d = withSchedules(endpoints, id, client -> client.getHandle(id).describe());
       System.out.println("schedule " + d.getId() + (d.getSchedule().getState().isPaused() ? " (paused)" : ""));
       System.out.println("spec:    " + d.getSchedule().getSpec());
       System.out.println("policy:  " + d.getSchedule().getPolicy());
@@ -161,7 +187,7 @@ final class ScheduleCommand {
 
     @Override
     public Integer call() {
-      withSchedules(endpoints, client -> {
+      withSchedules(endpoints, id, client -> {
         apply(client.getHandle(id));
         return null;
       });
@@ -170,25 +196,25 @@ final class ScheduleCommand {
     }
   }
 
-  @Command(name = "pause", description = "Pause a schedule.")
+  @Command(name = "pause", mixinStandardHelpOptions = true, description = "Pause a schedule.")
   static final class Pause extends HandleAction {
     void apply(ScheduleHandle h) { h.pause("paused with kiln schedule pause"); }
     String done() { return "paused"; }
   }
 
-  @Command(name = "unpause", description = "Unpause a schedule.")
+  @Command(name = "unpause", mixinStandardHelpOptions = true, description = "Unpause a schedule.")
   static final class Unpause extends HandleAction {
     void apply(ScheduleHandle h) { h.unpause("unpaused with kiln schedule unpause"); }
     String done() { return "unpaused"; }
   }
 
-  @Command(name = "trigger", description = "Start a run now (the overlap policy still applies).")
+  @Command(name = "trigger", mixinStandardHelpOptions = true, description = "Start a run now (the overlap policy still applies).")
   static final class Trigger extends HandleAction {
     void apply(ScheduleHandle h) { h.trigger(); }
     String done() { return "triggered"; }
   }
 
-  @Command(name = "delete", description = "Delete a schedule (runs it started go on).")
+  @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a schedule (runs it started go on).")
   static final class Delete extends HandleAction {
     void apply(ScheduleHandle h) { h.delete(); }
     String done() { return "deleted"; }

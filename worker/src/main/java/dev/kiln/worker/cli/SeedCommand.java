@@ -1,7 +1,10 @@
 package dev.kiln.worker.cli;
 
 import dev.kiln.activities.storage.ObjectStore;
+import dev.kiln.activities.storage.StorageSettings;
 import dev.kiln.worker.DataSeeder;
+import dev.kiln.worker.SlowWaitNotice;
+import dev.kiln.worker.TemporalConnection;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -9,7 +12,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Uploads the fetched corpora and the hub cards to an S3 endpoint. */
-@Command(name = "seed", description = "Upload the corpora (raw/) and the model hub cards (hub/) to the bucket.")
+@Command(name = "seed", mixinStandardHelpOptions = true, description = "Upload the corpora (raw/) and the model hub cards (hub/) to the bucket.")
 final class SeedCommand implements Callable<Integer> {
   @Mixin Endpoints endpoints;
 
@@ -21,8 +24,11 @@ final class SeedCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (ObjectStore store = new ObjectStore(endpoints.storage())) {
-      store.ensureBucket();
+    try (ObjectStore store = new ObjectStore(endpoints.storage().withTimeouts(StorageSettings.Timeouts.COMMAND_LINE_UPLOADS))) {
+      try (SlowWaitNotice notice = SlowWaitNotice.after(TemporalConnection.PATIENCE_BEFORE_PROGRESS,
+          "S3 at " + store.settings().endpointName() + " (bucket " + store.bucket() + ")", System.err)) {
+        store.ensureBucket();
+      }
       DataSeeder seeder = new DataSeeder(store);
       Path data = Paths.dataDir(dataDir);
       int uploaded = seeder.seedRaw(data);

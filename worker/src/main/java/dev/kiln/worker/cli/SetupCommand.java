@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** One-time setup of a namespace: registers Kiln's custom search attributes. */
-@Command(name = "setup", description = "Register Kiln's search attributes in the namespace (needs operator rights).")
+@Command(name = "setup", mixinStandardHelpOptions = true, description = "Register Kiln's search attributes in the namespace (needs operator rights).")
 final class SetupCommand implements Callable<Integer> {
   @Mixin Endpoints endpoints;
 

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "status", description = "Show where a run is, or its summary once it has ended.")
+@Command(name = "status", mixinStandardHelpOptions = true, description = "Show where a run is, or its summary once it has ended.")
 final class StatusCommand implements Callable<Integer> {
   @Parameters(index = "0", description = "run id")
   String runId;

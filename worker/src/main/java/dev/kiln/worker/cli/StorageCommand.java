@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
  * S3-compatible storage over a local directory (s3proxy) in its own process, for development against a real
  * Temporal server and for tests that take storage away and bring it back.
  */
-@Command(name = "storage", description = "Serve S3-compatible storage over a directory (s3proxy) until stopped.")
+@Command(name = "storage", mixinStandardHelpOptions = true, description = "Serve S3-compatible storage over a directory (s3proxy) until stopped.")
 final class StorageCommand implements Callable<Integer> {
   @Option(names = "--dir", description = "directory holding the buckets (default: .kiln/s3)")
   Path dir = Path.of(".kiln", "s3");

@@ -38,7 +38,7 @@ final class TrainingControlCommands {
     }
   }
 
-  @Command(name = "pause", description = "Pause a run's training at a committed checkpoint of its current step.")
+  @Command(name = "pause", mixinStandardHelpOptions = true, description = "Pause a run's training at a committed checkpoint of its current step.")
   static final class Pause implements Callable<Integer> {
     @Parameters(index = "0", description = "run id") String runId;
     @Option(names = "--reason", description = "why, for the run's record") String reason = "operator";
@@ -50,7 +50,7 @@ final class TrainingControlCommands {
     }
   }
 
-  @Command(name = "resume", description = "Resume a paused run's training.")
+  @Command(name = "resume", mixinStandardHelpOptions = true, description = "Resume a paused run's training.")
   static final class Resume implements Callable<Integer> {
     @Parameters(index = "0", description = "run id") String runId;
     @Mixin Endpoints endpoints;
@@ -61,7 +61,7 @@ final class TrainingControlCommands {
     }
   }
 
-  @Command(name = "rollback", description = "Roll a run's training back to a committed checkpoint that is still stored.")
+  @Command(name = "rollback", mixinStandardHelpOptions = true, description = "Roll a run's training back to a committed checkpoint that is still stored.")
   static final class Rollback implements Callable<Integer> {
     @Parameters(index = "0", description = "run id") String runId;
     @Option(names = "--to-step", required = true, description = "a committed step (see `kiln status`)") int step;
@@ -73,7 +73,7 @@ final class TrainingControlCommands {
     }
   }
 
-  @Command(name = "skip-data", description = "Never train on data indices [from, to) (the part not yet trained on).")
+  @Command(name = "skip-data", mixinStandardHelpOptions = true, description = "Never train on data indices [from, to) (the part not yet trained on).")
   static final class SkipData implements Callable<Integer> {
     @Parameters(index = "0", description = "run id") String runId;
     @Option(names = "--from", required = true, description = "first data index to skip") long from;
@@ -86,7 +86,7 @@ final class TrainingControlCommands {
     }
   }
 
-  @Command(name = "set-lr", description = "Set the learning rate from the current step on (the schedule keeps its shape).")
+  @Command(name = "set-lr", mixinStandardHelpOptions = true, description = "Set the learning rate from the current step on (the schedule keeps its shape).")
   static final class SetLearningRate implements Callable<Integer> {
     @Parameters(index = "0", description = "run id") String runId;
     @Parameters(index = "1", description = "learning rate, in (0, 1]") double learningRate;

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "watch", description = "Follow a run's progress until it ends, then print its summary.")
+@Command(name = "watch", mixinStandardHelpOptions = true, description = "Follow a run's progress until it ends, then print its summary.")
 final class WatchCommand implements Callable<Integer> {
   @Parameters(index = "0", description = "run id")
   String runId;

@@ -1,6 +1,7 @@
 package dev.kiln.worker.cli;
 
 import dev.kiln.activities.storage.ObjectStore;
+import dev.kiln.activities.storage.StorageSettings;
 import dev.kiln.worker.KilnWorker;
 import dev.kiln.worker.MetricsEndpoint;
 import dev.kiln.worker.TemporalConnection;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** A worker process against any Temporal frontend and S3 endpoint; runs until killed. */
-@Command(name = "worker", description = "Run a worker that polls the cpu and/or gpu task queues.")
+@Command(name = "worker", mixinStandardHelpOptions = true, description = "Run a worker that polls the cpu and/or gpu task queues.")
 final class WorkerCommand implements Callable<Integer> {
   @Mixin Endpoints endpoints;
 
@@ -54,6 +55,10 @@ final class WorkerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     String tf32Status = tf32.check();
+    if (metricsPort < -1 || metricsPort > 65_535) {
+      throw new IllegalArgumentException("--metrics-port " + metricsPort + " is not a port. Fix: give one in 1-65535,"
+          + " 0 for any free port, or leave the flag out (no metrics)");
+    }
     for (String q : queues) {
       if (!q.equals(TaskQueues.CPU) && !q.equals(TaskQueues.GPU)) {
         throw new IllegalArgumentException("--queues: unknown queue '" + q + "'; use cpu, gpu or cpu,gpu");
@@ -65,8 +70,8 @@ final class WorkerCommand implements Callable<Integer> {
           + "steps, losses, hosts; no authentication) to every machine that can reach it");
     }
     try (MetricsEndpoint metrics = metricsPort < 0 ? null : new MetricsEndpoint(metricsHost, metricsPort);
-        TemporalConnection connection = endpoints.connect(metrics == null ? null : metrics.sdkScope());
-        ObjectStore store = new ObjectStore(endpoints.storage());
+        TemporalConnection connection = endpoints.connectWorker(metrics == null ? null : metrics.sdkScope());
+        ObjectStore store = new ObjectStore(endpoints.storage().withTimeouts(StorageSettings.Timeouts.WORKER));
         KilnWorker worker =
             new KilnWorker(connection.client(), store, queues.contains(TaskQueues.CPU), queues.contains(TaskQueues.GPU), curationSlots, gpuSlots,
                 identity, deployment)) {

@@ -70,8 +70,13 @@ public final class EmbeddedStack implements AutoCloseable {
       Path root = storageDir.toAbsolutePath(); // s3proxy's multipart completion 404s on a relative root
       Files.createDirectories(root);
       InJvmTemporal temporal = InJvmTemporal.start(temporalPort == 0 ? freePort() : temporalPort);
-      LocalS3 s3 = LocalS3.start(root, s3Port == 0 ? freePort() : s3Port);
-      return new EmbeddedStack(temporal, temporal.address(), null, s3, root);
+      try {
+        LocalS3 s3 = LocalS3.start(root, s3Port == 0 ? freePort() : s3Port);
+        return new EmbeddedStack(temporal, temporal.address(), null, s3, root);
+      } catch (Exception e) {
+        temporal.close();
+        throw e;
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (Exception e) {

@@ -45,7 +45,7 @@ public final class RunSpecValidator {
       return;
     }
     if (s.name() == null || !RUN_NAME.matcher(s.name()).matches()) {
-      problem("name", "is '" + s.name() + "'", "use 1-63 lower-case letters, digits or '-', starting with a letter or digit");
+      problem("name", "is " + quoted(s.name()), "use 1-63 lower-case letters, digits or '-', starting with a letter or digit");
     }
     useCase(s.useCase());
     budget(s.budget());
@@ -77,10 +77,28 @@ public final class RunSpecValidator {
   private void useCase(RunSpec.UseCase u) {
     if (required("useCase", u)) {
       if (u.task() == null || !TASKS.contains(u.task())) {
-        problem("useCase.task", "is '" + u.task() + "', not a known task", "use one of " + sorted(TASKS));
+        problem("useCase.task", "is " + quoted(u.task()) + ", not a known task", "use one of " + sorted(TASKS));
       }
       if (u.languages() == null || u.languages().isEmpty()) {
         problem("useCase.languages", "is missing", "list the languages the model is for, e.g. [en]");
+      } else {
+        languages("useCase.languages", u.languages(), false);
+      }
+    }
+  }
+
+  /**
+   * Every language must be one curation can work in (see {@link Languages}): caught here, before the run starts,
+   * instead of inside curation half a minute later.
+   */
+  private void languages(String field, List<String> codes, boolean badWords) {
+    for (int i = 0; i < codes.size(); i++) {
+      List<String> missing = Languages.missing(codes.get(i), badWords);
+      if (!missing.isEmpty()) {
+        problem(field + "[" + i + "]", "is " + quoted(codes.get(i)) + ", a language Kiln cannot curate (it lacks "
+                + String.join(" and ", missing) + " for it)",
+            "use ISO 639-1 codes Kiln can curate" + (badWords ? " with this profile's badWords step" : "") + ": "
+                + String.join(", ", Languages.supported(badWords)));
       }
     }
   }
@@ -96,7 +114,7 @@ public final class RunSpecValidator {
   private void model(RunSpec.ModelChoice m) {
     if (required("model", m)) {
       if (m.strategy() == null || !MODEL_STRATEGIES.contains(m.strategy())) {
-        problem("model.strategy", "is '" + m.strategy() + "'", "use one of " + sorted(MODEL_STRATEGIES));
+        problem("model.strategy", "is " + quoted(m.strategy()), "use one of " + sorted(MODEL_STRATEGIES));
       } else if (m.strategy().equals("continue") && (m.hubModel() == null || m.hubModel().isBlank())) {
         problem("model.hubModel", "is missing while strategy is 'continue'", "name the hub model id to continue from, or use strategy 'auto'");
       }
@@ -111,14 +129,14 @@ public final class RunSpecValidator {
         for (int i = 0; i < d.rawPrefixes().size(); i++) {
           String p = d.rawPrefixes().get(i);
           if (p == null || !RAW_PREFIX.matcher(p).matches() || p.contains("..")) {
-            problem("data.rawPrefixes[" + i + "]", "is '" + p + "'", "use a prefix under raw/, e.g. raw/gutenberg/");
+            problem("data.rawPrefixes[" + i + "]", "is " + quoted(p), "use a prefix under raw/, e.g. raw/gutenberg/");
           }
         }
       }
       range("data.heldOutFraction", d.heldOutFraction(), 0.001, 0.5, "a fraction such as 0.05");
       range("data.documentsPerShard", d.documentsPerShard(), 1, 100_000, "how many raw objects one shard reads, e.g. 200");
       if (d.whenNothingNew() != null && !List.of(RunSpec.DataSpec.SKIP, RunSpec.DataSpec.ALL).contains(d.whenNothingNew())) {
-        problem("data.whenNothingNew", "is '" + d.whenNothingNew() + "'",
+        problem("data.whenNothingNew", "is " + quoted(d.whenNothingNew()),
             "use skip (the run ends as skipped when no new raw data arrived) or all (curate everything again)");
       } else if (d.whenNothingNew() != null && !d.newDataOnly()) {
         problem("data.whenNothingNew", "is set while data.onlyNew is false", "set data.onlyNew: true, or remove whenNothingNew");
@@ -130,8 +148,12 @@ public final class RunSpecValidator {
     if (!required("curation", c)) {
       return;
     }
+    boolean badWords = c.rules() != null && c.rules().steps() != null
+        && c.rules().steps().stream().anyMatch(step -> step instanceof CurationStepSpec.BadWords);
     if (c.languages() == null || c.languages().isEmpty()) {
       problem("curation.languages", "is missing", "list ISO 639-1 codes to keep, e.g. [en]");
+    } else {
+      languages("curation.languages", c.languages(), badWords);
     }
     range("curation.minLanguageConfidence", c.minLanguageConfidence(), 0, 1, "a probability such as 0.65");
     if (c.rules() == null) {
@@ -251,7 +273,7 @@ public final class RunSpecValidator {
             + t.device() + "' that split each batch", "use batchSize >= " + replicas + " (a multiple of it balances the GPUs)");
       }
     } catch (IllegalArgumentException e) {
-      problem("training.device", "is '" + t.device() + "'", DeviceSpec.HELP);
+      problem("training.device", "is " + quoted(t.device()), DeviceSpec.HELP);
     }
   }
 
@@ -296,7 +318,9 @@ public final class RunSpecValidator {
   }
 
   private void range(String field, double value, double min, double max, String fix) {
-    if (Double.isNaN(value) || value < min || value > max) {
+    if (!Double.isFinite(value)) {
+      problem(field, "is " + format(value) + ", not a finite number", fix);
+    } else if (value < min || value > max) {
       problem(field, "is " + format(value) + ", outside [" + format(min) + ", " + format(max) + "]", fix);
     }
   }
@@ -306,7 +330,21 @@ public final class RunSpecValidator {
   }
 
   private static String format(double v) {
+    if (Double.isNaN(v)) {
+      return ".nan";
+    }
+    if (Double.isInfinite(v)) {
+      return v > 0 ? ".inf" : "-.inf";
+    }
     return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+  }
+
+  /** A value from the spec, quoted and cut to a short excerpt: a message never echoes a whole file. */
+  static String quoted(Object value) {
+    String text = String.valueOf(value);
+    String line = text.lines().findFirst().orElse("");
+    boolean cut = line.length() > 40 || line.length() < text.strip().length();
+    return "'" + (line.length() > 40 ? line.substring(0, 40) : line) + (cut ? "..." : "") + "'";
   }
 
   private static int largestDivisorUpTo(int n, int limit) {
