@@ -17,6 +17,13 @@ public final class WorkflowVersions {
   /** PretrainingWorkflow asks a gpu-queue worker for the GPUs of {@code training.device} before curation. */
   public static final String DEVICE_CHECK_BEFORE_CURATION = "device-check-before-curation";
 
+  /**
+   * PretrainingWorkflow records the validator's verdict on its spec (a side effect) instead of recomputing it on every
+   * replay: the rules grow (e.g. supported languages, finite numbers), and a replay must keep the verdict the run
+   * started with. Runs that started before it recompute it, with today's rules.
+   */
+  public static final String SPEC_VERDICT_RECORDED = "spec-verdict-recorded";
+
   /** Whether this run takes the branch that {@code changeId} (version 1) introduced. */
   public static boolean takes(String changeId) {
     return Workflow.getVersion(changeId, Workflow.DEFAULT_VERSION, 1) == 1;

@@ -52,7 +52,10 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
 
   @Override
   public RunSummary run(RunSpec spec) {
-    List<SpecProblem> problems = RunSpecValidator.validate(spec);
+    // The validator's rules grow with Kiln; a run in flight must keep the verdict it started with, so it is recorded.
+    List<SpecProblem> problems = WorkflowVersions.takes(WorkflowVersions.SPEC_VERDICT_RECORDED)
+        ? List.of(Workflow.sideEffect(SpecProblem[].class, () -> RunSpecValidator.validate(spec).toArray(SpecProblem[]::new)))
+        : RunSpecValidator.validate(spec);
     if (!problems.isEmpty()) {
       throw ApplicationFailure.newNonRetryableFailure(
           new InvalidRunSpecException("(workflow input)", problems).getMessage(), Failures.INVALID_RUN_SPEC);
