@@ -45,12 +45,15 @@ public final class ComparisonDecoder implements AutoCloseable {
    * Trains the comparison decoder of a run.
    *
    * @param progress called with each step taken, e.g. to heartbeat
+   * @param whileWaiting called while a training elsewhere in this JVM holds the engine, e.g. to heartbeat that
    */
-  public static ComparisonDecoder train(TrainingConfig run, int[] trainTokens, Device device, IntConsumer progress) {
+  public static ComparisonDecoder train(
+      TrainingConfig run, int[] trainTokens, Device device, IntConsumer progress, Runnable whileWaiting) {
     TrainingConfig config = configFor(run);
     PretrainingObjective batches =
         PretrainingObjective.of(Objective.CLM, trainTokens, config.shape(), config.batchSize(), config.seed());
     Trainer trainer = new Trainer(config.shape(), config, device);
+    trainer.whileWaitingForEngine(whileWaiting);
     try {
       trainer.initialise();
       double loss = Double.NaN;

@@ -24,6 +24,7 @@ import dev.kiln.workflows.evaluation.EvaluationResult;
 import dev.kiln.workflows.spec.RunSpec;
 import dev.kiln.workflows.training.CheckpointRef;
 import dev.kiln.workflows.training.TrainingConfig;
+import dev.kiln.workflows.training.TrainingHeartbeat;
 import io.temporal.activity.Activity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -206,7 +207,8 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
   private static ModelCardWriter.Metrics withDecoderProbe(
       ModelCardWriter.Metrics m, TrainingConfig config, TokenCorpus corpus, int[] heldOut, ai.djl.Device device) {
     try (ComparisonDecoder decoder = ComparisonDecoder.train(config, corpus.train(), device,
-        step -> Activity.getExecutionContext().heartbeat("comparison decoder step " + step + "/" + config.steps()))) {
+        step -> Activity.getExecutionContext().heartbeat("comparison decoder step " + step + "/" + config.steps()),
+        () -> Activity.getExecutionContext().heartbeat("comparison decoder waiting for " + TrainingHeartbeat.WAITING_FOR_ENGINE))) {
       DocumentOfOriginProbe.Result probe = DocumentOfOriginProbe.run(
           decoder.model(), corpus.heldOut(), corpus.manifest().eosId(), EvaluationActivitiesImpl::heartbeat);
       Map<String, Double> extra = new LinkedHashMap<>(m.objectiveMetrics());
