@@ -15,6 +15,9 @@ import java.util.function.IntConsumer;
  * same training tokens with the same budget (steps, batch, learning-rate schedule, optimizer, seed). The
  * seed's claim that an encoder suits classification better than a decoder is then measured by one probe on
  * both, with nothing else different.
+ *
+ * <p>An experiment a run opts into ({@code evaluation.compareWithDecoder}): it trains for the run's whole budget inside
+ * the evaluation activity, without checkpoints, so it is not durable as the run's own training is.
  */
 public final class ComparisonDecoder implements AutoCloseable {
 
