@@ -35,7 +35,8 @@ public final class KilnWorker implements AutoCloseable {
   private final String identity;
 
   /**
-   * @param gpuSlots training activities run at once on this worker (one per device)
+   * @param gpuSlots training activities held at once on this worker; their steps take turns on the process-global
+   *     training engine ({@code TrainingEngine}), so slots above 1 interleave runs rather than add throughput
    * @param curationSlots curation activities at once; each uses a core
    */
   public KilnWorker(WorkflowClient client, ObjectStore store, boolean cpuQueue, boolean gpuQueue, int curationSlots, int gpuSlots) {

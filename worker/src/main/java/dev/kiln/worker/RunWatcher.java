@@ -84,7 +84,8 @@ public final class RunWatcher {
                 h ->
                     line.append(String.format(
                         " step %d/%d  loss %.4f  %,.0f tokens/s  ETA %s",
-                        h.step(), h.totalSteps(), h.loss(), h.tokensPerSecond(), eta(h))),
+                        h.step(), h.totalSteps(), h.loss(), h.tokensPerSecond(), eta(h)))
+                        .append(h.waitingFor() == null ? "" : "  waiting for " + h.waitingFor()),
                 () -> line.append(trainingState(progress.trainingWorkflowId())));
       }
     } catch (RuntimeException e) {

@@ -24,6 +24,13 @@ public final class WorkflowVersions {
    */
   public static final String SPEC_VERDICT_RECORDED = "spec-verdict-recorded";
 
+  /**
+   * The comparison decoder of an encoder's evaluation is opt-in ({@code evaluation.compareWithDecoder}). Asked when a
+   * PretrainingWorkflow starts, so a run that started before (no marker) keeps the comparison it started with, also
+   * when its evaluation runs on newer workers; a run that starts on this code compares only if its spec asks.
+   */
+  public static final String DECODER_COMPARISON_OPT_IN = "decoder-comparison-opt-in";
+
   /** Whether this run takes the branch that {@code changeId} (version 1) introduced. */
   public static boolean takes(String changeId) {
     return Workflow.getVersion(changeId, Workflow.DEFAULT_VERSION, 1) == 1;

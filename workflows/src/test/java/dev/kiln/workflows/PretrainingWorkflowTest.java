@@ -56,6 +56,7 @@ class PretrainingWorkflowTest {
   private TestWorkflowEnvironment env;
   private final List<String> calls = Collections.synchronizedList(new ArrayList<>());
   private final List<SegmentRequest> segments = Collections.synchronizedList(new ArrayList<>());
+  private final List<EvaluationRequest> evaluations = Collections.synchronizedList(new ArrayList<>());
   private final AtomicInteger shardsInFlight = new AtomicInteger();
   private final AtomicInteger maxShardsInFlight = new AtomicInteger();
   private String objective = "clm";
@@ -102,6 +103,16 @@ class PretrainingWorkflowTest {
     assertEquals(120, summary.training().finalCheckpoint().step());
     assertEquals(SHAPE.withVocabSize(4000).parameters(), summary.training().parameters());
     assertEquals(java.util.Set.of("scope", "select-model", "curate", "pretrain", "evaluate"), summary.stageMillis().keySet());
+  }
+
+  @Test
+  void theDecoderComparisonRunsOnlyWhenTheSpecOptsIn() {
+    run(TestSpecs.valid());
+    assertEquals(Boolean.FALSE, evaluations.get(0).compareWithDecoder(), "left out of the spec: off");
+    env.getWorkflowClient().newWorkflowStub(PretrainingWorkflow.class,
+            WorkflowOptions.newBuilder().setWorkflowId("run-2").setTaskQueue(TaskQueues.CPU).build())
+        .run(TestSpecs.comparingWithDecoder(TestSpecs.withTask(TestSpecs.valid(), "classification"), true));
+    assertEquals(Boolean.TRUE, evaluations.get(1).compareWithDecoder());
   }
 
   @Test
@@ -361,6 +372,7 @@ class PretrainingWorkflowTest {
     @Override
     public EvaluationResult evaluate(EvaluationRequest request) {
       calls.add("evaluate");
+      evaluations.add(request);
       if (evaluationFails) {
         throw ApplicationFailure.newNonRetryableFailure("evaluation broke", "Test");
       }

@@ -42,6 +42,14 @@ public final class TestSpecs {
         s.curation(), s.tokenizer(), s.training(), s.evaluation(), s.resilience());
   }
 
+  /** The spec with evaluation.compareWithDecoder set (null: left out). */
+  public static RunSpec comparingWithDecoder(RunSpec s, Boolean compare) {
+    RunSpec.EvaluationSpec e = s.evaluation();
+    return new RunSpec(s.name(), s.useCase(), s.budget(), s.model(), s.data(), s.curation(), s.tokenizer(), s.training(),
+        new RunSpec.EvaluationSpec(e.samples(), e.maxNewTokens(), e.temperature(), e.prompts(), e.maxHeldOutTokens(), compare),
+        s.resilience());
+  }
+
   /** The spec with another training.device. */
   public static RunSpec withDevice(RunSpec s, String device) {
     RunSpec.TrainingSpec t = s.training();

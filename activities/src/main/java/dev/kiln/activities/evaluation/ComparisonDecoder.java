@@ -15,6 +15,9 @@ import java.util.function.IntConsumer;
  * same training tokens with the same budget (steps, batch, learning-rate schedule, optimizer, seed). The
  * seed's claim that an encoder suits classification better than a decoder is then measured by one probe on
  * both, with nothing else different.
+ *
+ * <p>An experiment a run opts into ({@code evaluation.compareWithDecoder}): it trains for the run's whole budget inside
+ * the evaluation activity, without checkpoints, so it is not durable as the run's own training is.
  */
 public final class ComparisonDecoder implements AutoCloseable {
 
@@ -45,12 +48,15 @@ public final class ComparisonDecoder implements AutoCloseable {
    * Trains the comparison decoder of a run.
    *
    * @param progress called with each step taken, e.g. to heartbeat
+   * @param whileWaiting called while a training elsewhere in this JVM holds the engine, e.g. to heartbeat that
    */
-  public static ComparisonDecoder train(TrainingConfig run, int[] trainTokens, Device device, IntConsumer progress) {
+  public static ComparisonDecoder train(
+      TrainingConfig run, int[] trainTokens, Device device, IntConsumer progress, Runnable whileWaiting) {
     TrainingConfig config = configFor(run);
     PretrainingObjective batches =
         PretrainingObjective.of(Objective.CLM, trainTokens, config.shape(), config.batchSize(), config.seed());
     Trainer trainer = new Trainer(config.shape(), config, device);
+    trainer.whileWaitingForEngine(whileWaiting);
     try {
       trainer.initialise();
       double loss = Double.NaN;

@@ -24,6 +24,7 @@ import dev.kiln.workflows.evaluation.EvaluationResult;
 import dev.kiln.workflows.spec.RunSpec;
 import dev.kiln.workflows.training.CheckpointRef;
 import dev.kiln.workflows.training.TrainingConfig;
+import dev.kiln.workflows.training.TrainingHeartbeat;
 import io.temporal.activity.Activity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -77,7 +78,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
       DocumentOfOriginProbe.Result probe = DocumentOfOriginProbe.run(
           model, corpus.heldOut(), corpus.manifest().eosId(), EvaluationActivitiesImpl::heartbeat);
       metrics = withProbe(metrics, probe);
-      if (objective == Objective.MLM && probe != null) {
+      if (objective == Objective.MLM && probe != null && r.comparesWithDecoder()) {
         metrics = withDecoderProbe(metrics, config, corpus, heldOut, device);
       }
     }
@@ -201,12 +202,15 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
 
   /**
    * The encoder's claim to classification, measured: the same probe on a decoder pretrained with causal LM on
-   * the same tokens with the same budget ({@link ComparisonDecoder}).
+   * the same tokens with the same budget ({@link ComparisonDecoder}). Only when the run opted in
+   * ({@code evaluation.compareWithDecoder}, see {@link EvaluationRequest#comparesWithDecoder()}): the decoder trains
+   * inside this activity without checkpoints, so a retry of the activity trains it again from step 0.
    */
   private static ModelCardWriter.Metrics withDecoderProbe(
       ModelCardWriter.Metrics m, TrainingConfig config, TokenCorpus corpus, int[] heldOut, ai.djl.Device device) {
     try (ComparisonDecoder decoder = ComparisonDecoder.train(config, corpus.train(), device,
-        step -> Activity.getExecutionContext().heartbeat("comparison decoder step " + step + "/" + config.steps()))) {
+        step -> Activity.getExecutionContext().heartbeat("comparison decoder step " + step + "/" + config.steps()),
+        () -> Activity.getExecutionContext().heartbeat("comparison decoder waiting for " + TrainingHeartbeat.WAITING_FOR_ENGINE))) {
       DocumentOfOriginProbe.Result probe = DocumentOfOriginProbe.run(
           decoder.model(), corpus.heldOut(), corpus.manifest().eosId(), EvaluationActivitiesImpl::heartbeat);
       Map<String, Double> extra = new LinkedHashMap<>(m.objectiveMetrics());

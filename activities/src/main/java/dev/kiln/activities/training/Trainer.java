@@ -18,7 +18,9 @@ import java.util.List;
  * TransformerModel#create}), the optimizer and the learning-rate schedule. Every source of randomness
  * (initialisation, data order, masking and span choice, dropout) is a pure function of the run seed and the
  * global step, so a run restored from {@link #modelState()}, {@link #optimizerState()} and its step continues
- * bitwise identically to an uninterrupted one (on the same device type and thread count).
+ * bitwise identically to an uninterrupted one (on the same device type and thread count). Trainers in one JVM
+ * take turns step by step on the engine, whose gradient collector and random seed are global ({@link
+ * TrainingEngine}), so each trains bitwise as it would alone.
  *
  * <p>Use: construct, then {@link #initialise()}, {@link #loadWeights} or {@link #restore}, then call
  * {@link #trainStep} with consecutive steps.
@@ -33,6 +35,7 @@ public final class Trainer implements AutoCloseable {
   private final DataParallelReplicas parallel; // null on one device
   private int nextStep = -1;
   private double lastGradientNorm = Double.NaN;
+  private Runnable whileWaitingForEngine = () -> {};
 
   /** Rejects a loss before its step's update (the loss-spike policy); null accepts it. */
   @FunctionalInterface
@@ -153,6 +156,14 @@ public final class Trainer implements AutoCloseable {
     return latest == null ? rate : rate * latest.learningRate() / schedule.at(latest.fromStep());
   }
 
+  /**
+   * What a step does while another trainer in this JVM holds the engine ({@link TrainingEngine}): called about
+   * every {@link TrainingEngine#WAIT_TICK} until this step gets it, e.g. to heartbeat that it waits.
+   */
+  public void whileWaitingForEngine(Runnable whileWaiting) {
+    this.whileWaitingForEngine = whileWaiting;
+  }
+
   /** {@link #trainStep(int, TrainingBatch, LossGuard)} accepting every finite loss. */
   public double trainStep(int step, TrainingBatch batch) {
     return trainStep(step, batch, LossGuard.ACCEPT_FINITE);
@@ -172,6 +183,13 @@ public final class Trainer implements AutoCloseable {
     if (step != nextStep) {
       throw new IllegalArgumentException("Expected step " + nextStep + " but got " + step);
     }
+    // The gradient collector and the seed are the JVM's, not this trainer's: one step at a time per process.
+    double loss = TrainingEngine.exclusive(whileWaitingForEngine, () -> exclusiveStep(step, batch, guard));
+    nextStep = step + 1;
+    return loss;
+  }
+
+  private double exclusiveStep(int step, TrainingBatch batch, LossGuard guard) {
     GradMode.offOnThisThread();
     Engine engine = Engine.getInstance();
     double loss;
@@ -184,7 +202,7 @@ public final class Trainer implements AutoCloseable {
         }
       }
       try (GradientCollector collector = engine.newGradientCollector()) {
-        // Seeded inside the collector: DJL allows one collector at a time, so no other step can reseed.
+        // Seeded under the engine lock: no other step in this JVM can reseed before this step's dropout.
         engine.setRandomSeed(StepSeeds.forDropout(config.seed(), step));
         model.bindForTraining(stepManagers.get(0));
         NDArray lossArray = parallel == null
@@ -213,7 +231,6 @@ public final class Trainer implements AutoCloseable {
       }
       stepManagers.forEach(NDManager::close);
     }
-    nextStep = step + 1;
     return loss;
   }
 

@@ -74,6 +74,7 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
     private double tokensPerSecond;
     private boolean cancelled;
     private long firstStepAt;
+    private volatile String waitingFor;
 
     Segment(SegmentRequest request, ActivityExecutionContext context) {
       this.request = request;
@@ -122,6 +123,11 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
           CheckpointReporter reporter = new CheckpointReporter(context, request.segment())) {
         this.uploader = uploads;
         trainer.setLearningRateOverrides(request.learningRates());
+        // Another segment on this worker may hold the engine for its step: say so, and stay alive meanwhile.
+        trainer.whileWaitingForEngine(() -> {
+          waitingFor = TrainingHeartbeat.WAITING_FOR_ENGINE;
+          heartbeatWhileWaiting();
+        });
         resumedFrom = step;
         if (step > 0) {
           log.info("{}: attempt {} resumes from checkpoint at step {}", request.runId(),
@@ -143,6 +149,7 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
             stoppedBy = "anomaly";
             break;
           }
+          waitingFor = null;
           guard.accept(loss);
           losses.add(loss);
           lastLoss = loss;
@@ -238,7 +245,8 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
       double eta = tokensPerSecond > 0 ? (config.steps() - step) * config.tokensPerStep() / tokensPerSecond : Double.NaN;
       CheckpointRef durable = uploader == null ? null : uploader.newestDurable();
       return new TrainingHeartbeat(
-          step, config.steps(), lastLoss, tokensPerSecond, eta, durable, System.currentTimeMillis(), firstStepAt);
+          step, config.steps(), lastLoss, tokensPerSecond, eta, durable, System.currentTimeMillis(), firstStepAt,
+          waitingFor);
     }
   }
 

@@ -40,7 +40,7 @@ class ComparisonDecoderTest {
       stream[i] = i % 4 == 0 ? 2 + random.nextInt(TOKENIZER_VOCAB - 2) : 7; // mostly one token: easy to learn
     }
     List<Integer> steps = new ArrayList<>();
-    try (ComparisonDecoder decoder = ComparisonDecoder.train(run, stream, Device.cpu(), steps::add)) {
+    try (ComparisonDecoder decoder = ComparisonDecoder.train(run, stream, Device.cpu(), steps::add, () -> {})) {
       assertEquals(40, steps.size());
       assertEquals(40, steps.get(39));
       assertEquals(TOKENIZER_VOCAB, decoder.model().shape().vocabSize());

@@ -1,6 +1,7 @@
 package dev.kiln.activities.spec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,6 +41,13 @@ class RunSpecLoaderTest {
             CurationStepSpec.BadWords.class, CurationStepSpec.PiiScrubbing.class),
         spec.curation().rules().steps().stream().map(Object::getClass).toList());
     assertEquals(new CurationProfile.NearDedup(14, 8, 5), spec.curation().rules().nearDedup());
+    assertFalse(spec.evaluation().comparesWithDecoder(), "the decoder comparison is opt-in");
+  }
+
+  @Test
+  void theEncoderConfigOptsIntoTheDecoderComparisonItsDocumentedFiguresUse() {
+    RunSpec spec = RunSpecLoader.load(Path.of("..", "configs", "classification-encoder.yaml"));
+    assertTrue(spec.evaluation().comparesWithDecoder());
   }
 
   static Stream<Arguments> badProfiles() throws IOException {
@@ -92,6 +100,8 @@ class RunSpecLoaderTest {
         Arguments.of("context shorter than a corrupted span", ok.replace("task: generation", "task: summarization").replace("contextLength: 128", "contextLength: 16"), "training.contextLength", "too short for span corruption"),
         Arguments.of("no vocabulary left for the sentinels", ok.replace("task: generation", "task: summarization").replace("vocabSize: 4096", "vocabSize: 65535"), "tokenizer.vocabSize", "use vocabSize <= 65530"),
         Arguments.of("vocabulary too small", ok.replace("vocabSize: 4096", "vocabSize: 100"), "tokenizer.vocabSize", "260"),
+        Arguments.of("decoder comparison of a decoder", ok.replace("  maxHeldOutTokens:", "  compareWithDecoder: true\n  maxHeldOutTokens:"),
+            "evaluation.compareWithDecoder", "use a task that trains an encoder"),
         Arguments.of("empty file", "", "(file)", "is empty"),
         Arguments.of("duplicate key", ok.replace("  batchSize: 16\n", "  batchSize: 16\n  batchSize: 32\n"),
             "training.batchSize", "is given more than once (line 29)"),

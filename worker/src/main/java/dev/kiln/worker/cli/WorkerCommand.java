@@ -25,7 +25,9 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--curation-slots", defaultValue = "2", description = "curation activities at once")
   int curationSlots;
 
-  @Option(names = "--gpu-slots", defaultValue = "1", description = "training activities at once")
+  @Option(names = "--gpu-slots", defaultValue = "1", description = "training segments this worker holds at once"
+      + " (default 1). Their steps take turns on the engine (DJL's gradient collector and seed are per process),"
+      + " so more slots interleave several runs step by step, each bitwise as alone, but add no throughput")
   int gpuSlots;
 
   @Option(names = "--metrics-port", defaultValue = "-1", description = "serve Prometheus /metrics on this port (0: any free port; default: off)")

@@ -60,6 +60,9 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
       throw ApplicationFailure.newNonRetryableFailure(
           new InvalidRunSpecException("(workflow input)", problems).getMessage(), Failures.INVALID_RUN_SPEC);
     }
+    // At the start, not at evaluation: what decides is whether the run *started* with the opt-in.
+    boolean compareWithDecoder = !WorkflowVersions.takes(WorkflowVersions.DECODER_COMPARISON_OPT_IN)
+        || spec.evaluation().comparesWithDecoder();
     String runId = Workflow.getInfo().getWorkflowId();
     curationWorkflowId = runId + "-curate";
     trainingWorkflowId = runId + "-train";
@@ -115,7 +118,7 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
     enter(Stage.EVALUATE);
     EvaluationResult evaluated = ActivitySummaries.stub(EvaluationActivities.class, ActivityPolicies.EVALUATION,
             "evaluate " + plan.objective() + " and publish to the hub")
-        .evaluate(new EvaluationRequest(runId, spec, plan, selection, curation, config, training));
+        .evaluate(new EvaluationRequest(runId, spec, plan, selection, curation, config, training, compareWithDecoder));
     if (raw != null) {
       // only now, with the model evaluated and published, do the raw objects count as consumed by the lineage
       ActivitySummaries.stub(CurationActivities.class, ActivityPolicies.DECISION,

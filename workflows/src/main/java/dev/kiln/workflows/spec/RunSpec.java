@@ -94,7 +94,27 @@ public record RunSpec(
       int segmentSteps,
       String device) {}
 
-  public record EvaluationSpec(int samples, int maxNewTokens, double temperature, List<String> prompts, int maxHeldOutTokens) {}
+  /**
+   * @param compareWithDecoder an experiment for encoder (masked LM) runs, off unless asked for: the evaluation also
+   *     pretrains a GPT of the run's shape with causal LM on the same tokens and budget and runs the document probe
+   *     on it. That is a second training as long as the run's, inside the one evaluation activity, with no
+   *     checkpoints: a failure there starts it again from step 0. Optional, default false; only for tasks that
+   *     train an encoder (classification, ner)
+   */
+  public record EvaluationSpec(
+      int samples, int maxNewTokens, double temperature, List<String> prompts, int maxHeldOutTokens,
+      Boolean compareWithDecoder) {
+
+    /** The spec without the decoder comparison (the default). */
+    public EvaluationSpec(int samples, int maxNewTokens, double temperature, List<String> prompts, int maxHeldOutTokens) {
+      this(samples, maxNewTokens, temperature, prompts, maxHeldOutTokens, null);
+    }
+
+    /** {@link #compareWithDecoder}, with its default (false). */
+    public boolean comparesWithDecoder() {
+      return Boolean.TRUE.equals(compareWithDecoder);
+    }
+  }
 
   /**
    * How training survives failures. The section and each of its fields may be left out (null): the

@@ -55,7 +55,7 @@ public final class RunSpecValidator {
     tokenizer(s.tokenizer());
     training(s.training(), s.tokenizer());
     objectiveFits(s);
-    evaluation(s.evaluation());
+    evaluation(s.evaluation(), s.useCase() == null ? null : s.useCase().task());
     resilience(s.resilienceOrDefaults());
   }
 
@@ -300,12 +300,18 @@ public final class RunSpecValidator {
     }
   }
 
-  private void evaluation(RunSpec.EvaluationSpec e) {
+  private void evaluation(RunSpec.EvaluationSpec e, String useCaseTask) {
     if (required("evaluation", e)) {
       range("evaluation.samples", e.samples(), 0, 100, "how many samples to generate, e.g. 3");
       range("evaluation.maxNewTokens", e.maxNewTokens(), 1, 4096, "e.g. 48");
       range("evaluation.temperature", e.temperature(), 0, 5, "0 for greedy, or e.g. 0.8");
       range("evaluation.maxHeldOutTokens", e.maxHeldOutTokens(), 1000, 1_000_000_000, "how many held-out tokens to score, e.g. 200000");
+      if (e.comparesWithDecoder() && useCaseTask != null && TASKS.contains(useCaseTask)
+          && Objective.forTask(useCaseTask) != Objective.MLM) {
+        problem("evaluation.compareWithDecoder", "is true, but task " + useCaseTask + " trains "
+                + Objective.forTask(useCaseTask).id() + ", not an encoder: the comparison is for masked LM runs",
+            "remove it, or use a task that trains an encoder (classification, ner)");
+      }
     }
   }
 

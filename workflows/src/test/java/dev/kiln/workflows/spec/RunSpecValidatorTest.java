@@ -40,6 +40,17 @@ class RunSpecValidatorTest {
   }
 
   @Test
+  void theDecoderComparisonIsForEncoderTasksOnly() {
+    RunSpec encoder = TestSpecs.withTask(TestSpecs.valid(), "classification");
+    assertEquals(List.of(), RunSpecValidator.validate(TestSpecs.comparingWithDecoder(encoder, true)));
+    assertEquals(List.of(), RunSpecValidator.validate(TestSpecs.comparingWithDecoder(TestSpecs.valid(), false)));
+    List<SpecProblem> decoder = RunSpecValidator.validate(TestSpecs.comparingWithDecoder(TestSpecs.valid(), true));
+    assertEquals(1, decoder.size(), decoder.toString());
+    assertEquals("evaluation.compareWithDecoder", decoder.get(0).field());
+    assertTrue(decoder.get(0).fix().contains("classification, ner"), decoder.get(0).fix());
+  }
+
+  @Test
   void whenNothingNewTakesSkipOrAllAndOnlyWithOnlyNew() {
     assertEquals(List.of(), RunSpecValidator.validate(TestSpecs.onlyNew(TestSpecs.valid(), "all")));
     assertEquals(List.of(), RunSpecValidator.validate(TestSpecs.onlyNew(TestSpecs.valid(), null)));
