@@ -44,8 +44,8 @@ final class ListCommand implements Callable<Integer> {
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
         throw new IllegalArgumentException(
-            "kiln list needs visibility queries, which the embedded in-JVM Temporal server does not have. Start a real"
-                + " dev server with infra/start-temporal-dev.sh and pass --address 127.0.0.1:7233");
+            "kiln list needs visibility queries, which Temporal's in-JVM test server (--temporal in-jvm) does not have."
+                + " Fix: point --address at a real server: kiln dev (127.0.0.1:7233), infra/start-temporal-dev.sh, or your cluster");
       }
       throw e;
     }

@@ -50,7 +50,7 @@ final class ScheduleCommand {
 
   /**
    * Runs {@code action} with a schedule client, turning the SDK's bare "Schedule exception" into the cause and the
-   * fix: the embedded in-JVM server has no Schedules (UNIMPLEMENTED), an id that is taken, one that does not exist.
+   * fix: Temporal's in-JVM test server has no Schedules (UNIMPLEMENTED), an id that is taken, one that does not exist.
    */
   static <T> T withSchedules(Endpoints endpoints, String id, Function<ScheduleClient, T> action) {
     try (TemporalConnection connection = endpoints.connect()) {
@@ -79,8 +79,8 @@ final class ScheduleCommand {
     String description = CliErrors.bounded(status.getStatus().getDescription(), CliErrors.MAX_QUOTED);
     return switch (status.getStatus().getCode()) {
       case UNIMPLEMENTED -> new IllegalArgumentException("Temporal at " + connection.address() + " has no Schedules"
-          + " (the embedded in-JVM server of kiln dev and kiln run has none). Fix: start a real server with"
-          + " infra/start-temporal-dev.sh and pass --address 127.0.0.1:7233 (or point --address at your cluster)", e);
+          + " (Temporal's in-JVM test server, e.g. kiln dev --temporal in-jvm, has none). Fix: point --address at a real"
+          + " server: kiln dev (the Temporal dev server, 127.0.0.1:7233), infra/start-temporal-dev.sh, or your cluster", e);
       case NOT_FOUND -> new IllegalArgumentException("no schedule " + (id == null ? "" : id + " ") + "on " + where
           + (description.toLowerCase().contains("namespace") ? " (" + description + ")" : "")
           + ". Fix: check the id; kiln schedule list shows the schedules", e);
