@@ -45,16 +45,12 @@ public final class EmbeddedStack implements AutoCloseable {
     }
   }
 
-  private final AutoCloseable temporal;
-  private final String temporalAddress;
-  private final TemporalDevServer devServer;
+  private final LocalTemporal temporal;
   private final LocalS3 s3;
   private final Path storageDir;
 
-  private EmbeddedStack(AutoCloseable temporal, String temporalAddress, TemporalDevServer devServer, LocalS3 s3, Path storageDir) {
+  private EmbeddedStack(LocalTemporal temporal, LocalS3 s3, Path storageDir) {
     this.temporal = temporal;
-    this.temporalAddress = temporalAddress;
-    this.devServer = devServer;
     this.s3 = s3;
     this.storageDir = storageDir;
   }
@@ -66,22 +62,7 @@ public final class EmbeddedStack implements AutoCloseable {
    * @param s3Port 0 picks a free port
    */
   public static EmbeddedStack start(Path storageDir, int temporalPort, int s3Port) {
-    try {
-      Path root = storageDir.toAbsolutePath(); // s3proxy's multipart completion 404s on a relative root
-      Files.createDirectories(root);
-      InJvmTemporal temporal = InJvmTemporal.start(temporalPort == 0 ? freePort() : temporalPort);
-      try {
-        LocalS3 s3 = LocalS3.start(root, s3Port == 0 ? freePort() : s3Port);
-        return new EmbeddedStack(temporal, temporal.address(), null, s3, root);
-      } catch (Exception e) {
-        temporal.close();
-        throw e;
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot start the embedded stack: " + e.getMessage(), e);
-    }
+    return start(storageDir.toAbsolutePath(), () -> InJvmTemporal.start(temporalPort), s3Port, storageDir.toString());
   }
 
   /**
@@ -90,23 +71,28 @@ public final class EmbeddedStack implements AutoCloseable {
    * last time's if free, so Web UI links stay valid).
    */
   public static EmbeddedStack start(Path home, Temporal kind, int temporalPort, int uiPort, int s3Port, PrintStream progress) {
-    Path root = home.toAbsolutePath().resolve("s3");
-    AutoCloseable temporal = null;
+    Path absolute = home.toAbsolutePath();
+    return start(absolute.resolve("s3"), kind == Temporal.DEV_SERVER
+        ? () -> TemporalDevServer.start(absolute.resolve("temporal"), temporalPort, uiPort, progress)
+        : () -> InJvmTemporal.start(temporalPort), s3Port, home.toString());
+  }
+
+  /** A Temporal this stack serves: the dev server or the in-JVM one. */
+  interface LocalTemporal extends AutoCloseable {
+    String address();
+  }
+
+  /** Starts either Temporal on demand; it is closed again if s3proxy then cannot start. */
+  private interface TemporalStarter {
+    LocalTemporal start() throws Exception;
+  }
+
+  private static EmbeddedStack start(Path s3Root, TemporalStarter starter, int s3Port, String where) {
+    LocalTemporal temporal = null;
     try {
-      Files.createDirectories(root);
-      String address;
-      TemporalDevServer devServer = null;
-      if (kind == Temporal.DEV_SERVER) {
-        devServer = TemporalDevServer.start(home.toAbsolutePath().resolve("temporal"), temporalPort, uiPort, progress);
-        temporal = devServer;
-        address = devServer.address();
-      } else {
-        InJvmTemporal inJvm = InJvmTemporal.start(temporalPort == 0 ? freePort() : temporalPort);
-        temporal = inJvm;
-        address = inJvm.address();
-      }
-      LocalS3 s3 = LocalS3.start(root, s3Port == 0 ? freePort() : s3Port);
-      return new EmbeddedStack(temporal, address, devServer, s3, root);
+      Files.createDirectories(s3Root); // absolute: s3proxy's multipart completion 404s on a relative root
+      temporal = starter.start();
+      return new EmbeddedStack(temporal, LocalS3.start(s3Root, s3Port == 0 ? freePort() : s3Port), s3Root);
     } catch (RuntimeException e) {
       closeQuietly(temporal);
       throw e;
@@ -115,17 +101,17 @@ public final class EmbeddedStack implements AutoCloseable {
       if (e instanceof java.net.BindException || e.getCause() instanceof java.net.BindException) {
         throw new IllegalArgumentException("port " + s3Port + " (S3) is already in use. Fix: stop what holds it, or pass another --s3-port", e);
       }
-      throw new IllegalStateException("cannot start the local stack in " + home + ": " + e.getMessage(), e);
+      throw new IllegalStateException("cannot start the local stack in " + where + ": " + e.getMessage(), e);
     }
   }
 
   public String temporalAddress() {
-    return temporalAddress;
+    return temporal.address();
   }
 
   /** The dev server's Web UI, when Temporal is the dev server. */
   public Optional<TemporalDevServer> devServer() {
-    return Optional.ofNullable(devServer);
+    return temporal instanceof TemporalDevServer dev ? Optional.of(dev) : Optional.empty();
   }
 
   public URI s3Endpoint() {
@@ -166,7 +152,7 @@ public final class EmbeddedStack implements AutoCloseable {
    * Temporal's in-JVM test server on 127.0.0.1 only (real time). {@code TestServer.createPortBoundServer} binds every
    * interface, so the same services are served here from a gRPC server bound to the loopback address.
    */
-  static final class InJvmTemporal implements AutoCloseable {
+  static final class InJvmTemporal implements LocalTemporal {
     private final TestServicesStarter services;
     private final Server server;
     private final int port;
@@ -177,7 +163,9 @@ public final class EmbeddedStack implements AutoCloseable {
       this.port = port;
     }
 
-    static InJvmTemporal start(int port) throws IOException {
+    /** @param port 0 picks a free one */
+    static InJvmTemporal start(int requestedPort) throws IOException {
+      int port = requestedPort == 0 ? freePort() : requestedPort;
       TestServicesStarter services = new TestServicesStarter(true, 0);
       NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
       GRPCServerHelper.registerServicesAndHealthChecks(services.getServices(), builder);
@@ -199,7 +187,8 @@ public final class EmbeddedStack implements AutoCloseable {
       return temporal;
     }
 
-    String address() {
+    @Override
+    public String address() {
       return "127.0.0.1:" + port;
     }
 

@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * <p>A server this directory's earlier process left running (that process was killed before it could stop it) is
  * adopted, not started twice: the home's lock guarantees that no live Kiln process owns it any more.
  */
-public final class TemporalDevServer implements AutoCloseable {
+public final class TemporalDevServer implements EmbeddedStack.LocalTemporal {
   /** The pinned CLI that infra/install-temporal-cli.sh builds; its version is kept beside it. */
   public static final String CLI_VERSION = "v1.5.1";
 
@@ -38,16 +38,12 @@ public final class TemporalDevServer implements AutoCloseable {
   private final ProcessHandle process;
   private final int port;
   private final int uiPort;
-  private final boolean adopted;
-  private final Path directory;
   private final Thread stopOnExit;
 
-  private TemporalDevServer(ProcessHandle process, int port, int uiPort, boolean adopted, Path directory) {
+  private TemporalDevServer(ProcessHandle process, int port, int uiPort) {
     this.process = process;
     this.port = port;
     this.uiPort = uiPort;
-    this.adopted = adopted;
-    this.directory = directory;
     // a JVM stopped by a signal (Ctrl-C, kill) stops its server too; only SIGKILL leaves it for the next process to adopt
     this.stopOnExit = new Thread(() -> stop(process), "temporal-dev-server-stop");
     Runtime.getRuntime().addShutdownHook(stopOnExit);
@@ -71,7 +67,7 @@ public final class TemporalDevServer implements AutoCloseable {
           boolean portsFit = (port == 0 || port == s.port()) && (uiPort == 0 || uiPort == s.uiPort());
           if (portsFit && healthy("127.0.0.1:" + s.port(), Duration.ofSeconds(5))) {
             progress.println("kiln: reusing the Temporal dev server this home's last process left running (pid " + s.pid() + ")");
-            return new TemporalDevServer(alive.get(), s.port(), s.uiPort(), true, directory);
+            return new TemporalDevServer(alive.get(), s.port(), s.uiPort());
           }
           stop(alive.get()); // ours (the home is locked) but unusable or on other ports: it holds the database
         }
@@ -114,7 +110,7 @@ public final class TemporalDevServer implements AutoCloseable {
       } finally {
         service.shutdown();
       }
-      return new TemporalDevServer(started.toHandle(), p, ui, false, directory);
+      return new TemporalDevServer(started.toHandle(), p, ui);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the Temporal dev server in " + directory + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
@@ -154,12 +150,9 @@ public final class TemporalDevServer implements AutoCloseable {
         + "./kiln does it for you), or pass --temporal in-jvm to use Temporal's in-JVM test server (no persistence)");
   }
 
+  @Override
   public String address() {
     return "127.0.0.1:" + port;
-  }
-
-  public int port() {
-    return port;
   }
 
   public String webUi() {
@@ -169,18 +162,6 @@ public final class TemporalDevServer implements AutoCloseable {
   /** The Web UI's page of one workflow. */
   public String webUi(String namespace, String workflowId) {
     return webUi() + "/namespaces/" + namespace + "/workflows/" + URLEncoder.encode(workflowId, StandardCharsets.UTF_8);
-  }
-
-  public long pid() {
-    return process.pid();
-  }
-
-  public boolean adopted() {
-    return adopted;
-  }
-
-  public Path directory() {
-    return directory;
   }
 
   /** Stops the server (its database stays, so the next start resumes every run in it). */
