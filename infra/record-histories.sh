@@ -6,13 +6,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$ROOT/infra/fetch-data.sh" >/dev/null
-export KILN_TEMPORAL_DIR="$(mktemp -d -t kiln-record-temporal.XXXXXX)"
-export TEMPORAL_PORT="${KILN_RECORD_TEMPORAL_PORT:-27233}" TEMPORAL_UI_PORT="${KILN_RECORD_TEMPORAL_UI_PORT:-28233}"
-export TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"
-cleanup() { "$ROOT/infra/stop-temporal-dev.sh" >/dev/null 2>&1 || true; rm -rf "$KILN_TEMPORAL_DIR"; }
-trap cleanup EXIT
-"$ROOT/infra/start-temporal-dev.sh"
 cd "$ROOT"
 rm -f workflows/src/test/resources/histories/*.json
-mvn -B verify -pl worker -am -DskipTests=false -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=HistoryRecorder
+TEMPORAL_UI_PORT="${KILN_RECORD_TEMPORAL_UI_PORT:-28233}" "$ROOT/infra/with-temporal-dev.sh" "${KILN_RECORD_TEMPORAL_PORT:-27233}" \
+  mvn -B verify -pl worker -am -DskipTests=false -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=HistoryRecorder
 ls -l workflows/src/test/resources/histories/

@@ -8,12 +8,6 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$ROOT/infra/fetch-data.sh"
 "$ROOT/infra/install-chromium.sh"
 
-export KILN_TEMPORAL_DIR="$(mktemp -d -t kiln-test-temporal.XXXXXX)"
-export TEMPORAL_PORT="${KILN_TEST_TEMPORAL_PORT:-17233}" TEMPORAL_UI_PORT="${KILN_TEST_TEMPORAL_UI_PORT:-18233}"
-export TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"
-cleanup() { "$ROOT/infra/stop-temporal-dev.sh" >/dev/null 2>&1 || true; rm -rf "$KILN_TEMPORAL_DIR"; }
-trap cleanup EXIT
-"$ROOT/infra/start-temporal-dev.sh"
-
 cd "$ROOT"
-mvn -B verify "$@"
+TEMPORAL_UI_PORT="${KILN_TEST_TEMPORAL_UI_PORT:-18233}" \
+  exec "$ROOT/infra/with-temporal-dev.sh" "${KILN_TEST_TEMPORAL_PORT:-17233}" mvn -B verify "$@"
