@@ -88,7 +88,8 @@ public final class TemporalDevServer implements EmbeddedStack.LocalTemporal {
       String address = "127.0.0.1:" + p;
       Instant deadline = Instant.now().plus(START_TIMEOUT);
       Instant nextNote = Instant.now().plusSeconds(5);
-      while (!started.isAlive() || !healthy(address, Duration.ofSeconds(2)) || !started.isAlive()) {
+      // healthy while our process still lives: a server that failed to bind exits, and another may answer on the port
+      while (!(healthy(address, Duration.ofSeconds(2)) && started.isAlive())) {
         if (!started.isAlive()) {
           throw new IllegalStateException("the Temporal dev server exited at start (code " + started.exitValue()
               + "); its log: " + log + lastLines(log));
