@@ -46,9 +46,17 @@ public final class RunActivities {
 
   /** The activities of {@code runId} and of every child workflow it started, in the order they were scheduled. */
   public List<Activity> read(String runId) {
+    return report(runId).activities();
+  }
+
+  /** A run's activities and its orchestration overhead, from one reading of its histories. */
+  public record Report(List<Activity> activities, Orchestration orchestration) {}
+
+  public Report report(String runId) {
+    Map<String, List<HistoryEvent>> histories = histories(runId);
     List<Activity> all = new ArrayList<>();
-    histories(runId).forEach((workflowId, events) -> all.addAll(activities(workflowId, events, pending(workflowId))));
-    return all;
+    histories.forEach((workflowId, events) -> all.addAll(activities(workflowId, events, pending(workflowId))));
+    return new Report(all, orchestration(runId, histories));
   }
 
   /**
@@ -66,10 +74,6 @@ public final class RunActivities {
     public double outsideFraction() {
       return wall.isZero() ? 0 : outside().toMillis() / (double) wall.toMillis();
     }
-  }
-
-  public Orchestration orchestration(String runId) {
-    return orchestration(runId, histories(runId));
   }
 
   static Orchestration orchestration(String runId, Map<String, List<HistoryEvent>> histories) {

@@ -19,9 +19,10 @@ final class ActivitiesCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try (TemporalConnection connection = endpoints.connect()) {
-      RunActivities activities = new RunActivities(connection); // a run id that does not exist: NOT_FOUND, reported by KilnCli
-      System.out.print(RunActivities.format(activities.read(runId)));
-      RunActivities.Orchestration o = activities.orchestration(runId);
+      // a run id that does not exist: NOT_FOUND, reported by KilnCli
+      RunActivities.Report report = new RunActivities(connection).report(runId);
+      System.out.print(RunActivities.format(report.activities()));
+      RunActivities.Orchestration o = report.orchestration();
       System.out.printf("%norchestration: %s of the run's %s outside activities (%.2f%%): workflow tasks, scheduling, "
           + "round trips, retry backoff, local activities%n", RunActivities.seconds(o.outside()), RunActivities.seconds(o.wall()),
           100 * o.outsideFraction());
