@@ -45,7 +45,7 @@ public final class RunReport {
         "pretrain  %,d parameters, %,d steps, %,d tokens seen, %,.0f tokens/s, final train loss %.4f%n",
         t.parameters(), t.finalCheckpoint().step(), t.tokensSeen(), t.tokensPerSecond(), t.finalCheckpoint().trainLoss()));
     b.append("          ").append(GoodputLedger.summary(t)).append('\n');
-    GoodputLedger.details(t.interruptions(), t.rollbacks(), t.warnings())
+    GoodputLedger.details(t.interruptions(), t.rollbacks(), t.warnings(), t.totals())
         .forEach(line -> b.append("          ").append(line).append('\n'));
     var e = s.evaluation();
     b.append(String.format(

@@ -120,7 +120,7 @@ public final class RunWatcher {
     b.append("          stored checkpoints at steps ").append(p.retainedSteps()).append('\n');
     p.learningRates().forEach(lr -> b.append("          learning rate set to ").append(lr.learningRate())
         .append(" from step ").append(lr.fromStep()).append('\n'));
-    GoodputLedger.details(p.interruptions(), p.rollbacks(), p.warnings())
+    GoodputLedger.details(p.interruptions(), p.rollbacks(), p.warnings(), p.totals())
         .forEach(line -> b.append("          ").append(line).append('\n'));
     return b.toString();
   }

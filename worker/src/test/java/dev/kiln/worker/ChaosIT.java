@@ -178,7 +178,7 @@ class ChaosIT {
     assertEquals(killCount, kills.size(), "training ended after " + kills.size() + " kills");
     assertEquals(config.steps(), result.finalCheckpoint().step());
     long lost = result.interruptions().stream().filter(i -> i.cause().startsWith("worker lost")).count();
-    assertEquals(killCount, lost, GoodputLedger.details(result.interruptions(), List.of(), List.of()).toString());
+    assertEquals(killCount, lost, GoodputLedger.details(result.interruptions(), List.of(), List.of(), null).toString());
     assertEquals(sha256OfModel(reference), sha256OfModel(result),
         "the final weights after 20 kills are bitwise those of the uninterrupted run");
     for (Interruption i : result.interruptions()) {
@@ -202,7 +202,7 @@ class ChaosIT {
     report("outage", result);
     assertEquals(config.steps(), result.finalCheckpoint().step());
     assertTrue(result.interruptions().isEmpty(), "the outage was waited out, not turned into a failure: "
-        + GoodputLedger.details(result.interruptions(), result.rollbacks(), result.warnings()));
+        + GoodputLedger.details(result.interruptions(), result.rollbacks(), result.warnings(), result.totals()));
     for (CheckpointRef ref : result.committed()) {
       if (store.exists(ref.prefix() + "manifest.json")) {
         new CheckpointStore(store).read(ref, config.hash(), config.legacyHash()); // no torn checkpoint among those kept
@@ -233,7 +233,7 @@ class ChaosIT {
     assertEquals(config.steps(), result.finalCheckpoint().step());
     assertTrue(result.interruptions().stream().anyMatch(i -> i.cause().equals("corrupt checkpoint")
             && i.resumedFromStep() < newest.step()),
-        GoodputLedger.details(result.interruptions(), result.rollbacks(), result.warnings()).toString());
+        GoodputLedger.details(result.interruptions(), result.rollbacks(), result.warnings(), result.totals()).toString());
     assertTrue(result.warnings().stream().anyMatch(w -> w.contains(newest.prefix())), result.warnings().toString());
   }
 
@@ -414,7 +414,7 @@ class ChaosIT {
   private static void report(String name, TrainingResult result) throws IOException {
     List<String> lines = new ArrayList<>();
     lines.add(name + ": " + GoodputLedger.summary(result));
-    GoodputLedger.details(result.interruptions(), result.rollbacks(), result.warnings()).forEach(l -> lines.add(name + ":   " + l));
+    GoodputLedger.details(result.interruptions(), result.rollbacks(), result.warnings(), result.totals()).forEach(l -> lines.add(name + ":   " + l));
     result.interruptions().stream().filter(Interruption::resumed)
         .forEach(i -> lines.add(name + " mttr_ms=" + i.timeToFirstStepMillis() + " detect_ms=" + i.detectedAfterMillis()
             + " steps_lost=" + i.stepsLost()));

@@ -64,7 +64,7 @@ class RunReportTest {
         90, 10, List.of(stats));
     CheckpointRef last = new CheckpointRef("runs/r/checkpoints/g0/step-1200/", 1200, 5.1);
     TrainingResult training = new TrainingResult(last, List.of(last), List.of(), SHAPE.parameters(), 1200L * 2048, 10_000,
-        1_000_000_000L, List.of(), List.of(), List.of(), 0.97, 100_000, 0.01, 50, 100, 0);
+        1_000_000_000L, List.of(), List.of(), List.of(), 0.97, 100_000, 0.01, 50, 100, 0, null, null);
     EvaluationResult evaluation = new EvaluationResult(Math.log(perplexity), perplexity, unigram, 20_000, List.of("The end"),
         metrics, beats, "runs/r/model/", "runs/r/model/README.md", "tiny-gpt");
     Map<String, Long> stages = new LinkedHashMap<>();

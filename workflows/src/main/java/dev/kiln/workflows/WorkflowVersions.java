@@ -31,6 +31,12 @@ public final class WorkflowVersions {
    */
   public static final String DECODER_COMPARISON_OPT_IN = "decoder-comparison-opt-in";
 
+  /**
+   * TrainingWorkflow publishes its warnings to the memo once per segment boundary (the newest ones and their count)
+   * instead of once per warning with every warning so far. Asked at a run's first warning.
+   */
+  public static final String WARNINGS_MEMO_PER_BOUNDARY = "warnings-memo-per-boundary";
+
   /** Whether this run takes the branch that {@code changeId} (version 1) introduced. */
   public static boolean takes(String changeId) {
     return Workflow.getVersion(changeId, Workflow.DEFAULT_VERSION, 1) == 1;

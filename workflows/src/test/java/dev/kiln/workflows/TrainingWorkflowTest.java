@@ -118,6 +118,28 @@ class TrainingWorkflowTest {
   }
 
   @Test
+  void warningsReachTheMemoOncePerSegmentBoundaryNotOncePerWarning() {
+    training = request -> {
+      if (request.resumeFrom() == null) {
+        for (int step : new int[] {20, 30, 40, 50}) { // four torn checkpoints in one segment: four warnings at once
+          checkpoints.corrupt.add(FakeTrainingSegments.prefix(request, step));
+        }
+      }
+      return FakeTrainingSegments.complete(request);
+    };
+    TrainingResult result = train(100, 50, POLICY);
+    assertEquals(4, result.totals().warnings(), result.warnings().toString());
+    var memos = env.getWorkflowClient().fetchHistory("run-1-train").getEvents().stream()
+        .filter(e -> e.hasWorkflowPropertiesModifiedEventAttributes())
+        .map(e -> e.getWorkflowPropertiesModifiedEventAttributes().getUpsertedMemo().getFieldsMap())
+        .toList();
+    assertEquals(1, memos.size(), "one upsert for the segment that warned: " + memos);
+    Integer count = io.temporal.common.converter.DefaultDataConverter.STANDARD_INSTANCE
+        .fromPayload(memos.get(0).get("kiln.warningCount"), Integer.class, Integer.class);
+    assertEquals(4, count);
+  }
+
+  @Test
   void aCorruptCheckpointFoundOnLoadIsDroppedInFavourOfThePreviousOne() {
     training = request -> {
       if (request.resumeFrom() != null && request.resumeFrom().step() == 50 && segments.size() == 2) {
@@ -334,7 +356,13 @@ class TrainingWorkflowTest {
     TrainingResult result = train(400, 10, policy);
     assertEquals(400, result.finalCheckpoint().step());
     assertTrue(result.continuedAsNew() >= 2, "continued as new " + result.continuedAsNew() + " times");
-    assertEquals(40, result.committed().size(), "the record survives continue-as-new");
+    // the record survives continue-as-new: the newest committed checkpoints, and the curve of all 40
+    assertEquals(List.of(400), result.committed().subList(result.committed().size() - 1, result.committed().size())
+        .stream().map(CheckpointRef::step).toList());
+    assertEquals(32, result.committed().size());
+    assertEquals(40, result.lossCurve().steps().size());
+    assertEquals(10, result.lossCurve().firstStep());
+    assertFalse(result.committedIsWholeLine());
     assertEquals(40, segments.size());
     // a segment costs its activity (3 events), a workflow task (3), the local commit's marker and an upsert
     assertTrue(result.historyEvents() <= 40 * 8 + 10 * (result.continuedAsNew() + 1),

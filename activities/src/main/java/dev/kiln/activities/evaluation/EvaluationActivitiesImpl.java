@@ -23,6 +23,8 @@ import dev.kiln.workflows.evaluation.EvaluationRequest;
 import dev.kiln.workflows.evaluation.EvaluationResult;
 import dev.kiln.workflows.spec.RunSpec;
 import dev.kiln.workflows.training.CheckpointRef;
+import dev.kiln.workflows.training.LossCurve;
+import dev.kiln.workflows.training.TrainingResult;
 import dev.kiln.workflows.training.TrainingConfig;
 import dev.kiln.workflows.training.TrainingHeartbeat;
 import io.temporal.activity.Activity;
@@ -92,8 +94,8 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     store.put(prefix + "tokenizer.json", tokenizerJson);
     store.put(prefix + "config.json", Json.pretty(modelConfig(r)));
     store.put(prefix + "eval.json", Json.pretty(evalJson(metrics)));
-    store.put(prefix + "loss.png", LossCurvePlot.render(
-        modelId + " (" + r.runId() + ")", trainingLosses(r.training().committed()), loss, Math.log(metrics.unigramPerplexity())));
+    store.put(prefix + "loss.png", lossPlot(modelId + " (" + r.runId() + ")", r.training(), loss,
+        Math.log(metrics.unigramPerplexity())));
     store.put(prefix + ModelCardWriter.FUNNEL_CHART, store.get(r.curation().funnelChartKey()));
     store.put(prefix + "README.md", ModelCardWriter.write(modelId, r, metrics).getBytes(StandardCharsets.UTF_8));
 
@@ -153,6 +155,18 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     extra.put("spans_decoded", (double) s.spans());
     return new ModelCardWriter.Metrics(
         s.loss(), Math.exp(s.loss()), Math.exp(s.baselineLoss()), s.targetTokens(), List.of(), extra);
+  }
+
+  /**
+   * Every step's loss from the loss log when the result names the whole line of training; for a run too long for
+   * that, the loss at each point of its thinned loss curve.
+   */
+  private byte[] lossPlot(String title, TrainingResult training, double heldOut, double baseline) {
+    if (training.committedIsWholeLine()) {
+      return LossCurvePlot.render(title, trainingLosses(training.committed()), heldOut, baseline);
+    }
+    LossCurve curve = training.lossCurve();
+    return LossCurvePlot.render(title, curve.steps(), curve.losses(), heldOut, baseline);
   }
 
   /** Every training step's loss, in order, from the loss log of the committed checkpoints. */

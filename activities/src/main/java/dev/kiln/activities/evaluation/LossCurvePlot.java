@@ -30,6 +30,18 @@ public final class LossCurvePlot {
    * @param baselineLoss the unigram baseline's held-out loss (NaN to omit)
    */
   public static byte[] render(String title, List<Double> losses, double heldOutLoss, double baselineLoss) {
+    return render(title, java.util.stream.IntStream.rangeClosed(1, losses.size()).boxed().toList(), losses, heldOutLoss,
+        baselineLoss);
+  }
+
+  /**
+   * As {@link #render(String, List, double, double)}, for losses at the given steps (e.g. one per checkpoint, thinned
+   * over a long run).
+   *
+   * @param steps increasing, one per loss
+   */
+  public static byte[] render(String title, List<Integer> steps, List<Double> losses, double heldOutLoss,
+      double baselineLoss) {
     BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -47,8 +59,8 @@ public final class LossCurvePlot {
     }
     double yMin = Math.max(0, Math.floor(min - 0.2));
     double yMax = Math.ceil(max + 0.2);
-    int steps = Math.max(losses.size(), 1);
-    Axes axes = new Axes(steps, yMin, yMax);
+    int lastStep = Math.max(steps.isEmpty() ? 0 : steps.get(steps.size() - 1), 1);
+    Axes axes = new Axes(lastStep, yMin, yMax);
 
     g.setColor(new Color(235, 235, 235));
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
@@ -59,7 +71,7 @@ public final class LossCurvePlot {
       g.drawLine(LEFT, y, WIDTH - RIGHT, y);
       g.setColor(Color.DARK_GRAY);
       g.drawString(String.format("%.1f", v), 20, y + 4);
-      int step = steps * i / 5;
+      int step = (int) ((long) lastStep * i / 5);
       g.drawString(Integer.toString(step), axes.x(step) - 10, HEIGHT - BOTTOM + 20);
     }
     g.setColor(Color.BLACK);
@@ -72,10 +84,10 @@ public final class LossCurvePlot {
 
     g.setColor(new Color(120, 160, 220));
     g.setStroke(new BasicStroke(1f));
-    g.draw(path(losses, axes));
+    g.draw(path(steps, losses, axes));
     g.setColor(new Color(20, 60, 160));
     g.setStroke(new BasicStroke(2.2f));
-    g.draw(path(movingAverage(losses, Math.max(1, losses.size() / 50)), axes));
+    g.draw(path(steps, movingAverage(losses, Math.max(1, losses.size() / 50)), axes));
     legend(g, 0, new Color(20, 60, 160), "train loss (moving average)");
     if (Double.isFinite(heldOutLoss)) {
       horizontal(g, axes, heldOutLoss, new Color(0, 140, 60));
@@ -108,7 +120,7 @@ public final class LossCurvePlot {
     return java.util.Arrays.stream(out).boxed().toList();
   }
 
-  private static Path2D path(List<Double> values, Axes axes) {
+  private static Path2D path(List<Integer> steps, List<Double> values, Axes axes) {
     Path2D path = new Path2D.Double();
     for (int i = 0; i < values.size(); i++) {
       double v = values.get(i);
@@ -116,9 +128,9 @@ public final class LossCurvePlot {
         continue;
       }
       if (path.getCurrentPoint() == null) {
-        path.moveTo(axes.x(i + 1), axes.y(v));
+        path.moveTo(axes.x(steps.get(i)), axes.y(v));
       } else {
-        path.lineTo(axes.x(i + 1), axes.y(v));
+        path.lineTo(axes.x(steps.get(i)), axes.y(v));
       }
     }
     return path;

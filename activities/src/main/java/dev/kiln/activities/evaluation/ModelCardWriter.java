@@ -117,7 +117,7 @@ public final class ModelCardWriter {
     b.append(String.format(Locale.ROOT, "- Device %s; %,.0f tokens/s; final train loss %.4f; checkpoints every %d steps%n",
         c.device(), r.training().tokensPerSecond(), r.training().finalCheckpoint().trainLoss(), c.checkpointEvery()));
     b.append("- Resilience: ").append(GoodputLedger.summary(r.training())).append('\n');
-    GoodputLedger.details(r.training().interruptions(), r.training().rollbacks(), r.training().warnings())
+    GoodputLedger.details(r.training().interruptions(), r.training().rollbacks(), r.training().warnings(), r.training().totals())
         .forEach(line -> b.append("  - ").append(line).append('\n'));
     b.append("\n![training loss](loss.png)\n\n");
     b.append("## Evaluation\n\n");

@@ -21,6 +21,21 @@ import java.util.List;
 public final class TrainingRun {
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
+  // What a run carries is bounded however long it trains (see docs/training.md, "State that stays bounded"): the
+  // newest entries of each list, the counts of all of them in LedgerTotals, the loss curve thinned in LossCurve.
+  static final int RECENT_COMMITTED = 32;
+  static final int RECENT_INTERRUPTIONS = 32;
+  static final int RECENT_ROLLBACKS = 16;
+  static final int RECENT_WARNINGS = 20;
+  static final int RECENT_RESUMES = 32;
+  /**
+   * Retained checkpoints carried, newest first (pinned rollback targets always): older retained milestones stay in
+   * storage, where retention never deletes them, but are no longer rollback targets.
+   */
+  public static final int MILESTONES_CARRIED = 64;
+  /** Operator skips and learning-rate changes a run takes; each is an input of every later step, so all are kept. */
+  static final int MAX_OPERATOR_CHANGES = 100;
+
   /** An operator's control, accepted and waiting for a segment boundary. */
   public sealed interface Control permits Pause, Resume, RollBack, SkipData, SetLearningRate {
     /** Whether accepting it stops the running segment (at a checkpoint of where it is). */
@@ -68,6 +83,8 @@ public final class TrainingRun {
   private int segments;
   private int continuedAsNew;
   private long historyEventsBefore;
+  private LossCurve lossCurve = LossCurve.empty();
+  private LedgerTotals totals = LedgerTotals.NONE;
 
   // Operator control.
   private List<Control> pending = new ArrayList<>();
@@ -105,6 +122,8 @@ public final class TrainingRun {
     n.segments = segments;
     n.continuedAsNew = continuedAsNew;
     n.historyEventsBefore = historyEventsBefore;
+    n.lossCurve = lossCurve;
+    n.totals = totals;
     n.pending = new ArrayList<>(pending);
     n.paused = paused;
     n.pausedSince = pausedSince;
@@ -148,6 +167,10 @@ public final class TrainingRun {
     n.segments = s.segments();
     n.continuedAsNew = s.continuedAsNew();
     n.historyEventsBefore = s.historyEvents();
+    // A record from before the curve and totals were carried has complete lists to derive them from.
+    n.lossCurve = s.lossCurve() != null ? s.lossCurve() : LossCurve.of(s.committed());
+    n.totals = s.totals() != null ? s.totals() : LedgerTotals.of(s.interruptions(), s.rollbacks(), s.warnings(), s.resumes());
+    n.bound();
     return n;
   }
 
@@ -157,7 +180,60 @@ public final class TrainingRun {
         List.copyOf(committed), List.copyOf(retained), generation, List.copyOf(skips), List.copyOf(learningRates),
         List.copyOf(interruptions), List.copyOf(rollbacks), List.copyOf(warnings), List.copyOf(resumes),
         productiveNanos, trainNanos, tokensTrained, stallNanos, uploadedBytes, uploadNanos, startedEpochMillis,
-        pausedMillis, segments, continuedAsNew + 1, historyEventsBefore + historyLength);
+        pausedMillis, segments, continuedAsNew + 1, historyEventsBefore + historyLength, lossCurve, totals);
+  }
+
+  /** Cuts every carried list to its newest entries (see {@link #RECENT_COMMITTED} and the others). */
+  private void bound() {
+    committed = newest(committed, RECENT_COMMITTED);
+    interruptions = newest(interruptions, RECENT_INTERRUPTIONS);
+    rollbacks = newest(rollbacks, RECENT_ROLLBACKS);
+    warnings = newest(warnings, RECENT_WARNINGS);
+    resumes = newest(resumes, RECENT_RESUMES);
+    List<String> pinned = pinned();
+    int excess = retained.size() - MILESTONES_CARRIED;
+    if (excess > 0) {
+      List<CheckpointRef> kept = new ArrayList<>();
+      int dropped = 0;
+      for (CheckpointRef ref : retained) {
+        if (dropped < excess && !pinned.contains(ref.prefix())) {
+          dropped++;
+        } else {
+          kept.add(ref);
+        }
+      }
+      retained = kept;
+      totals = totals.forgot(dropped);
+    }
+  }
+
+  private static <T> List<T> newest(List<T> list, int n) {
+    return list.size() <= n ? list : new ArrayList<>(list.subList(list.size() - n, list.size()));
+  }
+
+  private void warn(String warning) {
+    warnings.add(warning);
+    totals = totals.warned();
+    warnings = newest(warnings, RECENT_WARNINGS);
+  }
+
+  private void interrupted(Interruption interruption, int resumedFrom) {
+    interruptions.add(interruption);
+    totals = totals.interrupted(interruption.stepsLost());
+    interruptions = newest(interruptions, RECENT_INTERRUPTIONS);
+    resumedFrom(resumedFrom);
+  }
+
+  private void resumedFrom(int step) {
+    resumes.add(step);
+    totals = totals.resumed();
+    resumes = newest(resumes, RECENT_RESUMES);
+  }
+
+  private void rolledBack(Rollback rollback) {
+    rollbacks.add(rollback);
+    totals = totals.rolledBack(rollback.anomaly() != null);
+    rollbacks = newest(rollbacks, RECENT_ROLLBACKS);
   }
 
   // ---- reading
@@ -195,6 +271,8 @@ public final class TrainingRun {
   public int segments() { return segments; }
   public int continuedAsNew() { return continuedAsNew; }
   public long historyEventsBefore() { return historyEventsBefore; }
+  public LossCurve lossCurve() { return lossCurve; }
+  public LedgerTotals totals() { return totals; }
   public List<Control> pending() { return List.copyOf(pending); }
   public boolean paused() { return paused; }
   public boolean done() { return done; }
@@ -347,9 +425,8 @@ public final class TrainingRun {
     }
     long lastAlive = beat == null ? scheduledAt : beat.epochMillis();
     int lastStep = beat == null ? start : beat.step();
-    n.interruptions.add(new Interruption(reason, lastAlive, Math.max(0, now - lastAlive), lastStep, n.committedStep(),
-        Math.max(0, lastStep - n.committedStep()), -1));
-    n.resumes.add(n.committedStep());
+    n.interrupted(new Interruption(reason, lastAlive, Math.max(0, now - lastAlive), lastStep, n.committedStep(),
+        Math.max(0, lastStep - n.committedStep()), -1), n.committedStep());
     Duration backoff = null;
     if (n.committedStep() > before) {
       n.failuresWithoutProgress = 0;
@@ -382,13 +459,15 @@ public final class TrainingRun {
   /** Records the candidates that passed as committed, and applies retention; a rejection starts a new generation. */
   public TrainingRun onCommit(CheckpointActivities.CommitResult result, Retention retention) {
     TrainingRun n = copy();
-    result.rejected().forEach(n.warnings::add);
+    result.rejected().forEach(n::warn);
     if (!result.rejected().isEmpty()) {
       n.newGeneration();
     }
     n.committed = sortedUnion(n.committed, result.verified());
+    n.lossCurve = n.lossCurve.with(result.verified());
     // The activity deleted what this leaves out: the same function of the same list.
     n.retained = new ArrayList<>(retention.afterCommit(n.retained, result.verified(), n.pinned()));
+    n.bound();
     return n;
   }
 
@@ -411,9 +490,12 @@ public final class TrainingRun {
 
   /** A committed checkpoint failed verification when loaded: forget it, so the previous one is used. */
   private void dropCorrupt(String prefix, String why) {
-    warnings.add("committed checkpoint " + prefix + " failed verification on load and was dropped: " + why);
+    warn("committed checkpoint " + prefix + " failed verification on load and was dropped: " + why);
     committed = new ArrayList<>(committed.stream().filter(c -> !c.prefix().equals(prefix)).toList());
     retained = new ArrayList<>(retained.stream().filter(c -> !c.prefix().equals(prefix)).toList());
+    CheckpointRef newest = newestRetained();
+    lossCurve = lossCurve.truncatedAfter(newest == null ? 0 : newest.step());
+    restoreNewestCommitted();
     newGeneration();
   }
 
@@ -429,7 +511,7 @@ public final class TrainingRun {
   // ---- loss spikes and rollbacks
 
   private void rollBackFrom(LossAnomaly anomaly, int maxRollbacks, long now) {
-    long spikes = rollbacks.stream().filter(r -> r.anomaly() != null).count();
+    long spikes = totals.lossRollbacks();
     if (spikes >= maxRollbacks) {
       throw ApplicationFailure.newNonRetryableFailure(
           "Training diverged: " + anomaly.reason() + " at step " + anomaly.step() + ", after " + spikes
@@ -444,16 +526,29 @@ public final class TrainingRun {
         anomaly.reason() + " at step " + anomaly.step());
     skips.add(skip);
     newGeneration();
-    rollbacks.add(new Rollback(anomaly, anomaly.step(), toStep, skip, anomaly.reason()));
-    interruptions.add(new Interruption(Double.isFinite(anomaly.loss()) ? "loss spike" : "non-finite loss", now, 0, anomaly.step(), toStep, anomaly.step() - toStep, -1));
-    resumes.add(toStep);
-    warnings.add("rolled back from step " + anomaly.step() + " (" + anomaly.reason() + ") to committed step " + toStep
+    rolledBack(new Rollback(anomaly, anomaly.step(), toStep, skip, anomaly.reason()));
+    interrupted(new Interruption(Double.isFinite(anomaly.loss()) ? "loss spike" : "non-finite loss", now, 0,
+        anomaly.step(), toStep, anomaly.step() - toStep, -1), toStep);
+    warn("rolled back from step " + anomaly.step() + " (" + anomaly.reason() + ") to committed step " + toStep
         + ", skipping data [" + skip.from() + ", " + skip.to() + ")");
   }
 
   private void truncateAfter(int step) {
     committed = new ArrayList<>(committed.stream().filter(c -> c.step() <= step).toList());
     retained = new ArrayList<>(retained.stream().filter(c -> c.step() <= step).toList());
+    lossCurve = lossCurve.truncatedAfter(step);
+    restoreNewestCommitted();
+  }
+
+  /**
+   * The newest retained checkpoint is committed on this line; when only the newest committed ones are carried, a cut
+   * back to an older one (a rollback, a corrupt checkpoint) may leave it out of {@link #committed}: put it back.
+   */
+  private void restoreNewestCommitted() {
+    CheckpointRef newest = newestRetained();
+    if (newest != null && (committed.isEmpty() || committedStep() < newest.step())) {
+      committed = sortedUnion(committed, List.of(newest));
+    }
   }
 
   private void markResumed(long firstStepEpochMillis) {
@@ -502,9 +597,9 @@ public final class TrainingRun {
         } else {
           n.truncateAfter(to);
           n.newGeneration();
-          n.rollbacks.add(new Rollback(null, step, to, null, "operator"));
-          n.resumes.add(to);
-          n.warnings.add("operator rolled back from step " + step + " to committed step " + to);
+          n.rolledBack(new Rollback(null, step, to, null, "operator"));
+          n.resumedFrom(to);
+          n.warn("operator rolled back from step " + step + " to committed step " + to);
           result = new ControlResult("rolled back from step " + step + " to step " + to, to);
         }
     } else if (control instanceof SkipData s) {
@@ -556,6 +651,7 @@ public final class TrainingRun {
         }
     } else if (control instanceof SkipData s) {
         requireRunning("skip data", started);
+        requireRoom("skipped data windows", skips.stream().filter(k -> k.reason().startsWith("operator")).count());
         if (s.from() < 0 || s.to() <= s.from()) {
           throw new IllegalArgumentException("a data range needs 0 <= from < to, got [" + s.from() + ", " + s.to() + ")");
         }
@@ -566,9 +662,18 @@ public final class TrainingRun {
         }
     } else if (control instanceof SetLearningRate lr) {
         requireRunning("set the learning rate", started);
+        requireRoom("learning-rate changes", learningRates.size());
         if (!(lr.learningRate() > 0 && lr.learningRate() <= 1)) {
           throw new IllegalArgumentException("a learning rate must be in (0, 1], got " + lr.learningRate());
         }
+    }
+  }
+
+  private static void requireRoom(String what, long taken) {
+    if (taken >= MAX_OPERATOR_CHANGES) {
+      throw new IllegalStateException("this run already has " + taken + " " + what + ", the most one run takes ("
+          + MAX_OPERATOR_CHANGES + "): each stays an input of every later step, so the run carries them all. Put the"
+          + " schedule or data you want in the spec and start a new run");
     }
   }
 
@@ -590,7 +695,7 @@ public final class TrainingRun {
         last == null ? Double.NaN : last.trainLoss(), last, step * (config == null ? 0 : config.tokensPerStep()),
         DataSkip.dataIndex(step, skips), config == null ? Double.NaN : (config.steps() - step) * secondsPerStep,
         startedEpochMillis == 0 ? 0 : goodput(now), retainedSteps(), List.copyOf(interruptions), List.copyOf(rollbacks),
-        List.copyOf(skips), List.copyOf(learningRates), List.copyOf(warnings));
+        List.copyOf(skips), List.copyOf(learningRates), List.copyOf(warnings), totals);
   }
 
   public TrainingResult result(TrainingConfig config, long historyLength, long now) {
@@ -602,6 +707,6 @@ public final class TrainingRun {
     return new TrainingResult(
         last, List.copyOf(committed), List.copyOf(resumes), config.shape().parameters(), tokensSeen, tokensPerSecond,
         trainNanos, List.copyOf(interruptions), List.copyOf(rollbacks), List.copyOf(warnings), goodput(now),
-        wallMillis(now), stall, megabytesPerSecond, historyEventsBefore + historyLength, continuedAsNew);
+        wallMillis(now), stall, megabytesPerSecond, historyEventsBefore + historyLength, continuedAsNew, lossCurve, totals);
   }
 }

@@ -13,6 +13,12 @@ import java.util.List;
  * @param startedEpochMillis when training started (goodput's wall clock starts here)
  * @param pausedMillis time paused by an operator (not counted against goodput)
  * @param tokensTrained tokens the finished activities trained on, lost steps included (for tokens/s)
+ * @param lossCurve the loss curve of the line of training (null in a record written before it was carried)
+ * @param totals counts over the whole run, of which the lists hold the newest entries (null: as for lossCurve)
+ *
+ * <p>Every list is bounded (see {@link TrainingRun#MILESTONES_CARRIED} and the limits next to it), so what a run
+ * carries does not grow with its steps or its interruptions. Fields are only ever added, so that a record a run in
+ * flight carries still reads.
  */
 public record TrainingState(
     List<CheckpointRef> committed,
@@ -34,4 +40,6 @@ public record TrainingState(
     long pausedMillis,
     int segments,
     int continuedAsNew,
-    long historyEvents) {}
+    long historyEvents,
+    LossCurve lossCurve,
+    LedgerTotals totals) {}

@@ -74,6 +74,8 @@ public interface TrainingWorkflow {
    * @param dataCursor the data index the next step reads
    * @param etaSeconds from the throughput so far, NaN before the first segment finished
    * @param goodput productive training time / wall time so far (operator pauses excluded)
+   * @param interruptions the newest interruptions, as rollbacks and warnings ({@code totals} counts all; null from
+   *     workers older than it)
    */
   record TrainingProgress(
       String state,
@@ -90,7 +92,8 @@ public interface TrainingWorkflow {
       List<Rollback> rollbacks,
       List<DataSkip> skips,
       List<LearningRateOverride> learningRates,
-      List<String> warnings) {}
+      List<String> warnings,
+      LedgerTotals totals) {}
 
   /** What a control did, e.g. "paused at step 1200 (checkpoint committed)". */
   record ControlResult(String message, int step) {}

@@ -3,6 +3,7 @@ package dev.kiln.workflows.training;
 import dev.kiln.workflows.ActivityPolicies;
 import dev.kiln.workflows.ActivitySummaries;
 import dev.kiln.workflows.KilnSearchAttributes;
+import dev.kiln.workflows.WorkflowVersions;
 import dev.kiln.workflows.spec.RunSpec;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.CanceledFailure;
@@ -47,6 +48,9 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
   /** The update handlers waiting on the controls queued in {@link #run}, in the same order. */
   private final Deque<Waiting> waiting = new ArrayDeque<>();
   private CancellationScope runningSegment;
+  /** Whether warnings go to the memo per boundary ({@link WorkflowVersions#WARNINGS_MEMO_PER_BOUNDARY}); null until asked. */
+  private Boolean memoPerBoundary;
+  private int publishedWarnings;
   private Promise<SegmentResult> runningResult;
 
   private static final class Waiting {
@@ -60,6 +64,7 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
     this.policy = request.resilience();
     this.retention = new Retention(policy.keepLast(), policy.keepEvery(), config.checkpointEvery());
     run = TrainingRun.start(request.state(), Workflow.currentTimeMillis());
+    publishedWarnings = run.totals().warnings(); // the memo crosses continue-as-new with the run
 
     while (true) {
       stopIfCancelled();
@@ -86,14 +91,29 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
     return run.result(config, Workflow.getInfo().getHistoryLength(), Workflow.currentTimeMillis());
   }
 
-  /** Takes the next state, and publishes the warnings it added: a memo change is an event the Web UI shows. */
+  /** Takes the next state, and logs the warnings it added; the memo shows them from the next segment boundary. */
   private void set(TrainingRun next) {
-    int known = run.warnings().size();
+    int known = run.totals().warnings();
     run = next;
+    int added = run.totals().warnings() - known;
     List<String> warnings = run.warnings();
-    for (int i = known; i < warnings.size(); i++) {
+    for (int i = Math.max(0, warnings.size() - added); i < warnings.size(); i++) {
       log.warn("{}: {}", request.runId(), warnings.get(i));
-      Workflow.upsertMemo(Map.of("kiln.warnings", List.copyOf(warnings.subList(0, i + 1))));
+      if (added > 0 && memoPerBoundary == null) {
+        memoPerBoundary = WorkflowVersions.takes(WorkflowVersions.WARNINGS_MEMO_PER_BOUNDARY);
+      }
+      if (!memoPerBoundary) {
+        // Runs that started before the change: one memo upsert per warning, with every warning so far.
+        Workflow.upsertMemo(Map.of("kiln.warnings", List.copyOf(warnings.subList(0, i + 1))));
+      }
+    }
+  }
+
+  /** The memo is an event the Web UI shows: it gets the newest warnings and their count, once per boundary. */
+  private void publishWarnings() {
+    if (Boolean.TRUE.equals(memoPerBoundary) && run.totals().warnings() != publishedWarnings) {
+      publishedWarnings = run.totals().warnings();
+      Workflow.upsertMemo(Map.of("kiln.warnings", run.warnings(), "kiln.warningCount", publishedWarnings));
     }
   }
 
@@ -242,6 +262,7 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
       set(applied.run());
       waiting.poll().result = applied.result();
     }
+    publishWarnings();
   }
 
   private void validate(TrainingRun.Control control) {
@@ -263,6 +284,7 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
   // ---- progress
 
   private void publishProgress() {
+    publishWarnings();
     CheckpointRef last = run.lastCommitted();
     if (last == null) {
       return;

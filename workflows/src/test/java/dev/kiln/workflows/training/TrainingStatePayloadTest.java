@@ -2,6 +2,7 @@ package dev.kiln.workflows.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.temporal.api.common.v1.Payload;
@@ -26,6 +27,7 @@ class TrainingStatePayloadTest {
         DefaultDataConverter.STANDARD_INSTANCE.fromPayload(input, TrainingRequest.class, TrainingRequest.class);
     TrainingState state = request.state();
     assertNotNull(state, "the second run of the recorded training continued as new");
+    assertNull(state.totals(), "recorded before the run carried totals: they are derived from its lists");
     assertTrue(state.committed().size() > 0);
 
     TrainingRun run = TrainingRun.start(state, 0);
@@ -35,6 +37,7 @@ class TrainingStatePayloadTest {
         state.learningRates(), state.interruptions(), state.rollbacks(), state.warnings(), state.resumes(),
         state.productiveNanos(), state.trainNanos(), state.tokensTrained(), state.stallNanos(), state.uploadedBytes(),
         state.uploadNanos(), state.startedEpochMillis(), state.pausedMillis(), state.segments(),
-        state.continuedAsNew() + 1, state.historyEvents() + 10), next);
+        state.continuedAsNew() + 1, state.historyEvents() + 10, LossCurve.of(state.committed()),
+        LedgerTotals.of(state.interruptions(), state.rollbacks(), state.warnings(), state.resumes())), next);
   }
 }
