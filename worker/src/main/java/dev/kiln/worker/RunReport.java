@@ -75,11 +75,10 @@ public final class RunReport {
    */
   static String baselineMissed(RunSummary s) {
     var e = s.evaluation();
-    String objective = s.plan().objective();
-    String perplexity = switch (objective) {
-      case "mlm" -> "pseudo-perplexity";
-      case "span-corruption" -> "span-target perplexity";
-      default -> "held-out perplexity";
+    String perplexity = switch (s.plan().objective()) {
+      case MLM -> "pseudo-perplexity";
+      case SPAN_CORRUPTION -> "span-target perplexity";
+      case CLM -> "held-out perplexity";
     };
     List<String> lost = new ArrayList<>();
     if (!(e.heldOutPerplexity() < e.unigramPerplexity())) {

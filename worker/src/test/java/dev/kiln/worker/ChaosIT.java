@@ -1,5 +1,6 @@
 package dev.kiln.worker;
 
+import dev.kiln.workflows.training.Objective;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -264,7 +265,7 @@ class ChaosIT {
 
   private static TrainingConfig config(String corpus, int steps, double dropout) {
     ModelShape shape = new ModelShape(257, 32, 32, 2, 2);
-    return new TrainingConfig(shape, "clm", 8, steps, 1e-2, 1e-3, 20, 0.1, 1.0, dropout, 77, 25, "cpu",
+    return new TrainingConfig(shape, Objective.CLM, 8, steps, 1e-2, 1e-3, 20, 0.1, 1.0, dropout, 77, 25, "cpu",
         "chaos/" + corpus + "/manifest.json", null);
   }
 

@@ -1,5 +1,7 @@
 package dev.kiln.worker;
 
+import dev.kiln.workflows.scope.Architecture;
+import dev.kiln.workflows.training.Objective;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -66,7 +68,7 @@ class ModelHubAndPreflightTest {
   void aPublishedModelThatFitsIsContinuedFrom() {
     store.put("hub/prior-gpt/model.safetensors", new byte[] {1});
     store.put("hub/prior-gpt/tokenizer.json", new byte[] {2});
-    new ModelHub(store).publish(new ModelCard("prior-gpt", "decoder", "clm", plan.parameters(), plan.shape(),
+    new ModelHub(store).publish(new ModelCard("prior-gpt", Architecture.DECODER, Objective.CLM, plan.parameters(), plan.shape(),
         "hub/prior-gpt/tokenizer.json", "hub/prior-gpt/model.safetensors", "other", List.of("en"), List.of("generation"),
         "test", List.of(), Map.of(), "test", null));
     ModelSelection selection = new ModelHubActivitiesImpl(store).selectModel(new SelectModelRequest(spec, plan));
@@ -91,7 +93,7 @@ class ModelHubAndPreflightTest {
   private void publish(String id, long parameters, String published) {
     store.put("hub/" + id + "/model.safetensors", new byte[] {1});
     store.put("hub/" + id + "/tokenizer.json", new byte[] {2});
-    new ModelHub(store).publish(new ModelCard(id, "decoder", "clm", parameters, plan.shape(),
+    new ModelHub(store).publish(new ModelCard(id, Architecture.DECODER, Objective.CLM, parameters, plan.shape(),
         "hub/" + id + "/tokenizer.json", "hub/" + id + "/model.safetensors", "other", List.of("en"), List.of("generation"),
         "test", List.of(), Map.of(), "test", published));
   }

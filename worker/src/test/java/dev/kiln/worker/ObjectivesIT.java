@@ -1,5 +1,6 @@
 package dev.kiln.worker;
 
+import dev.kiln.workflows.training.Objective;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,7 +41,7 @@ class ObjectivesIT {
   void theEncoderAndItsComparisonDecoderBeatTheirBaselines() throws Exception {
     RunSummary summary = run("classification-encoder");
     EvaluationResult encoder = summary.evaluation();
-    assertEquals("mlm", summary.plan().objective());
+    assertEquals(Objective.MLM, summary.plan().objective());
     Map<String, Double> m = encoder.objectiveMetrics();
     assertTrue(encoder.beatsBaseline(), m.toString());
     assertTrue(encoder.heldOutPerplexity() < encoder.unigramPerplexity(),
@@ -62,7 +63,7 @@ class ObjectivesIT {
   void theEncoderDecoderBeatsItsBaselineOnTargetsAndSpanContent() throws Exception {
     RunSummary summary = run("summarization-t5");
     EvaluationResult seq2seq = summary.evaluation();
-    assertEquals("span-corruption", summary.plan().objective());
+    assertEquals(Objective.SPAN_CORRUPTION, summary.plan().objective());
     Map<String, Double> m = seq2seq.objectiveMetrics();
     System.out.println("span corruption: target perplexity " + seq2seq.heldOutPerplexity() + " vs baseline "
         + seq2seq.unigramPerplexity() + "; span content " + m.get("span_content_perplexity") + " vs "

@@ -1,5 +1,6 @@
 package dev.kiln.worker;
 
+import dev.kiln.workflows.training.Objective;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,7 +25,7 @@ class RunReportTest {
 
   @Test
   void aRunThatMissesItsBaselineSaysSoOnItsLastLineWithTheNumbersAndTheFix() {
-    String report = RunReport.format(summary("clm", 612.5, 586.25, Map.of(), false), "kiln");
+    String report = RunReport.format(summary(Objective.CLM, 612.5, 586.25, Map.of(), false), "kiln");
     String last = lastLine(report);
     assertEquals("kiln: the run completed, but its model does not beat the unigram baseline (held-out perplexity 612.50"
         + " vs the unigram's 586.25), so kiln run exits with code 1; train longer (training.steps; this run trained 1,200)"
@@ -37,7 +38,7 @@ class RunReportTest {
     Map<String, Double> metrics = new LinkedHashMap<>();
     metrics.put("masked_token_accuracy", 0.031);
     metrics.put("most_frequent_token_accuracy", 0.052);
-    String last = lastLine(RunReport.format(summary("mlm", 328.0, 586.0, metrics, false), "kiln"));
+    String last = lastLine(RunReport.format(summary(Objective.MLM, 328.0, 586.0, metrics, false), "kiln"));
     assertTrue(last.startsWith("kiln: the run completed, but its model does not beat the unigram baseline"
         + " (masked-token accuracy 0.0310 vs the most frequent token's 0.0520)"), last);
     assertFalse(last.contains("pseudo-perplexity"), "the perplexity comparison was won: " + last);
@@ -45,7 +46,7 @@ class RunReportTest {
 
   @Test
   void aRunThatBeatsItsBaselineEndsWithItsStages() {
-    String report = RunReport.format(summary("clm", 70.0, 586.0, Map.of(), true), "kiln");
+    String report = RunReport.format(summary(Objective.CLM, 70.0, 586.0, Map.of(), true), "kiln");
     assertTrue(lastLine(report).startsWith("stages "), report);
     assertFalse(report.contains("kiln: the run completed, but"), report);
   }
@@ -55,8 +56,8 @@ class RunReportTest {
     return lines[lines.length - 1];
   }
 
-  private static RunSummary summary(String objective, double perplexity, double unigram, Map<String, Double> metrics, boolean beats) {
-    ScopePlan plan = new ScopePlan("generation", objective.equals("clm") ? "decoder" : "encoder", objective, "why",
+  private static RunSummary summary(Objective objective, double perplexity, double unigram, Map<String, Double> metrics, boolean beats) {
+    ScopePlan plan = new ScopePlan("generation", objective.architecture(), objective, "why",
         SHAPE, SHAPE.parameters(), 1200L * 2048, 1200L * 2048 * 20, 1200, "sizing");
     ModelSelection selection = new ModelSelection("scratch", null, "train from scratch: empty hub", null, null, null);
     StepStats stats = new StepStats("decode", 10, 1, 1000, 100, Map.of("x", 9L), 1);

@@ -27,6 +27,7 @@ import dev.kiln.workflows.scope.ModelShape;
 import dev.kiln.workflows.scope.ScopeActivities;
 import dev.kiln.workflows.scope.ScopePlan;
 import dev.kiln.workflows.spec.RunSpec;
+import dev.kiln.workflows.training.Objective;
 import dev.kiln.workflows.training.CheckpointRef;
 import dev.kiln.workflows.training.DeviceActivities;
 import dev.kiln.workflows.training.DeviceSpec;
@@ -59,7 +60,7 @@ class PretrainingWorkflowTest {
   private final List<EvaluationRequest> evaluations = Collections.synchronizedList(new ArrayList<>());
   private final AtomicInteger shardsInFlight = new AtomicInteger();
   private final AtomicInteger maxShardsInFlight = new AtomicInteger();
-  private String objective = "clm";
+  private Objective objective = Objective.CLM;
   private int shards = 3;
 
   @BeforeEach
@@ -163,9 +164,9 @@ class PretrainingWorkflowTest {
 
   @Test
   void everyObjectiveTrainsWithItsReservedTokensAppendedToTheVocabulary() {
-    objective = "mlm";
+    objective = Objective.MLM;
     run(TestSpecs.withTask(TestSpecs.valid(), "classification"));
-    assertEquals("mlm", segments.get(0).config().objective());
+    assertEquals(Objective.MLM, segments.get(0).config().objective());
     assertEquals(4001, segments.get(0).config().shape().vocabSize(), "the tokenizer's 4000 ids and [MASK]");
     assertTrue(calls.contains("evaluate"), calls.toString());
   }
@@ -280,7 +281,7 @@ class PretrainingWorkflowTest {
     @Override
     public ScopePlan scope(RunSpec spec) {
       calls.add("scope");
-      return new ScopePlan(spec.useCase().task(), objective.equals("clm") ? "decoder" : "encoder", objective, "why",
+      return new ScopePlan(spec.useCase().task(), objective.architecture(), objective, "why",
           SHAPE, SHAPE.parameters(), 120L * 2048, 120L * 2048 * 20, 120, "sizing");
     }
   }

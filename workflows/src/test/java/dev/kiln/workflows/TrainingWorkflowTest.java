@@ -71,7 +71,7 @@ class TrainingWorkflowTest {
   }
 
   private static TrainingConfig config(int steps) {
-    return new TrainingConfig(SHAPE, "clm", 16, steps, 3e-3, 3e-4, 10, 0.1, 1.0, 0.0, 1234, 10, "cpu",
+    return new TrainingConfig(SHAPE, dev.kiln.workflows.training.Objective.CLM, 16, steps, 3e-3, 3e-4, 10, 0.1, 1.0, 0.0, 1234, 10, "cpu",
         "runs/run-1/curated/manifest.json", null);
   }
 

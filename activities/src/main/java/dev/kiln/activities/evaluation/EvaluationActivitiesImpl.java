@@ -67,7 +67,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     byte[] weights = checkpoints.readModel(r.training().finalCheckpoint());
     Activity.getExecutionContext().heartbeat("scoring held-out");
 
-    Objective objective = Objective.of(config.objective());
+    Objective objective = config.objective();
     UnigramBaseline baseline = new UnigramBaseline(corpus.train(), config.shape().vocabSize());
     ModelCardWriter.Metrics metrics;
     ai.djl.Device device = evaluationDevice(config.device());
@@ -267,8 +267,8 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
   private static Map<String, Object> modelConfig(EvaluationRequest r) {
     var s = r.config().shape();
     Map<String, Object> c = new LinkedHashMap<>();
-    c.put("architecture", r.plan().architecture());
-    c.put("objective", r.plan().objective());
+    c.put("architecture", r.plan().architecture().id());
+    c.put("objective", r.plan().objective().id());
     c.put("vocab_size", s.vocabSize());
     c.put("n_positions", s.contextLength());
     c.put("n_embd", s.dModel());
@@ -276,7 +276,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     c.put("n_head", s.heads());
     c.put("tie_word_embeddings", true);
     c.put("parameters", s.parameters(r.plan().architecture()));
-    c.put("reserved_tokens", Objective.of(r.config().objective()).reservedTokens(s.contextLength()));
+    c.put("reserved_tokens", r.config().objective().reservedTokens(s.contextLength()));
     return c;
   }
 

@@ -1,5 +1,6 @@
 package dev.kiln.activities.evaluation;
 
+import dev.kiln.workflows.scope.Architecture;
 import dev.kiln.activities.curation.CurationReport;
 import dev.kiln.workflows.curation.CurationResult;
 import dev.kiln.workflows.curation.StepStats;
@@ -76,7 +77,7 @@ public final class ModelCardWriter {
     b.append("---\n\n");
 
     b.append("# ").append(modelId).append("\n\n");
-    String family = r.plan().architecture().equals("encoder-decoder") ? "encoder-decoder" : r.plan().architecture() + "-only";
+    String family = r.plan().architecture() == Architecture.ENCODER_DECODER ? "encoder-decoder" : r.plan().architecture() + "-only";
     b.append(family.startsWith("e") ? "An " : "A ").append(family).append(" transformer pretrained with ")
         .append(r.plan().objective()).append(" by Kiln run `").append(r.runId()).append("` for the use case: ")
         .append(r.plan().task()).append(".\n\n");
@@ -163,24 +164,24 @@ public final class ModelCardWriter {
     return name.startsWith("document_probe_") || name.startsWith("decoder_");
   }
 
-  private static String pipelineTag(String objective) {
-    return switch (Objective.of(objective)) {
+  private static String pipelineTag(Objective objective) {
+    return switch (objective) {
       case CLM -> "text-generation";
       case MLM -> "fill-mask";
       case SPAN_CORRUPTION -> "text2text-generation";
     };
   }
 
-  private static String objectiveName(String objective) {
-    return switch (Objective.of(objective)) {
+  private static String objectiveName(Objective objective) {
+    return switch (objective) {
       case CLM -> "causal language modeling";
       case MLM -> "masked language modeling";
       case SPAN_CORRUPTION -> "span corruption";
     };
   }
 
-  private static String perplexityName(String objective) {
-    return switch (Objective.of(objective)) {
+  private static String perplexityName(Objective objective) {
+    return switch (objective) {
       case CLM -> "perplexity";
       case MLM -> "pseudo-perplexity";
       case SPAN_CORRUPTION -> "span-target perplexity";

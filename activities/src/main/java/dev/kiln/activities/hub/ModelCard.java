@@ -1,5 +1,7 @@
 package dev.kiln.activities.hub;
 
+import dev.kiln.workflows.training.Objective;
+import dev.kiln.workflows.scope.Architecture;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kiln.workflows.scope.ModelShape;
@@ -21,8 +23,8 @@ import java.util.Map;
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record ModelCard(
     String id,
-    String architecture,
-    String objective,
+    Architecture architecture,
+    Objective objective,
     long parameters,
     ModelShape shape,
     String tokenizer,

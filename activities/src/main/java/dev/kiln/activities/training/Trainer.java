@@ -74,7 +74,6 @@ public final class Trainer implements AutoCloseable {
   /**
    * @param shape the model to build; it may differ from {@code config.shape()} when curation fixed the
    *     vocabulary after the config was written
-   * @throws IllegalArgumentException if {@code config.objective()} is not a known objective
    */
   public Trainer(ModelShape shape, TrainingConfig config, Device device) {
     this(shape, config, List.of(device));
@@ -94,7 +93,7 @@ public final class Trainer implements AutoCloseable {
           + devices.size() + " devices of training.device '" + config.device() + "'; each device needs at least one row."
           + " Fix: use batchSize >= " + devices.size() + " or fewer devices");
     }
-    Objective objective = Objective.of(config.objective());
+    Objective objective = config.objective();
     this.config = config;
     this.model = TransformerModel.create(objective, shape, config.dropout(), devices.get(0));
     List<TransformerModel> replicas = new ArrayList<>();
@@ -283,7 +282,7 @@ public final class Trainer implements AutoCloseable {
   public static void warmUp() {
     ModelShape shape = new ModelShape(64, 16, 16, 1, 2);
     TrainingConfig config = new TrainingConfig(
-        shape, Objective.CLM.id(), 2, 3, 1e-3, 1e-4, 1, 0.1, 1.0, 0.1, 1, 2, "cpu", "warm-up", null);
+        shape, Objective.CLM, 2, 3, 1e-3, 1e-4, 1, 0.1, 1.0, 0.1, 1, 2, "cpu", "warm-up", null);
     int[] tokens = new java.util.SplittableRandom(1).ints(1024, 0, shape.vocabSize()).toArray();
     PretrainingObjective batches = PretrainingObjective.of(Objective.CLM, tokens, shape, config.batchSize(), config.seed());
     try (Trainer trainer = new Trainer(shape, config, Device.cpu())) {

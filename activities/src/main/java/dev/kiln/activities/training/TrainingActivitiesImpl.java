@@ -84,12 +84,7 @@ public final class TrainingActivitiesImpl implements TrainingActivities {
     }
 
     SegmentResult run() {
-      Objective objective;
-      try {
-        objective = Objective.of(config.objective());
-      } catch (IllegalArgumentException e) {
-        throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), Failures.INVALID_RUN_SPEC);
-      }
+      Objective objective = config.objective();
       List<ai.djl.Device> devices = parseDevice(config.device());
       PretrainingObjective batches;
       Trainer trainer;

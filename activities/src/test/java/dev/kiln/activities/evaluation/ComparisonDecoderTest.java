@@ -20,10 +20,10 @@ class ComparisonDecoderTest {
   void theDecoderGetsTheRunsShapeAndBudgetWithoutTheReservedTokens() {
     ModelShape shape = new ModelShape(Objective.SPAN_CORRUPTION.modelVocabSize(TOKENIZER_VOCAB, 64), 64, 48, 3, 4);
     TrainingConfig run = new TrainingConfig(
-        shape, "span-corruption", 12, 345, 2e-3, 2e-4, 30, 0.05, 0.5, 0.1, 99L, 100, "cpu", "runs/r/curated/manifest.json", "hub/x");
+        shape, Objective.SPAN_CORRUPTION, 12, 345, 2e-3, 2e-4, 30, 0.05, 0.5, 0.1, 99L, 100, "cpu", "runs/r/curated/manifest.json", "hub/x");
     TrainingConfig decoder = ComparisonDecoder.configFor(run);
     assertEquals(new ModelShape(TOKENIZER_VOCAB, 64, 48, 3, 4), decoder.shape());
-    assertEquals("clm", decoder.objective());
+    assertEquals(Objective.CLM, decoder.objective());
     assertEquals(List.of(12, 345, 30, 99L), List.of(decoder.batchSize(), decoder.steps(), decoder.warmupSteps(), decoder.seed()));
     assertEquals(List.of(2e-3, 2e-4, 0.05, 0.5, 0.1),
         List.of(decoder.learningRate(), decoder.minLearningRate(), decoder.weightDecay(), decoder.gradClip(), decoder.dropout()));
@@ -33,7 +33,7 @@ class ComparisonDecoderTest {
   @Test
   void trainsEveryStepOfTheBudgetAndLearns() {
     ModelShape shape = new ModelShape(Objective.MLM.modelVocabSize(TOKENIZER_VOCAB, 16), 16, 32, 1, 2);
-    TrainingConfig run = new TrainingConfig(shape, "mlm", 8, 40, 1e-2, 1e-3, 4, 0.0, 1.0, 0.0, 5L, 40, "cpu", "m", null);
+    TrainingConfig run = new TrainingConfig(shape, Objective.MLM, 8, 40, 1e-2, 1e-3, 4, 0.0, 1.0, 0.0, 5L, 40, "cpu", "m", null);
     int[] stream = new int[4_000];
     SplittableRandom random = new SplittableRandom(1);
     for (int i = 0; i < stream.length; i++) {

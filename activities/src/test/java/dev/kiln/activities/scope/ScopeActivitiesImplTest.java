@@ -27,8 +27,8 @@ class ScopeActivitiesImplTest {
   })
   void theTaskDecidesFamilyAndObjective(String task, String architecture, String objective) {
     ScopePlan plan = new ScopeActivitiesImpl().scope(withTask(bundled, task));
-    assertEquals(architecture, plan.architecture());
-    assertEquals(objective, plan.objective());
+    assertEquals(architecture, plan.architecture().id());
+    assertEquals(objective, plan.objective().id());
     assertTrue(plan.architectureReason().length() > 40);
   }
 

@@ -34,7 +34,7 @@ class DataParallelTest {
   void stepsOnThreeReplicasMatchStepsOnTheWholeBatch(Objective objective) {
     ModelShape shape = new ModelShape(objective.modelVocabSize(TOKENIZER_VOCAB, CONTEXT), CONTEXT, 32, 2, 2);
     TrainingConfig config = new TrainingConfig(
-        shape, objective.id(), BATCH, 10, 1e-2, 1e-3, 2, 0.1, 1.0, 0.0, 7L, 10, "cpu", "test", null);
+        shape, objective, BATCH, 10, 1e-2, 1e-3, 2, 0.1, 1.0, 0.0, 7L, 10, "cpu", "test", null);
     int[] stream = new SplittableRandom(3).ints(5_000, 2, TOKENIZER_VOCAB).toArray();
     PretrainingObjective batches = PretrainingObjective.of(objective, stream, shape, BATCH, config.seed());
     try (Trainer single = new Trainer(shape, config, Device.cpu());
@@ -58,7 +58,7 @@ class DataParallelTest {
     Objective objective = Objective.MLM;
     ModelShape shape = new ModelShape(objective.modelVocabSize(TOKENIZER_VOCAB, CONTEXT), CONTEXT, 32, 1, 2);
     TrainingConfig config = new TrainingConfig(
-        shape, objective.id(), 4, 10, 1e-2, 1e-3, 2, 0.1, 1.0, 0.0, 7L, 10, "cpu", "test", null);
+        shape, objective, 4, 10, 1e-2, 1e-3, 2, 0.1, 1.0, 0.0, 7L, 10, "cpu", "test", null);
     int[] stream = new SplittableRandom(3).ints(5_000, 2, TOKENIZER_VOCAB).toArray();
     PretrainingObjective batches = PretrainingObjective.of(objective, stream, shape, 4, config.seed());
     try (TransformerModel master = TransformerModel.create(objective, shape, 0, Device.cpu());
@@ -95,7 +95,7 @@ class DataParallelTest {
   @Test
   void aBatchSmallerThanTheDevicesIsRefusedWithTheFix() {
     ModelShape shape = new ModelShape(TOKENIZER_VOCAB, CONTEXT, 32, 1, 2);
-    TrainingConfig config = new TrainingConfig(shape, "clm", 1, 10, 1e-2, 1e-3, 2, 0.1, 1.0, 0.0, 7L, 10, "gpu:0,1", "test", null);
+    TrainingConfig config = new TrainingConfig(shape, Objective.CLM, 1, 10, 1e-2, 1e-3, 2, 0.1, 1.0, 0.0, 7L, 10, "gpu:0,1", "test", null);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> new Trainer(shape, config, List.of(Device.cpu(), Device.cpu())));
     assertTrue(e.getMessage().contains("batchSize >= 2"), e.getMessage());

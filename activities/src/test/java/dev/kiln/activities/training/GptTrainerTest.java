@@ -25,7 +25,7 @@ class GptTrainerTest {
 
   static TrainingConfig config(ModelShape shape, int steps, double dropout) {
     return new TrainingConfig(
-        shape, "clm", 8, steps, 1e-2, 1e-3, 10, 0.1, 1.0, dropout, 42L, 20, "cpu", "manifest", null);
+        shape, Objective.CLM, 8, steps, 1e-2, 1e-3, 10, 0.1, 1.0, dropout, 42L, 20, "cpu", "manifest", null);
   }
 
   /** A stream with a period of 12 tokens: easy to learn, so the loss must fall fast. */

@@ -30,7 +30,7 @@ class TransformerVariantsTest {
   }
 
   private static TrainingConfig config(Objective objective, int steps, double dropout) {
-    return new TrainingConfig(shape(objective), objective.id(), 8, steps, 1e-2, 1e-3, 10, 0.1, 1.0, dropout, 42L,
+    return new TrainingConfig(shape(objective), objective, 8, steps, 1e-2, 1e-3, 10, 0.1, 1.0, dropout, 42L,
         20, "cpu", "manifest", null);
   }
 
@@ -84,7 +84,7 @@ class TransformerVariantsTest {
       assertNotEquals(base[3][0], laterTarget[3][0]);
       assertNotEquals(base[0][0], otherInput[0][0], "decoder position 0 cross-attends to the last input token");
       assertEquals(new Shape(1, 5, shape.vocabSize()).size(), (long) base.length * base[0].length);
-      assertEquals(shape.parameters("encoder-decoder"), model.parameterCount());
+      assertEquals(shape.parameters(dev.kiln.workflows.scope.Architecture.ENCODER_DECODER), model.parameterCount());
     }
   }
 

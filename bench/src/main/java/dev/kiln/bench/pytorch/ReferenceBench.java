@@ -120,7 +120,7 @@ public final class ReferenceBench {
   static TrainingConfig config(Objective objective, int steps, int warmup) {
     ModelShape shape = new ModelShape(
         objective.modelVocabSize(TOKENIZER_VOCAB, CONTEXT), CONTEXT, D_MODEL, LAYERS, HEADS);
-    return new TrainingConfig(shape, objective.id(), BATCH, steps, LEARNING_RATE, MIN_LEARNING_RATE, warmup,
+    return new TrainingConfig(shape, objective, BATCH, steps, LEARNING_RATE, MIN_LEARNING_RATE, warmup,
         WEIGHT_DECAY, GRAD_CLIP, 0.0, SEED, steps, "cpu", "bench", null);
   }
 
@@ -183,8 +183,8 @@ public final class ReferenceBench {
   private static ObjectNode describe(TrainingConfig config, Trainer trainer, int[] stream) {
     ModelShape shape = config.shape();
     ObjectNode root = JSON.createObjectNode();
-    root.put("objective", config.objective());
-    root.put("architecture", Objective.of(config.objective()).architecture());
+    root.put("objective", config.objective().id());
+    root.put("architecture", config.objective().architecture().id());
     root.put("vocabSize", shape.vocabSize()).put("contextLength", shape.contextLength()).put("dModel", shape.dModel())
         .put("layers", shape.layers()).put("heads", shape.heads());
     root.put("batchSize", config.batchSize()).put("steps", config.steps()).put("warmupSteps", config.warmupSteps());

@@ -9,6 +9,7 @@ import dev.kiln.worker.cli.Paths;
 import dev.kiln.worker.embedded.EmbeddedStack;
 import dev.kiln.worker.embedded.LocalS3;
 import dev.kiln.workflows.scope.ModelShape;
+import dev.kiln.workflows.training.Objective;
 import dev.kiln.workflows.training.SegmentRequest;
 import dev.kiln.workflows.training.SegmentResult;
 import dev.kiln.workflows.training.TrainingActivities;
@@ -50,7 +51,7 @@ public final class CheckpointStallBenchmark {
       int run = 0;
       for (int r = 0; r < repetitions; r++) {
         for (boolean async : new boolean[] {true, false}) {
-          TrainingConfig config = new TrainingConfig(shape, "clm", 8, steps, 1e-3, 1e-4, 10, 0.1, 1.0, 0.0, 7, every, "cpu",
+          TrainingConfig config = new TrainingConfig(shape, Objective.CLM, 8, steps, 1e-3, 1e-4, 10, 0.1, 1.0, 0.0, 7, every, "cpu",
               "bench/corpus/manifest.json", null);
           SegmentResult result = activities.trainSegment(new SegmentRequest(
               "stall-" + (run++), config, null, steps, 0, List.of(), List.of(), 0, 50, async, 3600, 1));

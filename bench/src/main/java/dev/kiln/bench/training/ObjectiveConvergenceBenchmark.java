@@ -63,7 +63,7 @@ public final class ObjectiveConvergenceBenchmark {
     heldOut = Arrays.copyOf(heldOut, Math.min(heldOut.length, heldOutTokens));
     ModelShape shape = new ModelShape(objective.modelVocabSize(manifest.vocabSize(), context), context, d, layers, heads);
     TrainingConfig config = new TrainingConfig(
-        shape, objective.id(), batch, steps, lr, minLr, warmup, 0.1, 1.0, 0.0, seed, steps, "cpu", "bench", null);
+        shape, objective, batch, steps, lr, minLr, warmup, 0.1, 1.0, 0.0, seed, steps, "cpu", "bench", null);
     UnigramBaseline baseline = new UnigramBaseline(train, shape.vocabSize());
     System.out.printf("%s %s: %,d train tokens, %,d held-out, %s, %s%n",
         objective.id(), curated, train.length, heldOut.length, shape, Arrays.toString(Arrays.copyOfRange(args, 2, args.length)));

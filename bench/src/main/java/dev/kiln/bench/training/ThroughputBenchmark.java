@@ -33,7 +33,7 @@ public final class ThroughputBenchmark {
     double dropout = args.length > 1 ? Double.parseDouble(args[1]) : 0.0;
     ModelShape shape = new ModelShape(objective.modelVocabSize(TOKENIZER_VOCAB, CONTEXT), CONTEXT, 128, 4, 4);
     TrainingConfig config = new TrainingConfig(
-        shape, objective.id(), BATCH, 1000, 6e-4, 6e-5, 100, 0.1, 1.0, dropout, 1L, 100, "cpu", "bench", null);
+        shape, objective, BATCH, 1000, 6e-4, 6e-5, 100, 0.1, 1.0, dropout, 1L, 100, "cpu", "bench", null);
     int[] stream = new SplittableRandom(1).ints(1_000_000, 2, TOKENIZER_VOCAB).toArray();
     PretrainingObjective batcher = PretrainingObjective.of(objective, stream, shape, BATCH, config.seed());
     try (Trainer trainer = new Trainer(shape, config, Device.cpu())) {

@@ -88,8 +88,8 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
         "scope: " + spec.useCase().task() + ", " + spec.budget().trainingFlops() + " FLOPs").scope(spec);
 
     Workflow.upsertTypedSearchAttributes(
-        KilnSearchAttributes.ARCHITECTURE.valueSet(plan.architecture()),
-        KilnSearchAttributes.OBJECTIVE.valueSet(plan.objective()));
+        KilnSearchAttributes.ARCHITECTURE.valueSet(plan.architecture().id()),
+        KilnSearchAttributes.OBJECTIVE.valueSet(plan.objective().id()));
 
     enter(Stage.SELECT_MODEL);
     ModelSelection selection = ActivitySummaries.stub(ModelHubActivities.class, ActivityPolicies.DECISION,
@@ -179,7 +179,7 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
     int contextLength = plan.shape().contextLength();
     ModelShape shape = selection.continues()
         ? selection.shape()
-        : plan.shape().withVocabSize(Objective.of(plan.objective()).modelVocabSize(curation.vocabSize(), contextLength));
+        : plan.shape().withVocabSize(plan.objective().modelVocabSize(curation.vocabSize(), contextLength));
     return new TrainingConfig(
         shape, plan.objective(), t.batchSize(), plan.steps(), t.learningRate(), t.minLearningRate(),
         t.warmupSteps(), t.weightDecay(), t.gradClip(), t.dropout(), t.seed(), t.checkpointEvery(), t.device(),

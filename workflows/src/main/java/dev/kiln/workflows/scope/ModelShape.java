@@ -14,8 +14,8 @@ public record ModelShape(int vocabSize, int contextLength, int dModel, int layer
    * Parameters of the given architecture: an encoder has the GPT's; an encoder-decoder has two such stacks
    * sharing one token embedding, and each decoder block adds cross-attention (4d^2 + 4d) and its LayerNorm.
    */
-  public long parameters(String architecture) {
-    if (!architecture.equals("encoder-decoder")) {
+  public long parameters(Architecture architecture) {
+    if (architecture != Architecture.ENCODER_DECODER) {
       return parameters();
     }
     long d = dModel;

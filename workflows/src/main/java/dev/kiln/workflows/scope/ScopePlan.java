@@ -4,13 +4,12 @@ package dev.kiln.workflows.scope;
  * What the scope stage decided: the architecture family and objective for the use case, a compute-optimal
  * size for the budget, and how much raw data that needs given the expected curation yield.
  *
- * @param architecture {@code encoder}, {@code decoder} or {@code encoder-decoder}
- * @param objective {@code mlm}, {@code clm} or {@code span-corruption}
+ * @param architecture the family; always {@code objective.architecture()}
  */
 public record ScopePlan(
     String task,
-    String architecture,
-    String objective,
+    Architecture architecture,
+    dev.kiln.workflows.training.Objective objective,
     String architectureReason,
     ModelShape shape,
     long parameters,

@@ -1,5 +1,9 @@
 package dev.kiln.workflows.training;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import dev.kiln.workflows.scope.Architecture;
+
 import java.util.Arrays;
 
 /**
@@ -8,29 +12,32 @@ import java.util.Arrays;
  * {@code <|endoftext|>}, {@code <|pad|>}, the bytes and the merges stay those of the tokenizer, and one
  * tokenizer serves all three objectives.
  *
+ * <p>In messages and histories an objective is its id ({@code "clm"}, ...), as it was when it was a string.
+ *
  * <p>The corruption rates are those of the papers: BERT (Devlin et al. 2019) selects 15 % of tokens; T5
  * (Raffel et al. 2020) corrupts 15 % of tokens in spans of mean length 3.
  */
 public enum Objective {
   /** Next-token prediction with a causal mask (GPT). */
-  CLM("clm", "decoder"),
+  CLM("clm", Architecture.DECODER),
   /** Masked language modeling (BERT): predict the selected tokens from context on both sides. */
-  MLM("mlm", "encoder"),
+  MLM("mlm", Architecture.ENCODER),
   /** Span corruption (T5): spans become sentinels in the input, the decoder writes them out. */
-  SPAN_CORRUPTION("span-corruption", "encoder-decoder");
+  SPAN_CORRUPTION("span-corruption", Architecture.ENCODER_DECODER);
 
   public static final double MLM_SELECTION_RATE = 0.15;
   public static final double SPAN_NOISE_DENSITY = 0.15;
   public static final int MEAN_SPAN_LENGTH = 3;
 
   private final String id;
-  private final String architecture;
+  private final Architecture architecture;
 
-  Objective(String id, String architecture) {
+  Objective(String id, Architecture architecture) {
     this.id = id;
     this.architecture = architecture;
   }
 
+  @JsonCreator
   public static Objective of(String id) {
     return Arrays.stream(values())
         .filter(o -> o.id.equals(id))
@@ -52,12 +59,19 @@ public enum Objective {
     };
   }
 
+  @JsonValue
   public String id() {
     return id;
   }
 
-  public String architecture() {
+  public Architecture architecture() {
     return architecture;
+  }
+
+  /** The id: what messages and config hashes held when the objective was a string, so both stay as they were. */
+  @Override
+  public String toString() {
+    return id;
   }
 
   /** Tokens this objective adds after the tokenizer's ids: [MASK] for MLM, one sentinel per span for T5. */

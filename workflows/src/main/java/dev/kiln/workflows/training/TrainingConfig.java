@@ -8,7 +8,7 @@ import dev.kiln.workflows.scope.ModelShape;
  */
 public record TrainingConfig(
     ModelShape shape,
-    String objective,
+    Objective objective,
     int batchSize,
     int steps,
     double learningRate,

@@ -21,8 +21,17 @@ class TrainingConfigTest {
     assertEquals(config.hash(), config(1234).hash());
   }
 
+  /** Checkpoint manifests of runs in flight record this hash: a refactoring of the config must not change it. */
+  @Test
+  void theHashOfAConfigIsWhatCheckpointsWrittenByEarlierWorkersRecord() {
+    assertEquals("TrainingConfig[shape=ModelShape[vocabSize=1024, contextLength=128, dModel=64, layers=2, heads=2],"
+        + " objective=clm, batchSize=8, steps=100, learningRate=0.003, minLearningRate=3.0E-4, warmupSteps=10,"
+        + " weightDecay=0.1, gradClip=1.0, dropout=0.0, seed=1234, checkpointEvery=20, device=cpu,"
+        + " manifestKey=runs/r/curated/manifest.json, initWeightsKey=null]", config(1234).toString());
+  }
+
   private static TrainingConfig config(long seed) {
-    return new TrainingConfig(new ModelShape(1024, 128, 64, 2, 2), "clm", 8, 100, 3e-3, 3e-4, 10, 0.1, 1.0, 0.0, seed, 20,
+    return new TrainingConfig(new ModelShape(1024, 128, 64, 2, 2), Objective.CLM, 8, 100, 3e-3, 3e-4, 10, 0.1, 1.0, 0.0, seed, 20,
         "cpu", "runs/r/curated/manifest.json", null);
   }
 }

@@ -24,7 +24,7 @@ class TrainingRunBoundsTest {
   private static final int SEGMENT_STEPS = 5_000;
   private static final int LIMIT_BYTES = 64 * 1024;
   private static final RunSpec.Resilience POLICY = RunSpec.Resilience.DEFAULTS;
-  private static final TrainingConfig CONFIG = new TrainingConfig(new ModelShape(50_257, 1024, 768, 12, 12), "clm", 8,
+  private static final TrainingConfig CONFIG = new TrainingConfig(new ModelShape(50_257, 1024, 768, 12, 12), Objective.CLM, 8,
       STEPS, 6e-4, 6e-5, 2000, 0.1, 1.0, 0.0, 1234, CHECKPOINT_EVERY, "cuda:0",
       "runs/a-long-pretraining-run/curated/manifest.json", null);
   // keep the last 3 and every 10th: 5,000 milestones over the run, of which the run carries the newest
