@@ -2,8 +2,6 @@ package dev.kiln.workflows.training;
 
 import dev.kiln.workflows.ActivityPolicies;
 import dev.kiln.workflows.ActivitySummaries;
-import dev.kiln.workflows.KilnSearchAttributes;
-import dev.kiln.workflows.WorkflowVersions;
 import dev.kiln.workflows.spec.RunSpec;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.CanceledFailure;
@@ -11,26 +9,16 @@ import io.temporal.workflow.Async;
 import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 
 /**
- * Trains in segments and owns the checkpoint protocol. A training activity writes checkpoints and reports them
- * (in its result, or in its last heartbeat if it dies); this workflow commits a checkpoint only after another
- * process re-read it against its manifest ({@link CheckpointActivities#commit}), and resumes only from its own
- * record of committed checkpoints, never from a listing of storage. A checkpoint that fails verification, at
- * commit or when a segment loads it, is dropped with a warning and the previous one is used.
- *
- * <p>Interruptions are handled here rather than by the activity's retry policy, so each one lands in the
- * goodput ledger with its cause, detection time, steps lost and time to the first resumed step. Loss spikes and
- * non-finite losses roll back to the last committed checkpoint and skip the offending data, at most
- * {@code maxRollbacks} times. The history is kept short by continuing as new with {@link TrainingState}.
- *
- * <p>The run's state and its transitions are {@link TrainingRun}'s; this class turns its decisions into
- * activities, timers, memo and search-attribute upserts and continue-as-new, and keeps the one object current.
+ * Trains in segments and owns the checkpoint protocol: a checkpoint is committed only after another process re-read
+ * it against its manifest ({@link CheckpointActivities#commit}), and training resumes only from this record of
+ * committed checkpoints, never from a listing of storage. Interruptions are handled here rather than by the
+ * activity's retry policy, so each lands in the goodput ledger. The run's state and its transitions are
+ * {@link TrainingRun}'s (see docs/training.md); this driver turns its decisions into activities, timers, upserts
+ * ({@link TrainingPublisher}) and continue-as-new, and keeps the one object current.
  */
 public class TrainingWorkflowImpl implements TrainingWorkflow {
   private static final Logger log = Workflow.getLogger(TrainingWorkflowImpl.class);
@@ -42,20 +30,14 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
   private TrainingConfig config;
   private RunSpec.Resilience policy;
   private Retention retention;
+  private TrainingPublisher publisher;
 
   /** The run's whole state; every transition replaces it (see {@link #set}). */
   private TrainingRun run = TrainingRun.empty();
-  /** The update handlers waiting on the controls queued in {@link #run}, in the same order. */
-  private final Deque<Waiting> waiting = new ArrayDeque<>();
+  /** The update handlers waiting on the controls queued in {@link #run}. */
+  private final ControlAnswers answers = new ControlAnswers();
   private CancellationScope runningSegment;
-  /** Whether warnings go to the memo per boundary ({@link WorkflowVersions#WARNINGS_MEMO_PER_BOUNDARY}); null until asked. */
-  private Boolean memoPerBoundary;
-  private int publishedWarnings;
   private Promise<SegmentResult> runningResult;
-
-  private static final class Waiting {
-    ControlResult result;
-  }
 
   @Override
   public TrainingResult train(TrainingRequest request) {
@@ -64,7 +46,7 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
     this.policy = request.resilience();
     this.retention = new Retention(policy.keepLast(), policy.keepEvery(), config.checkpointEvery());
     run = TrainingRun.start(request.state(), Workflow.currentTimeMillis());
-    publishedWarnings = run.totals().warnings(); // the memo crosses continue-as-new with the run
+    publisher = new TrainingPublisher(request.runId(), config, run);
 
     while (true) {
       stopIfCancelled();
@@ -85,36 +67,16 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
     int step = run.committedStep();
     run = run.finish();
     // Controls accepted while the last segment finished have nothing left to act on.
-    waiting.forEach(w -> w.result = new ControlResult("training already finished at step " + step, step));
-    waiting.clear();
+    answers.answerAll(new ControlResult("training already finished at step " + step, step));
     Workflow.await(Workflow::isEveryHandlerFinished);
     return run.result(config, Workflow.getInfo().getHistoryLength(), Workflow.currentTimeMillis());
   }
 
-  /** Takes the next state, and logs the warnings it added; the memo shows them from the next segment boundary. */
+  /** Takes the next state, and logs the warnings it added. */
   private void set(TrainingRun next) {
-    int known = run.totals().warnings();
+    TrainingRun before = run;
     run = next;
-    int added = run.totals().warnings() - known;
-    List<String> warnings = run.warnings();
-    for (int i = Math.max(0, warnings.size() - added); i < warnings.size(); i++) {
-      log.warn("{}: {}", request.runId(), warnings.get(i));
-      if (added > 0 && memoPerBoundary == null) {
-        memoPerBoundary = WorkflowVersions.takes(WorkflowVersions.WARNINGS_MEMO_PER_BOUNDARY);
-      }
-      if (!memoPerBoundary) {
-        // Runs that started before the change: one memo upsert per warning, with every warning so far.
-        Workflow.upsertMemo(Map.of("kiln.warnings", List.copyOf(warnings.subList(0, i + 1))));
-      }
-    }
-  }
-
-  /** The memo is an event the Web UI shows: it gets the newest warnings and their count, once per boundary. */
-  private void publishWarnings() {
-    if (Boolean.TRUE.equals(memoPerBoundary) && run.totals().warnings() != publishedWarnings) {
-      publishedWarnings = run.totals().warnings();
-      Workflow.upsertMemo(Map.of("kiln.warnings", run.warnings(), "kiln.warningCount", publishedWarnings));
-    }
+    publisher.changed(before, run);
   }
 
   // ---- segments
@@ -199,7 +161,7 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
     set(run.onSegmentResult(result, config.tokensPerStep()));
     commit(result.checkpoints());
     set(run.afterSegmentCommit(result, before, policy.maxRollbacks(), Workflow.currentTimeMillis()));
-    publishProgress();
+    publisher.progress(run);
   }
 
   /** The segment's activity failed or its worker died: commit what it reported, record it, resume. */
@@ -221,7 +183,7 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
       // Nothing moved since the last failure (storage down, no worker): back off like a retry policy would.
       Workflow.sleep(resumed.backoff());
     }
-    publishProgress();
+    publisher.progress(run);
   }
 
   /**
@@ -243,16 +205,13 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
   // ---- operator control (updates)
 
   private ControlResult submit(TrainingRun.Control control) {
-    Waiting handler = new Waiting();
     run = run.onControl(control);
-    waiting.add(handler);
     // A segment whose result arrived in this workflow task is over: there is nothing to stop, and a cancel
     // request for a closed activity is a command the server may refuse.
     if (control.interruptsTraining() && runningSegment != null && !runningResult.isCompleted()) {
       runningSegment.cancel(); // the activity writes a checkpoint of where it is and returns
     }
-    Workflow.await(() -> handler.result != null);
-    return handler.result;
+    return answers.await();
   }
 
   /** Applies queued controls at a segment boundary, in the order they were accepted. */
@@ -260,13 +219,13 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
     while (!run.pending().isEmpty()) {
       TrainingRun.Applied applied = run.applyNextControl(Workflow.currentTimeMillis());
       set(applied.run());
-      waiting.poll().result = applied.result();
+      answers.answerOldest(applied.result());
     }
-    publishWarnings();
+    publisher.warnings(run);
   }
 
   private void validate(TrainingRun.Control control) {
-    run.validate(control, request != null);
+    run.validate(control, request != null); // request: whether training started
   }
 
   // One record per control (see TrainingRun.Control); validators reject before the update enters the history.
@@ -282,19 +241,6 @@ public class TrainingWorkflowImpl implements TrainingWorkflow {
   @Override public void validateSetLearningRate(double lr) { validate(new TrainingRun.SetLearningRate(lr)); }
 
   // ---- progress
-
-  private void publishProgress() {
-    publishWarnings();
-    CheckpointRef last = run.lastCommitted();
-    if (last == null) {
-      return;
-    }
-    Workflow.upsertTypedSearchAttributes(
-        KilnSearchAttributes.STEP.valueSet((long) last.step()),
-        KilnSearchAttributes.TOKENS_SEEN.valueSet(last.step() * config.tokensPerStep()),
-        KilnSearchAttributes.LOSS.valueSet(last.trainLoss()),
-        KilnSearchAttributes.GOODPUT.valueSet(run.goodput(Workflow.currentTimeMillis())));
-  }
 
   private boolean shouldContinueAsNew() {
     return run.pending().isEmpty()
