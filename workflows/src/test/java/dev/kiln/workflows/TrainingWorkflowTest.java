@@ -71,8 +71,9 @@ class TrainingWorkflowTest {
   }
 
   private static TrainingConfig config(int steps) {
-    return new TrainingConfig(SHAPE, dev.kiln.workflows.training.Objective.CLM, 16, steps, 3e-3, 3e-4, 10, 0.1, 1.0, 0.0, 1234, 10, "cpu",
-        "runs/run-1/curated/manifest.json", null);
+    return TrainingConfig.builder().shape(SHAPE).objective(dev.kiln.workflows.training.Objective.CLM).batchSize(16)
+        .steps(steps).learningRate(3e-3, 3e-4).warmupSteps(10).weightDecay(0.1).gradClip(1.0).seed(1234)
+        .checkpointEvery(10).device("cpu").manifestKey("runs/run-1/curated/manifest.json").build();
   }
 
   private TrainingWorkflow stub() {

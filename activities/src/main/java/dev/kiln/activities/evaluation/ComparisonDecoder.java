@@ -36,12 +36,9 @@ public final class ComparisonDecoder implements AutoCloseable {
    * reserved tokens of the run's objective, everything else equal.
    */
   public static TrainingConfig configFor(TrainingConfig run) {
-    Objective objective = run.objective();
     ModelShape shape = run.shape();
-    ModelShape decoder = shape.withVocabSize(shape.vocabSize() - objective.reservedTokens(shape.contextLength()));
-    return new TrainingConfig(decoder, Objective.CLM, run.batchSize(), run.steps(), run.learningRate(),
-        run.minLearningRate(), run.warmupSteps(), run.weightDecay(), run.gradClip(), run.dropout(), run.seed(),
-        run.checkpointEvery(), run.device(), run.manifestKey(), null);
+    ModelShape decoder = shape.withVocabSize(shape.vocabSize() - run.objective().reservedTokens(shape.contextLength()));
+    return run.toBuilder().shape(decoder).objective(Objective.CLM).initWeightsKey(null).build();
   }
 
   /**

@@ -180,10 +180,12 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
     ModelShape shape = selection.continues()
         ? selection.shape()
         : plan.shape().withVocabSize(plan.objective().modelVocabSize(curation.vocabSize(), contextLength));
-    return new TrainingConfig(
-        shape, plan.objective(), t.batchSize(), plan.steps(), t.learningRate(), t.minLearningRate(),
-        t.warmupSteps(), t.weightDecay(), t.gradClip(), t.dropout(), t.seed(), t.checkpointEvery(), t.device(),
-        curation.manifestKey(), selection.weightsKey());
+    return TrainingConfig.builder()
+        .shape(shape).objective(plan.objective()).batchSize(t.batchSize()).steps(plan.steps())
+        .learningRate(t.learningRate(), t.minLearningRate()).warmupSteps(t.warmupSteps()).weightDecay(t.weightDecay())
+        .gradClip(t.gradClip()).dropout(t.dropout()).seed(t.seed()).checkpointEvery(t.checkpointEvery())
+        .device(t.device()).manifestKey(curation.manifestKey()).initWeightsKey(selection.weightsKey())
+        .build();
   }
 
   private ChildWorkflowOptions childOptions(String workflowId, String summary) {

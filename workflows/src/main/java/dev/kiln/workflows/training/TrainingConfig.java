@@ -45,4 +45,87 @@ public record TrainingConfig(
   public long tokensPerStep() {
     return (long) batchSize * shape.contextLength();
   }
+
+  /** A config by name; every field but {@code dropout} (0) and {@code initWeightsKey} (none) must be set. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding this config's fields, to change some of them. */
+  public Builder toBuilder() {
+    return new Builder().shape(shape).objective(objective).batchSize(batchSize).steps(steps)
+        .learningRate(learningRate, minLearningRate).warmupSteps(warmupSteps).weightDecay(weightDecay)
+        .gradClip(gradClip).dropout(dropout).seed(seed).checkpointEvery(checkpointEvery).device(device)
+        .manifestKey(manifestKey).initWeightsKey(initWeightsKey);
+  }
+
+  /**
+   * Builds a config by field name rather than by position (15 of them, five of them doubles). Its JSON and its
+   * {@link #hash()} are the record's, whichever way it was made.
+   */
+  public static final class Builder {
+    private ModelShape shape;
+    private Objective objective;
+    private Integer batchSize;
+    private Integer steps;
+    private Double learningRate;
+    private Double minLearningRate;
+    private Integer warmupSteps;
+    private Double weightDecay;
+    private Double gradClip;
+    private double dropout;
+    private Long seed;
+    private Integer checkpointEvery;
+    private String device;
+    private String manifestKey;
+    private String initWeightsKey;
+
+    private Builder() {}
+
+    public Builder shape(ModelShape v) { shape = v; return this; }
+    public Builder objective(Objective v) { objective = v; return this; }
+    public Builder batchSize(int v) { batchSize = v; return this; }
+    public Builder steps(int v) { steps = v; return this; }
+    /** The peak learning rate and the floor the cosine schedule decays to. */
+    public Builder learningRate(double peak, double min) { learningRate = peak; minLearningRate = min; return this; }
+    public Builder warmupSteps(int v) { warmupSteps = v; return this; }
+    public Builder weightDecay(double v) { weightDecay = v; return this; }
+    public Builder gradClip(double v) { gradClip = v; return this; }
+    public Builder dropout(double v) { dropout = v; return this; }
+    public Builder seed(long v) { seed = v; return this; }
+    public Builder checkpointEvery(int v) { checkpointEvery = v; return this; }
+    public Builder device(String v) { device = v; return this; }
+    /** The curated token manifest training reads. */
+    public Builder manifestKey(String v) { manifestKey = v; return this; }
+    /** Weights to start from (a continued model), or null for a model trained from scratch. */
+    public Builder initWeightsKey(String v) { initWeightsKey = v; return this; }
+
+    /** @throws IllegalStateException naming the fields not set */
+    public TrainingConfig build() {
+      java.util.List<String> missing = new java.util.ArrayList<>();
+      java.util.Map<String, Object> required = new java.util.LinkedHashMap<>();
+      required.put("shape", shape);
+      required.put("objective", objective);
+      required.put("batchSize", batchSize);
+      required.put("steps", steps);
+      required.put("learningRate", learningRate);
+      required.put("warmupSteps", warmupSteps);
+      required.put("weightDecay", weightDecay);
+      required.put("gradClip", gradClip);
+      required.put("seed", seed);
+      required.put("checkpointEvery", checkpointEvery);
+      required.put("device", device);
+      required.put("manifestKey", manifestKey);
+      required.forEach((name, value) -> {
+        if (value == null) {
+          missing.add(name);
+        }
+      });
+      if (!missing.isEmpty()) {
+        throw new IllegalStateException("a training config needs " + String.join(", ", missing));
+      }
+      return new TrainingConfig(shape, objective, batchSize, steps, learningRate, minLearningRate, warmupSteps,
+          weightDecay, gradClip, dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey);
+    }
+  }
 }

@@ -34,4 +34,18 @@ class TrainingConfigTest {
     return new TrainingConfig(new ModelShape(1024, 128, 64, 2, 2), Objective.CLM, 8, 100, 3e-3, 3e-4, 10, 0.1, 1.0, 0.0, seed, 20,
         "cpu", "runs/r/curated/manifest.json", null);
   }
+
+  @Test
+  void theBuilderMakesTheSameConfigByNameAndSaysWhatIsMissing() {
+    TrainingConfig config = config(1234);
+    assertEquals(config, config.toBuilder().build());
+    assertEquals(config.hash(), TrainingConfig.builder()
+        .shape(new ModelShape(1024, 128, 64, 2, 2)).objective(Objective.CLM).batchSize(8).steps(100)
+        .learningRate(3e-3, 3e-4).warmupSteps(10).weightDecay(0.1).gradClip(1.0).seed(1234).checkpointEvery(20)
+        .device("cpu").manifestKey("runs/r/curated/manifest.json").build().hash());
+    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> TrainingConfig.builder().shape(config.shape()).objective(Objective.CLM).build());
+    assertEquals("a training config needs batchSize, steps, learningRate, warmupSteps, weightDecay, gradClip, seed,"
+        + " checkpointEvery, device, manifestKey", e.getMessage());
+  }
 }

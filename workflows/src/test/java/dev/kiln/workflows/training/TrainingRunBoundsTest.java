@@ -24,9 +24,10 @@ class TrainingRunBoundsTest {
   private static final int SEGMENT_STEPS = 5_000;
   private static final int LIMIT_BYTES = 64 * 1024;
   private static final RunSpec.Resilience POLICY = RunSpec.Resilience.DEFAULTS;
-  private static final TrainingConfig CONFIG = new TrainingConfig(new ModelShape(50_257, 1024, 768, 12, 12), Objective.CLM, 8,
-      STEPS, 6e-4, 6e-5, 2000, 0.1, 1.0, 0.0, 1234, CHECKPOINT_EVERY, "cuda:0",
-      "runs/a-long-pretraining-run/curated/manifest.json", null);
+  private static final TrainingConfig CONFIG = TrainingConfig.builder().shape(new ModelShape(50_257, 1024, 768, 12, 12))
+      .objective(Objective.CLM).batchSize(8).steps(STEPS).learningRate(6e-4, 6e-5).warmupSteps(2000).weightDecay(0.1)
+      .gradClip(1.0).seed(1234).checkpointEvery(CHECKPOINT_EVERY).device("gpu:0")
+      .manifestKey("runs/a-long-pretraining-run/curated/manifest.json").build();
   // keep the last 3 and every 10th: 5,000 milestones over the run, of which the run carries the newest
   private static final Retention RETENTION = new Retention(3, 10, CHECKPOINT_EVERY);
 

@@ -22,8 +22,10 @@ import org.junit.jupiter.api.Test;
 class TrainingRunTest {
   private static final RunSpec.Resilience POLICY =
       RunSpec.Resilience.DEFAULTS.overriddenBy(new RunSpec.Resilience(null, 2, 4, null, null, 2, 1, null, null));
-  private static final TrainingConfig CONFIG = new TrainingConfig(new ModelShape(4096, 128, 64, 2, 2), Objective.CLM, 16, 100,
-      3e-3, 3e-4, 10, 0.1, 1.0, 0.0, 1234, 10, "cpu", "runs/run-1/curated/manifest.json", null);
+  private static final TrainingConfig CONFIG = TrainingConfig.builder().shape(new ModelShape(4096, 128, 64, 2, 2))
+      .objective(Objective.CLM).batchSize(16).steps(100).learningRate(3e-3, 3e-4).warmupSteps(10).weightDecay(0.1)
+      .gradClip(1.0).seed(1234).checkpointEvery(10).device("cpu").manifestKey("runs/run-1/curated/manifest.json")
+      .build();
   private static final Retention RETENTION = new Retention(2, 0, 10);
 
   private static CheckpointRef ref(int generation, int step) {
