@@ -161,7 +161,7 @@ final class HfHubDownload {
     }
     var wait = http.retry().wait(count, null);
     LOG.warn("{} of {}: {}; resuming, retry {}/{} in {} ms", request.describeFile(), request.id(),
-        fault.getMessage(), count, http.retry().maxRetries(), wait.toMillis());
+        fault.toString(), count, http.retry().maxRetries(), wait.toMillis());
     http.retry().pause(wait);
     return count;
   }
