@@ -96,7 +96,6 @@ public final class HfHubClient {
     fetch(download, cache, id, info, HfHubFiles.CONFIG, "the model's configuration", files);
     if (info.has(HfHubFiles.WEIGHTS)) {
       fetch(download, cache, id, info, HfHubFiles.WEIGHTS, "the weights", files);
-      cache.markAbsent(sha, HfHubFiles.WEIGHTS_INDEX);
     } else if (info.has(HfHubFiles.WEIGHTS_INDEX)) {
       cache.markAbsent(sha, HfHubFiles.WEIGHTS);
       fetch(download, cache, id, info, HfHubFiles.WEIGHTS_INDEX, "the shard index", files);

@@ -27,11 +27,7 @@ record HfHubRepoInfo(String sha, Map<String, RepoFile> files, boolean gated) {
    * @param size its size in bytes, or -1 when the API did not say
    * @param etag the name its blob has in the cache: the LFS sha256, else the git blob id; null when unknown
    */
-  record RepoFile(String path, long size, String etag) {
-    boolean isLfs() {
-      return etag != null && etag.length() == 64;
-    }
-  }
+  record RepoFile(String path, long size, String etag) {}
 
   Optional<RepoFile> file(String path) {
     return Optional.ofNullable(files.get(path));

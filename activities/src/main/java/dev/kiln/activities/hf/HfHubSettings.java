@@ -81,11 +81,6 @@ public record HfHubSettings(URI endpoint, Optional<String> token, Path cacheDir,
     return new HfHubSettings(uri, token, cache, offline, timeout);
   }
 
-  /** These settings with another cache directory. */
-  public HfHubSettings withCacheDir(Path dir) {
-    return new HfHubSettings(endpoint, token, dir, offline, timeout);
-  }
-
   /** These settings with requests forbidden or allowed. */
   public HfHubSettings withOffline(boolean noRequests) {
     return new HfHubSettings(endpoint, token, cacheDir, noRequests, timeout);

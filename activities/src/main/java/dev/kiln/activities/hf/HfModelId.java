@@ -64,11 +64,6 @@ public record HfModelId(String namespace, String name, String revision) {
     return new HfModelId(id.substring(0, slash), id.substring(slash + 1), revision);
   }
 
-  /** The same model at another revision. */
-  public HfModelId at(String otherRevision) {
-    return new HfModelId(namespace, name, otherRevision);
-  }
-
   /** The id without the revision, as the Hub's URLs carry it. */
   public String repoId() {
     return namespace == null ? name : namespace + "/" + name;

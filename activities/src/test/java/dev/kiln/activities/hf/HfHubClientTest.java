@@ -278,6 +278,16 @@ class HfHubClientTest {
   }
 
   @Test
+  void aRevokedTokenIsReportedAsSuch() {
+    mirror.model("kiln-test/public").file("config.json", CONFIG).lfs("model.safetensors", weights(100, 19))
+        .publish("main");
+    HfHubException e = assertThrows(HfHubException.class,
+        () -> client(Optional.of("hf_invalid_old"), false).download(HfModelId.parse("kiln-test/public")));
+    assertTrue(e.getMessage().contains("the Hub rejected the token (invalid or expired)"), e.getMessage());
+    assertTrue(e.getMessage().contains("set HF_TOKEN to a valid read token"), e.getMessage());
+  }
+
+  @Test
   void aGatedModelAsksForATokenAndTheTerms() {
     mirror.makeGated("kiln-test/gated");
     mirror.requireToken(TOKEN);

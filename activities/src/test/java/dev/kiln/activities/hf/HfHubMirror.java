@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  * {@code <id>/resolve/<sha>/<file>} (small files, with ETag, X-Repo-Commit and Content-Length), and, on a second
  * server standing for the CDN, {@code cdn/<sha256>} (LFS files, to which resolve redirects with X-Linked-Etag and
  * X-Linked-Size). Both honour {@code Range}. Tests can require a token, gate or hide a model, and inject faults;
- * every request is recorded.
+ * every request is recorded. A token starting {@code hf_invalid} is refused as the Hub refuses a revoked one.
  */
 final class HfHubMirror implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -269,6 +269,12 @@ final class HfHubMirror implements AutoCloseable {
       return true;
     }
     String auth = ex.getRequestHeaders().getFirst("Authorization");
+    if (auth != null && auth.startsWith("Bearer hf_invalid")) {
+      // the Hub refuses an unknown or revoked token on every request, public repositories included
+      ex.getResponseHeaders().set("X-Error-Message", "Invalid credentials in Authorization header");
+      ex.sendResponseHeaders(401, -1);
+      return true;
+    }
     boolean authorized = token != null && ("Bearer " + token).equals(auth);
     String kind = access.get(repo);
     if ("private".equals(kind) && !authorized) {
