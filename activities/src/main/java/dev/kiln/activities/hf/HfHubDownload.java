@@ -2,14 +2,12 @@ package dev.kiln.activities.hf;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -89,8 +87,8 @@ final class HfHubDownload {
     HfHubHttp.Reply reply = first;
     try {
       Files.createDirectories(part.getParent());
-      try (FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-        long have = out.size();
+      try (RandomAccessFile out = new RandomAccessFile(part.toFile(), "rw")) {
+        long have = out.length();
         if (size >= 0 && have > size) {
           have = 0;
         }
@@ -119,15 +117,19 @@ final class HfHubDownload {
           if (size < 0) {
             size = reply.size();
           }
-          out.truncate(have);
-          out.position(have);
+          out.setLength(have);
+          out.seek(have);
           long before = have;
-          try (InputStream body = reply.response().body()) {
-            have = copy(body, out, have, size);
+          InputStream body = reply.response().body();
+          HfHubStallWatch watch = new HfHubStallWatch(http.timeout(), body);
+          try (watch; body) {
+            have = copy(body, out, have, size, watch);
           } catch (IOException e) {
-            have = out.position();
+            have = out.getFilePointer();
             reply = null;
-            failures = backOff(request, failures, have - before, e);
+            failures = backOff(request, failures, have - before, watch.fired()
+                ? new IOException("no bytes for " + http.timeout().toMillis() + " ms (HF_HUB_DOWNLOAD_TIMEOUT)")
+                : e);
             continue;
           }
           reply = null;
@@ -137,7 +139,7 @@ final class HfHubDownload {
           failures = backOff(request, failures, have - before,
               new IOException("the connection closed after " + have + " of " + size + " bytes"));
         }
-        out.force(true);
+        out.getFD().sync();
         if (size >= 0 && have != size) {
           throw corrupt(request, part, "received " + have + " bytes where the Hub announced " + size);
         }
@@ -166,18 +168,17 @@ final class HfHubDownload {
     return count;
   }
 
-  private static long copy(InputStream body, FileChannel out, long have, long size) throws IOException {
+  private static long copy(InputStream body, RandomAccessFile out, long have, long size, HfHubStallWatch watch)
+      throws IOException {
     byte[] buf = new byte[BUFFER];
     long n = have;
     for (int r; (r = body.read(buf)) >= 0; ) {
       if (size >= 0 && n + r > size) {
         throw new IOException("the Hub sent more than the announced " + size + " bytes");
       }
-      ByteBuffer bb = ByteBuffer.wrap(buf, 0, r);
-      while (bb.hasRemaining()) {
-        out.write(bb);
-      }
+      out.write(buf, 0, r);
       n += r;
+      watch.progress();
     }
     return n;
   }

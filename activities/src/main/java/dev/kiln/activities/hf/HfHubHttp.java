@@ -44,6 +44,11 @@ final class HfHubHttp {
     return retry;
   }
 
+  /** How long an answer, or the next bytes of a body, may take. */
+  Duration timeout() {
+    return settings.timeout();
+  }
+
   /**
    * An answer after redirects.
    *

@@ -47,7 +47,11 @@ class HfHubClientTest {
   }
 
   private HfHubClient client(Optional<String> token, boolean offline) {
-    HfHubSettings settings = new HfHubSettings(mirror.endpoint(), token, cache, offline, Duration.ofSeconds(5));
+    return client(token, offline, Duration.ofSeconds(5));
+  }
+
+  private HfHubClient client(Optional<String> token, boolean offline, Duration timeout) {
+    HfHubSettings settings = new HfHubSettings(mirror.endpoint(), token, cache, offline, timeout);
     HfHubRetry retry = new HfHubRetry(3, Duration.ofMillis(100), Duration.ofMillis(400), Duration.ofSeconds(30),
         waits::add);
     return new HfHubClient(settings, retry);
@@ -180,6 +184,25 @@ class HfHubClientTest {
     long resumedAt = Long.parseLong(range.replaceAll("\\D", ""));
     assertTrue(resumedAt > 0 && resumedAt <= 150_000, "resumed from the bytes received: " + range);
     assertEquals(1, waits.size(), "one backoff before resuming");
+  }
+
+  @Test
+  void aConnectionThatGoesQuietMidFileIsCutAfterTheTimeoutAndResumed() throws IOException {
+    byte[] safetensors = weights(200_000, 20);
+    mirror.model("kiln-test/quiet").file("config.json", CONFIG).lfs("model.safetensors", safetensors).publish("main");
+    mirror.inject(HfHubMirror.sha256(safetensors), new HfHubMirror.Stall(60_000, 20_000));
+
+    long start = System.nanoTime();
+    HfHubSnapshot snap = client(Optional.empty(), false, Duration.ofMillis(400))
+        .download(HfModelId.parse("kiln-test/quiet"));
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+    assertArrayEquals(safetensors, Files.readAllBytes(snap.directory().resolve("model.safetensors")));
+    assertTrue(took.compareTo(Duration.ofSeconds(10)) < 0, "cut after the timeout, not after the stall: " + took);
+    List<HfHubMirror.Seen> cdn = mirror.requests("cdn");
+    assertEquals(2, cdn.size(), cdn.toString());
+    assertTrue(cdn.get(1).range() != null && cdn.get(1).range().startsWith("bytes="), cdn.toString());
+    assertFalse(Thread.currentThread().isInterrupted(), "the watch's interrupt is cleared");
   }
 
   @Test

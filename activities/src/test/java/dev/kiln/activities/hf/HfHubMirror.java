@@ -25,6 +25,8 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -45,10 +47,13 @@ final class HfHubMirror implements AutoCloseable {
   record Seen(String server, String method, String path, String range, String authorization) {}
 
   /** A fault served once, instead of or in the middle of the next answer to a path ending in {@code suffix}. */
-  sealed interface Fault permits Drop, Status, Corrupt {}
+  sealed interface Fault permits Drop, Stall, Status, Corrupt {}
 
   /** Sends the headers for the whole answer, then {@code bytes} of it, then drops the connection. */
   record Drop(int bytes) implements Fault {}
+
+  /** Sends {@code bytes} of the answer, then nothing for {@code millis}, then drops the connection. */
+  record Stall(int bytes, long millis) implements Fault {}
 
   /** Answers {@code status} with an optional Retry-After. */
   record Status(int status, String retryAfter) implements Fault {}
@@ -57,6 +62,8 @@ final class HfHubMirror implements AutoCloseable {
   record Corrupt() implements Fault {}
 
   private final Path root;
+  /** Handlers on their own threads, so a stalled answer does not hold up the next request. */
+  private final ExecutorService pool = Executors.newCachedThreadPool();
   private final HttpServer hub;
   private final HttpServer cdn;
   private final List<Seen> seen = new CopyOnWriteArrayList<>();
@@ -71,6 +78,8 @@ final class HfHubMirror implements AutoCloseable {
     InetAddress loopback = InetAddress.getByName("127.0.0.1");
     hub = HttpServer.create(new InetSocketAddress(loopback, 0), 0);
     cdn = HttpServer.create(new InetSocketAddress(loopback, 0), 0);
+    hub.setExecutor(pool);
+    cdn.setExecutor(pool);
     hub.createContext("/", ex -> handle("hub", ex));
     cdn.createContext("/", ex -> handle("cdn", ex));
     hub.start();
@@ -119,6 +128,7 @@ final class HfHubMirror implements AutoCloseable {
   public void close() {
     hub.stop(0);
     cdn.stop(0);
+    pool.shutdownNow();
   }
 
   /** A model's files at one commit. */
@@ -334,6 +344,16 @@ final class HfHubMirror implements AutoCloseable {
     }
     ex.sendResponseHeaders(status, length);
     OutputStream out = ex.getResponseBody();
+    if (fault instanceof Stall st) {
+      out.write(bytes, from, Math.min(st.bytes(), length));
+      out.flush();
+      try {
+        Thread.sleep(st.millis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      throw new IOException("injected stall");
+    }
     if (fault instanceof Drop d) {
       out.write(bytes, from, Math.min(d.bytes(), length));
       out.flush();
