@@ -348,6 +348,33 @@ class HfHubClientTest {
   }
 
   @Test
+  void aRenamedModelIsFollowedOnTheSameOriginWithTheToken() throws IOException {
+    mirror.makePrivate("kiln-test/new-name");
+    mirror.requireToken(TOKEN);
+    mirror.rename("kiln-test/old-name", "kiln-test/new-name");
+    mirror.model("kiln-test/new-name").file("config.json", CONFIG).lfs("model.safetensors", weights(3000, 21))
+        .publish("main");
+
+    HfHubSnapshot snap = client(Optional.of(TOKEN), false).download(HfModelId.parse("kiln-test/old-name"));
+
+    assertEquals(CONFIG, Files.readString(snap.directory().resolve("config.json")));
+    assertTrue(snap.directory().startsWith(cache.resolve("models--kiln-test--old-name")),
+        "cached under the id asked for, as huggingface_hub does");
+    List<HfHubMirror.Seen> hub = mirror.requests("hub");
+    assertTrue(hub.stream().anyMatch(s -> s.path().startsWith("/api/models/kiln-test/new-name/")), hub.toString());
+    assertTrue(hub.stream().allMatch(s -> ("Bearer " + TOKEN).equals(s.authorization())), hub.toString());
+  }
+
+  @Test
+  void aLegacyIdWithoutOrganisationIsCachedUnderItsName() throws IOException {
+    String sha = mirror.model("tiny").file("config.json", CONFIG).lfs("model.safetensors", weights(500, 22))
+        .publish("main");
+    HfHubSnapshot snap = client().download(HfModelId.parse("tiny"));
+    assertEquals(cache.resolve("models--tiny/snapshots/" + sha), snap.directory());
+    assertEquals(CONFIG, Files.readString(snap.directory().resolve("config.json")));
+  }
+
+  @Test
   void aShardTheIndexNamesButTheHubLacksIsNamed() {
     String index = "{\"weight_map\":{\"a\":\"model-00001-of-00002.safetensors\","
         + "\"b\":\"model-00002-of-00002.safetensors\"}}";

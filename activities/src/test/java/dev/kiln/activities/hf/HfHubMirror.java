@@ -70,6 +70,7 @@ final class HfHubMirror implements AutoCloseable {
   private final Map<String, ConcurrentLinkedQueue<Fault>> faults = new ConcurrentHashMap<>();
   /** Repositories answered as private (401 RepoNotFound without the token) or gated (resolve needs the token). */
   private final Map<String, String> access = new ConcurrentHashMap<>();
+  private final Map<String, String> renamed = new ConcurrentHashMap<>();
   private volatile String token;
   private volatile boolean blobMetadata = true;
 
@@ -104,6 +105,11 @@ final class HfHubMirror implements AutoCloseable {
 
   void makePrivate(String repoId) {
     access.put(repoId, "private");
+  }
+
+  /** Answers requests for the old id with a relative redirect to the new one, as the Hub does after a rename. */
+  void rename(String oldId, String newId) {
+    renamed.put(oldId, newId);
   }
 
   void makeGated(String repoId) {
@@ -215,6 +221,17 @@ final class HfHubMirror implements AutoCloseable {
         }
         ex.sendResponseHeaders(s.status(), -1);
         return;
+      }
+      for (Map.Entry<String, String> r : renamed.entrySet()) {
+        for (String prefix : List.of("/", "/api/models/")) {
+          if (server.equals("hub") && path.startsWith(prefix + r.getKey() + "/")) {
+            ex.getResponseHeaders().set("Location", prefix + r.getValue() + path.substring(prefix.length()
+                + r.getKey().length()) + (ex.getRequestURI().getRawQuery() == null ? ""
+                : "?" + ex.getRequestURI().getRawQuery()));
+            ex.sendResponseHeaders(307, -1);
+            return;
+          }
+        }
       }
       if (server.equals("cdn")) {
         serve(ex, root.resolve(path.substring(1)), fault);
