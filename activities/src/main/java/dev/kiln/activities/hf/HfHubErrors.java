@@ -1,5 +1,6 @@
 package dev.kiln.activities.hf;
 
+import java.net.URI;
 import java.net.http.HttpHeaders;
 
 /**
@@ -69,6 +70,17 @@ final class HfHubErrors {
     }
     return new HfHubException(model + ": the Hub answered " + status + " for " + request.describeFile()
         + (detail.isEmpty() ? "" : " (" + detail + ")") + ". Fix: check the id, the revision and HF_ENDPOINT");
+  }
+
+  /**
+   * The exception for a download server other than the Hub (the CDN an LFS file redirects to) that kept refusing:
+   * its signed URL comes from the Hub, so the token and the id are not the cause.
+   */
+  static HfHubTransferException ofDownloadServer(HfHubModelRequest request, int status, URI server) {
+    return new HfHubTransferException("Hugging Face model '" + request.id().repoId() + "': the download server "
+        + server.getHost() + " kept answering " + status + " for " + request.describeFile() + " after every retry,"
+        + " on fresh redirects from the Hub. Fix: try again later; check any proxy or firewall between here and "
+        + server.getHost());
   }
 
   /** A server's message, cut to its first line and 160 characters so it cannot flood a log. */

@@ -107,9 +107,14 @@ final class HfHubHttp {
           return reply;
         }
         HttpHeaders headers = reply.response().headers();
+        URI answeredBy = reply.response().uri();
         reply.close();
-        if (!TRANSIENT.contains(status) || failures >= retry.maxRetries()) {
-          throw HfHubErrors.of(request, status, headers, tokenSent(reply.response().uri()), settings.base());
+        // the CDN refusing a signed URL (expired between redirect and GET) passes with a fresh redirect
+        boolean cdn = !sameOrigin(answeredBy, settings.endpoint());
+        if (!(TRANSIENT.contains(status) || (cdn && status >= 400 && status < 500))
+            || failures >= retry.maxRetries()) {
+          throw cdn ? HfHubErrors.ofDownloadServer(request, status, answeredBy)
+              : HfHubErrors.of(request, status, headers, tokenSent(answeredBy), settings.base());
         }
         retryAfter = retryAfter(headers);
         fault = "HTTP " + status;

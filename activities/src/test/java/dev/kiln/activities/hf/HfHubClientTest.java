@@ -235,6 +235,21 @@ class HfHubClientTest {
   }
 
   @Test
+  void aCdnRefusingItsSignedUrlIsAskedAgainThroughTheHub() throws IOException {
+    byte[] safetensors = weights(5000, 23);
+    mirror.model("kiln-test/expired").file("config.json", CONFIG).lfs("model.safetensors", safetensors)
+        .publish("main");
+    mirror.inject(HfHubMirror.sha256(safetensors), new HfHubMirror.Status(403, null));
+
+    HfHubSnapshot snap = client().download(HfModelId.parse("kiln-test/expired"));
+
+    assertArrayEquals(safetensors, Files.readAllBytes(snap.directory().resolve("model.safetensors")));
+    assertEquals(2, mirror.requests("cdn").size());
+    assertEquals(2, mirror.requests("hub").stream().filter(s -> s.path().endsWith("/model.safetensors")).count(),
+        "each retry starts at the Hub for a fresh redirect");
+  }
+
+  @Test
   void aHubThatStaysDownGivesUpAfterTheRetryBudget() {
     mirror.model("kiln-test/down").file("config.json", CONFIG).lfs("model.safetensors", weights(1000, 9))
         .publish("main");
