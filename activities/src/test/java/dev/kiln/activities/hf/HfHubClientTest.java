@@ -206,6 +206,24 @@ class HfHubClientTest {
   }
 
   @Test
+  void twoDownloadsOfOneModelAtOnceFetchEachBlobOnce() throws Exception {
+    byte[] safetensors = weights(2_000_000, 24);
+    mirror.model("kiln-test/popular").file("config.json", CONFIG).lfs("model.safetensors", safetensors)
+        .publish("main");
+    HfHubClient client = client();
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      var a = pool.submit(() -> client.download(HfModelId.parse("kiln-test/popular")));
+      var b = pool.submit(() -> client.download(HfModelId.parse("kiln-test/popular")));
+      assertEquals(a.get(), b.get());
+      assertArrayEquals(safetensors, Files.readAllBytes(a.get().directory().resolve("model.safetensors")));
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(1, mirror.requests("cdn").size(), "the second waits on the blob's lock, then finds it");
+  }
+
+  @Test
   void aPartialFileLeftByAnEarlierProcessIsContinued() throws IOException {
     byte[] safetensors = weights(100_000, 7);
     mirror.model("kiln-test/crashed").file("config.json", CONFIG).lfs("model.safetensors", safetensors)
