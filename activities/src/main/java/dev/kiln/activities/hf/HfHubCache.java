@@ -61,6 +61,25 @@ public final class HfHubCache {
     return repo.resolve("blobs").resolve(checkEtag(etag) + ".incomplete");
   }
 
+  /**
+   * Marks the cache directory with a {@code CACHEDIR.TAG}, as huggingface_hub does, so that backup tools skip
+   * gigabytes of re-downloadable weights. Best effort: a read-only cache is still usable.
+   */
+  public void tagCacheDir() {
+    Path tag = repo.getParent().resolve("CACHEDIR.TAG");
+    if (Files.exists(tag)) {
+      return;
+    }
+    try {
+      Files.createDirectories(tag.getParent());
+      writeAtomically(tag, ("Signature: 8a477f597d28d172789f06886806bc55\n"
+          + "# This file is a cache directory tag: the Hugging Face hub cache, which backups may skip.\n")
+          .getBytes(StandardCharsets.US_ASCII));
+    } catch (IOException | UncheckedIOException e) {
+      // without the tag the cache works the same
+    }
+  }
+
   /** The lock file huggingface_hub also takes around writing this blob. */
   public Path lock(String etag) {
     return repo.getParent().resolve(".locks").resolve(id.cacheFolderName()).resolve(checkEtag(etag) + ".lock");

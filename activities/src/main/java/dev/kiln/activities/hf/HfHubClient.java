@@ -85,6 +85,7 @@ public final class HfHubClient {
       throw new HfHubTransferException("the Hub resolved commit " + id.revision() + " of " + id.repoId() + " to "
           + info.sha() + ". Fix: check that HF_ENDPOINT is the Hub or a faithful mirror");
     }
+    cache.tagCacheDir();
     cache.writeRef(id.revision(), info.sha());
     return fetchAll(cache, id, info);
   }

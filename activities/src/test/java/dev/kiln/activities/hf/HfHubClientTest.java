@@ -102,6 +102,8 @@ class HfHubClientTest {
       assertEquals(0, leftovers.filter(p -> p.toString().endsWith(".incomplete")).count());
     }
     assertEquals(List.of(snap.directory().resolve("model.safetensors")), snap.weights());
+    assertTrue(Files.readString(cache.resolve("CACHEDIR.TAG"))
+        .startsWith("Signature: 8a477f597d28d172789f06886806bc55"), "backup tools skip the cache");
     // one info call and one resolve per file, the LFS one redirected to the CDN
     assertEquals(5, mirror.requests("hub").size(), mirror.requests().toString());
     assertEquals(1, mirror.requests("cdn").size());
