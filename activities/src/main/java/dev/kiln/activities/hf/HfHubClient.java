@@ -121,6 +121,7 @@ public final class HfHubClient {
         cache.markAbsent(sha, optional);
       }
     }
+    LOG.info("{}: commit {} complete in {}", id, sha, cache.snapshotDir(sha));
     return snapshot(cache, id, sha, files);
   }
 

@@ -96,6 +96,8 @@ final class HfHubDownload {
           reply.close();
           reply = null;
         }
+        LOG.info("{}: downloading {} ({}){}", request.id(), request.file(), size < 0 ? "size unknown" : size + " bytes",
+            have > 0 ? ", continuing from byte " + have : "");
         int failures = 0;
         while (size < 0 || have < size) {
           if (reply == null) {
