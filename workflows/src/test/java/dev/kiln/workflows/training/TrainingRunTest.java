@@ -229,6 +229,50 @@ class TrainingRunTest {
   }
 
   @Test
+  void aPauseThatLandsOnACheckpointStepCommitsThatCheckpointOnceAndResumesFromIt() {
+    TrainingRun run = committed(TrainingRun.start(null, 0), ref(0, 10));
+    TrainingRun.Started started = run.startSegment("run-1", CONFIG, 50, POLICY);
+    // the pause stops the segment at step 30, a checkpoint step: the checkpoint it wrote there is its last one
+    run = started.run().onControl(new TrainingRun.Pause("operator"));
+    SegmentResult stopped = new SegmentResult(List.of(ref(0, 20), ref(0, 30)), 10, 30, 1, 1000, 2_000_000_000L, 5_000,
+        10, 100, 20, null, "cancelled");
+    run = run.stopReports().onSegmentResult(stopped, CONFIG.tokensPerStep());
+    CommitRequest request = run.commitRequest(stopped.checkpoints(), "run-1", CONFIG, RETENTION);
+    assertEquals(List.of(ref(0, 30), ref(0, 20)), request.candidates(), "step 30 once, not again as a pause checkpoint");
+    run = committed(run, ref(0, 20), ref(0, 30)).afterSegmentCommit(stopped, started.before(), 2, 6_000);
+    TrainingRun.Applied paused = run.applyNextControl(6_000);
+    assertEquals("paused at step 30 (checkpoint committed)", paused.result().message());
+    assertEquals(0, paused.run().generation(), "a pause keeps the line of training");
+    TrainingRun resumed = paused.run().onControl(new TrainingRun.Resume()).applyNextControl(9_000).run();
+    assertEquals(ref(0, 30), resumed.startSegment("run-1", CONFIG, 50, POLICY).segment().resumeFrom());
+  }
+
+  @Test
+  void aRollbackAcceptedWhileACheckpointUploadsKeepsItsTargetAndAbandonsTheUpload() {
+    TrainingRun run = committed(TrainingRun.start(null, 0), ref(0, 10), ref(0, 20));
+    TrainingRun.Started started = run.startSegment("run-1", CONFIG, 50, POLICY);
+    // step 10 is the target; retention (the last 2) would delete it once 30 and 40 are committed
+    run = started.run().onControl(new TrainingRun.RollBack(10));
+    run = run.onReport(new CheckpointReport(started.segment().segment(), List.of(ref(0, 30))));
+    run = committed(run.clearReported(), ref(0, 30));
+    // the segment stops with step 40 uploaded meanwhile: committed, and 10 still kept
+    SegmentResult stopped = new SegmentResult(List.of(ref(0, 30), ref(0, 40)), 20, 40, 1, 1000, 2_000_000_000L, 5_000,
+        10, 100, 20, null, "cancelled");
+    run = committed(run.stopReports().onSegmentResult(stopped, CONFIG.tokensPerStep()), ref(0, 40));
+    assertEquals(List.of(10, 30, 40), run.retainedSteps());
+    TrainingRun.Applied back = run.afterSegmentCommit(stopped, started.before(), 2, 7_000).applyNextControl(7_000);
+    assertEquals("rolled back from step 40 to step 10", back.result().message());
+    assertEquals(10, back.run().committedStep());
+    assertEquals(1, back.run().generation(), "what follows is written under new keys");
+    TrainingRun.Started next = back.run().startSegment("run-1", CONFIG, 50, POLICY);
+    assertEquals(ref(0, 10), next.segment().resumeFrom());
+    assertEquals(1, next.segment().generation());
+    // a late report of the abandoned segment is not taken
+    assertTrue(next.run().onReport(new CheckpointReport(started.segment().segment(), List.of(ref(0, 50))))
+        .reported().isEmpty());
+  }
+
+  @Test
   void invalidControlsAreRejected() {
     TrainingRun run = committed(TrainingRun.start(null, 0), ref(0, 10));
     assertThrows(IllegalStateException.class, () -> run.validate(new TrainingRun.Pause("x"), false));
