@@ -6,9 +6,9 @@ import java.util.List;
 
 /**
  * Typed reads of config.json fields with transformers' defaults. A field that is absent takes the default its
- * configuration class declares (transformers writes only the fields that differ from them in some versions, so
- * absence is normal); a field that is present with the wrong type or an impossible value is an error naming the
- * file and the field. An explicit {@code null} means "none" for the nullable fields (token ids, n_inner).
+ * configuration class declares, as in transformers (hand-written and older configs leave fields out, and older
+ * transformers omitted generic ones such as tie_word_embeddings when default); a field that is present with the
+ * wrong type or an impossible value is an error naming the file and the field. An explicit {@code null} means "none" for the nullable fields (token ids, n_inner).
  */
 final class ConfigFields {
   private final JsonNode root;
