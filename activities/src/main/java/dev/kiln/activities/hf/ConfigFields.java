@@ -3,6 +3,7 @@ package dev.kiln.activities.hf;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Typed reads of config.json fields with transformers' defaults. A field that is absent takes the default its
@@ -143,6 +144,6 @@ final class ConfigFields {
   static String describe(JsonNode node) {
     String text = node.toString();
     String shown = text.length() <= 40 ? text : text.substring(0, 40) + "…";
-    return shown + " (" + node.getNodeType().name().toLowerCase(java.util.Locale.ROOT) + ")";
+    return shown + " (" + node.getNodeType().name().toLowerCase(Locale.ROOT) + ")";
   }
 }

@@ -1,5 +1,7 @@
 package dev.kiln.activities.hf;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,10 +27,13 @@ public record HfReadme(
     datasets = List.copyOf(datasets);
     tags = List.copyOf(tags);
     baseModels = List.copyOf(baseModels);
-    sections = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(sections));
+    sections = Collections.unmodifiableMap(new LinkedHashMap<>(sections));
   }
 
-  /** The first section whose heading starts with {@code prefix}, ignoring case ("Intended uses" finds "Intended uses & limitations"). */
+  /**
+   * The first section whose heading starts with {@code prefix}, ignoring case: "Intended uses" finds "Intended uses
+   * &amp; limitations".
+   */
   public Optional<String> section(String prefix) {
     String wanted = prefix.toLowerCase(Locale.ROOT);
     return sections.entrySet().stream()

@@ -5,7 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 
-/** A model directory on the local file system; weights are memory-mapped. */
+/**
+ * A model directory on the local file system; weights are memory-mapped. Symbolic links are followed, as a Hub cache
+ * snapshot is a directory of links to its blobs; only the names asked for are confined to the directory.
+ */
 final class LocalHfFiles implements HfFileSource {
   private final Path directory;
 

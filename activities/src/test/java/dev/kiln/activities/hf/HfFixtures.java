@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -112,7 +113,7 @@ final class HfFixtures {
   }
 
   /** Every tensor of {@code file} as F32, renamed by {@code rename} (null drops it), plus {@code extra}. */
-  static byte[] rewrite(SafetensorsFile file, java.util.function.UnaryOperator<String> rename, Map<String, Tensor> extra)
+  static byte[] rewrite(SafetensorsFile file, UnaryOperator<String> rename, Map<String, Tensor> extra)
       throws IOException {
     Map<String, Tensor> out = new LinkedHashMap<>();
     for (SafetensorsTensor t : file.tensors().values()) {

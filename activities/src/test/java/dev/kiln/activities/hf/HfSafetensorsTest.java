@@ -8,7 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.activities.hf.HfFixtures.Tensor;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -16,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 class HfSafetensorsTest {
@@ -133,9 +135,9 @@ class HfSafetensorsTest {
 
   @Test
   void readsIntegerTensors() throws IOException {
-    java.nio.ByteBuffer i64 = java.nio.ByteBuffer.allocate(24).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer i64 = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
     i64.putLong(0).putLong(-1).putLong(Long.MAX_VALUE);
-    java.nio.ByteBuffer i32 = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer i32 = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
     i32.putInt(7).putInt(Integer.MIN_VALUE);
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     tensors.put("position_ids", new Tensor("I64", new long[] {1, 3}, i64.array()));
@@ -259,7 +261,7 @@ class HfSafetensorsTest {
     assertMessage(() -> SafetensorsFile.of(bytes, "bad.safetensors"), "bad.safetensors: ", expected);
   }
 
-  static void assertMessage(org.junit.jupiter.api.function.Executable call, String... parts) {
+  static void assertMessage(Executable call, String... parts) {
     assertMessage(assertThrows(HfImportException.class, call), parts);
   }
 
@@ -285,9 +287,5 @@ class HfSafetensorsTest {
       }
     }
     return best;
-  }
-
-  static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
   }
 }
