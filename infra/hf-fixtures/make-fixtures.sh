@@ -10,6 +10,11 @@ venv="${KILN_HF_FIXTURES_VENV:-$HOME/.cache/kiln/hf-fixtures-venv}"
 out="${1:-$repo/activities/src/test/resources/hf}"
 python="${PYTHON:-python3}"
 
+if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "make-fixtures: transformers 5 needs Python 3.11 or newer; set PYTHON to one (found: $("$python" --version 2>&1))" >&2
+  exit 2
+fi
+
 want="$(sha256sum "$here/requirements.txt" | cut -d' ' -f1)"
 have="$(cat "$venv/.requirements.sha256" 2>/dev/null || true)"
 if [[ "$want" != "$have" || ! -x "$venv/bin/python" ]]; then

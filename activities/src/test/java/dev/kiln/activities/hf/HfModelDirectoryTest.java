@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -106,6 +107,22 @@ class HfModelDirectoryTest {
     }
     try (HfModelDirectory t5 = HfModelDirectory.open(HfFixtures.dir("t5-v1_1"))) {
       assertEquals("Unigram", t5.requireTokenizer().modelType());
+    }
+  }
+
+  @Test
+  void djlEncodesTheGoldenTextAsTransformersDid() throws IOException {
+    for (String name : HfFixtures.MODELS) {
+      Path dir = HfFixtures.dir(name);
+      JsonNode golden = JSON.readTree(dir.resolve("golden.json").toFile());
+      long[] expected = new long[golden.get("text_input_ids").size()];
+      for (int i = 0; i < expected.length; i++) {
+        expected[i] = golden.get("text_input_ids").get(i).asLong();
+      }
+      try (HuggingFaceTokenizer tokenizer =
+          HuggingFaceTokenizer.newInstance(dir.resolve("tokenizer.json"), Map.of("truncation", "false"))) {
+        assertArrayEquals(expected, tokenizer.encode(golden.get("text").asText(), true, false).getIds(), name);
+      }
     }
   }
 
