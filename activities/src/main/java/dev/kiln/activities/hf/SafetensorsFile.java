@@ -149,7 +149,8 @@ public final class SafetensorsFile implements AutoCloseable {
   public SafetensorsTensor tensor(String name) {
     SafetensorsTensor tensor = tensors.get(name);
     if (tensor == null) {
-      throw error(source, "has no tensor " + name + " (it has " + tensors.size() + " tensors)");
+      throw new HfWeightsMismatchException(
+          name, source + ": has no tensor " + name + " (it has " + tensors.size() + " tensors)");
     }
     return tensor;
   }
@@ -422,11 +423,12 @@ public final class SafetensorsFile implements AutoCloseable {
     }
   }
 
-  private static int arrayLength(SafetensorsTensor tensor) {
+  private int arrayLength(SafetensorsTensor tensor) {
     long count = tensor.elementCount();
     if (count > Integer.MAX_VALUE - 8) {
-      throw new SafetensorsFormatException(
-          tensor.name() + " has " + count + " elements, more than one Java array holds; read it with rawBytes");
+      throw error(
+          source,
+          "tensor " + tensor.name() + " has " + count + " elements, more than one Java array holds; read it with rawBytes");
     }
     return (int) count;
   }
