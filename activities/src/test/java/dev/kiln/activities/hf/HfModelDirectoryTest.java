@@ -158,7 +158,9 @@ class HfModelDirectoryTest {
       assertTrue(card.intendedUses().orElseThrow().startsWith("Tests of the safetensors reader"));
       assertTrue(card.limitations().orElseThrow().contains("The weights are random"));
     }
-    assertTrue(HfModelDirectory.open(HfFixtures.dir("bert")).readme().isEmpty());
+    try (HfModelDirectory bert = HfModelDirectory.open(HfFixtures.dir("bert"))) {
+      assertTrue(bert.readme().isEmpty());
+    }
   }
 
   @Test
