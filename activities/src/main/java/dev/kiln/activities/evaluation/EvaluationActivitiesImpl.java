@@ -12,8 +12,6 @@ import dev.kiln.activities.training.Devices;
 import dev.kiln.activities.training.EncoderDecoderModel;
 import dev.kiln.activities.training.EncoderModel;
 import dev.kiln.activities.training.GptModel;
-import dev.kiln.activities.training.MaskedLanguageModelEvaluator;
-import dev.kiln.activities.training.SpanCorruptionEvaluator;
 import dev.kiln.activities.training.TransformerModel;
 import dev.kiln.workflows.training.Objective;
 import dev.kiln.activities.training.LanguageModelEvaluator;
