@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -145,6 +146,28 @@ class BertModelTest {
         assertEquals(uninterrupted[step], c.trainStep(step, batches.batch(step)), "loss at step " + step);
       }
       assertEquals(uninterruptedHash, c.parameterHash());
+    }
+  }
+
+  /** An exported Kiln BERT reads back through the Hugging Face importer with the same parameters and logits. */
+  @ParameterizedTest
+  @EnumSource(EncoderFlavor.class)
+  void anExportedModelImportsBackBitwise(EncoderFlavor flavor, @TempDir Path dir) throws Exception {
+    TrainingConfig config = config(flavor, 0.1);
+    try (BertModel model = (BertModel) TransformerModel.create(config, config.shape(), CPU)) {
+      model.initialise(7);
+      BertHfExport.write(model, dir);
+      JsonNode written = new ObjectMapper().readTree(Files.readAllBytes(dir.resolve("config.json")));
+      assertEquals(flavor.id(), written.get("model_type").asText());
+      try (HfModelDirectory directory = HfModelDirectory.open(dir);
+          BertModel back = BertModel.fromHf(directory, 0, CPU);
+          NDManager step = model.newStepManager()) {
+        assertEquals(model.architecture(), back.architecture());
+        assertEquals(model.parameterHash(), back.parameterHash());
+        int[] tokens = {5, 9, 40, 3, TrainingBatch.PAD};
+        assertArrayEquals(model.forward(step, tokens, 1, 5, false).toFloatArray(),
+            back.forward(step, tokens, 1, 5, false).toFloatArray());
+      }
     }
   }
 
