@@ -10,7 +10,6 @@ import dev.kiln.activities.tokenizer.ReservedTokens;
 import dev.kiln.activities.training.CheckpointStore;
 import dev.kiln.activities.training.Devices;
 import dev.kiln.activities.training.EncoderDecoderModel;
-import dev.kiln.activities.training.EncoderModel;
 import dev.kiln.activities.training.GptModel;
 import dev.kiln.activities.training.MaskedLanguageModelEvaluator;
 import dev.kiln.activities.training.SpanCorruptionEvaluator;
@@ -71,10 +70,10 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     UnigramBaseline baseline = new UnigramBaseline(corpus.train(), config.shape().vocabSize());
     ModelCardWriter.Metrics metrics;
     ai.djl.Device device = evaluationDevice(config.device());
-    try (TransformerModel model = TransformerModel.load(objective, config.shape(), weights, device)) {
+    try (TransformerModel model = TransformerModel.load(config, config.shape(), weights, device)) {
       metrics = switch (objective) {
         case CLM -> causal((GptModel) model, baseline, heldOut, r);
-        case MLM -> masked((EncoderModel) model, baseline, heldOut, config.seed());
+        case MLM -> masked(model, baseline, heldOut, config.seed());
         case SPAN_CORRUPTION -> spanCorruption((EncoderDecoderModel) model, baseline, heldOut, config.seed());
       };
       DocumentOfOriginProbe.Result probe = DocumentOfOriginProbe.run(
@@ -130,7 +129,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
   }
 
   /** MLM: pseudo-perplexity is the headline (comparable with the unigram's), masked-token accuracy beside it. */
-  private static ModelCardWriter.Metrics masked(EncoderModel model, UnigramBaseline baseline, int[] heldOut, long seed) {
+  private static ModelCardWriter.Metrics masked(TransformerModel model, UnigramBaseline baseline, int[] heldOut, long seed) {
     MaskedLanguageModelEvaluator.Scores s =
         new MaskedLanguageModelEvaluator(model, baseline, EvaluationActivitiesImpl::heartbeat).evaluate(heldOut, heldOut.length, PSEUDO_PERPLEXITY_TOKENS, seed);
     Map<String, Double> extra = new LinkedHashMap<>();
