@@ -26,7 +26,9 @@ public final class BertHfExport {
   /** Writes config.json and model.safetensors into {@code directory}, creating it. */
   public static void write(BertModel model, Path directory) throws IOException {
     Files.createDirectories(directory);
-    Files.write(directory.resolve(CONFIG), configJson(model.architecture(), model.dropout.rate()));
+    // The rate as written (0.1), not the float's widening (0.10000000149011612).
+    double dropout = Double.parseDouble(Float.toString(model.dropout.rate()));
+    Files.write(directory.resolve(CONFIG), configJson(model.architecture(), dropout));
     Files.write(directory.resolve(WEIGHTS), model.weights());
   }
 
