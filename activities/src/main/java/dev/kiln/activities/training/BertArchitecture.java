@@ -85,6 +85,15 @@ public record BertArchitecture(
     return new ModelShape(vocabSize, maxSequenceLength(), hiddenSize, layers, heads);
   }
 
+  /** Parameters of the masked-LM model (tied decoder counted once), which {@code ModelShape.parameters} does not give. */
+  public long parameterCount() {
+    long h = hiddenSize;
+    long embeddings = ((long) vocabSize + maxPositionEmbeddings + typeVocabSize) * h + 2 * h;
+    long layer = 4 * (h * h + h) + 2 * h + 2 * h * intermediateSize + intermediateSize + h + 2 * h;
+    long head = h * h + h + 2 * h + vocabSize + (tieWordEmbeddings ? 0 : (long) vocabSize * h + vocabSize);
+    return embeddings + layers * layer + head;
+  }
+
   /** The base model's prefix of every encoder parameter name: {@code bert.} or {@code roberta.}. */
   String basePrefix() {
     return flavor == EncoderFlavor.BERT ? "bert." : "roberta.";

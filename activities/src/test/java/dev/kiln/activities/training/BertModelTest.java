@@ -73,6 +73,7 @@ class BertModelTest {
         BertModel model = BertModel.fromHf(directory, 0, CPU)) {
       assertEquals(directory.weights().stored().keySet(), model.parameters().keySet());
       assertTrue(model.parameters().containsKey("lm_head.layer_norm.weight"));
+      assertEquals(model.parameterCount(), model.architecture().parameterCount());
     }
   }
 
@@ -163,6 +164,7 @@ class BertModelTest {
           BertModel back = BertModel.fromHf(directory, 0, CPU);
           NDManager step = model.newStepManager()) {
         assertEquals(model.architecture(), back.architecture());
+        assertEquals(model.parameterCount(), model.architecture().parameterCount());
         assertEquals(model.parameterHash(), back.parameterHash());
         int[] tokens = {5, 9, 40, 3, TrainingBatch.PAD};
         assertArrayEquals(model.forward(step, tokens, 1, 5, false).toFloatArray(),
