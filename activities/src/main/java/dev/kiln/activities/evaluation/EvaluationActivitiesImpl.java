@@ -7,6 +7,8 @@ import dev.kiln.activities.storage.Json;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.activities.tokenizer.BpeTokenizer;
 import dev.kiln.activities.tokenizer.ReservedTokens;
+import dev.kiln.activities.training.BertArchitecture;
+import dev.kiln.activities.training.BertHfExport;
 import dev.kiln.activities.training.CheckpointStore;
 import dev.kiln.activities.training.Devices;
 import dev.kiln.activities.training.EncoderDecoderModel;
@@ -276,6 +278,12 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     c.put("tie_word_embeddings", true);
     c.put("parameters", s.parameters(r.plan().architecture()));
     c.put("reserved_tokens", r.config().objective().reservedTokens(s.contextLength()));
+    if (r.config().encoderFlavor() != null) {
+      // transformers' fields too, so that the directory (whose weights have transformers' names) loads there.
+      BertArchitecture bert = BertArchitecture.forKiln(r.config().encoderFlavor(), s);
+      c.putAll(BertHfExport.configFields(bert, r.config().dropout()));
+      c.put("parameters", bert.parameterCount());
+    }
     return c;
   }
 

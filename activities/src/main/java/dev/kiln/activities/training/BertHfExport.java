@@ -37,6 +37,11 @@ public final class BertHfExport {
    * bos/eos ids are left to transformers' defaults: they do not enter the masked-LM maths.
    */
   public static byte[] configJson(BertArchitecture a, double dropout) throws IOException {
+    return JSON.writeValueAsBytes(configFields(a, dropout));
+  }
+
+  /** The fields of {@link #configJson}, in order, for a config.json that also carries fields of its own. */
+  public static Map<String, Object> configFields(BertArchitecture a, double dropout) {
     boolean bert = a.flavor() == EncoderFlavor.BERT;
     Map<String, Object> c = new LinkedHashMap<>();
     c.put("architectures", List.of(bert ? "BertForMaskedLM" : "RobertaForMaskedLM"));
@@ -58,6 +63,6 @@ public final class BertHfExport {
     c.put("is_decoder", false);
     c.put("add_cross_attention", false);
     c.put("dtype", "float32");
-    return JSON.writeValueAsBytes(c);
+    return c;
   }
 }
