@@ -77,6 +77,66 @@ class BertModelTest {
     }
   }
 
+  /**
+   * An untied checkpoint (tie_word_embeddings false) brings its own decoder weight and bias: made here from the
+   * fixture's tied ones, so transformers' logits still apply, and the head must read them, not the embeddings.
+   */
+  @Test
+  void anUntiedHeadUsesItsOwnDecoder(@TempDir Path dir) throws Exception {
+    Path source = fixture("bert");
+    ObjectMapper json = new ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode config =
+        (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(Files.readAllBytes(source.resolve("config.json")));
+    config.put("tie_word_embeddings", false);
+    Files.write(dir.resolve("config.json"), json.writeValueAsBytes(config));
+    try (HfModelDirectory tied = HfModelDirectory.open(source); NDManager manager = NDManager.newBaseManager(CPU)) {
+      ai.djl.ndarray.NDList tensors = new ai.djl.ndarray.NDList();
+      for (String name : tied.checkpoint().names()) {
+        tensors.add(named(manager, tied, name, name));
+      }
+      tensors.add(named(manager, tied, "bert.embeddings.word_embeddings.weight", "cls.predictions.decoder.weight"));
+      tensors.add(named(manager, tied, "cls.predictions.bias", "cls.predictions.decoder.bias"));
+      Files.write(dir.resolve("model.safetensors"), tensors.encode(ai.djl.ndarray.NDList.Encoding.SAFETENSORS));
+    }
+    try (HfModelDirectory directory = HfModelDirectory.open(dir);
+        BertModel model = BertModel.fromHf(directory, 0, CPU)) {
+      assertTrue(model.parameters().containsKey("cls.predictions.decoder.weight"));
+      assertTrue(maxAbsDifference(model, golden("bert")) <= TOLERANCE);
+      GradMode.offOnThisThread();
+      model.parameters().get("cls.predictions.decoder.bias").set(new NDIndex(":"), 0f);
+      assertTrue(maxAbsDifference(model, golden("bert")) > 100 * TOLERANCE, "the decoder's own bias is used");
+    }
+  }
+
+  private static NDArray named(NDManager manager, HfModelDirectory directory, String tensor, String name)
+      throws java.io.IOException {
+    NDArray array = manager.create(directory.checkpoint().floats(tensor),
+        new ai.djl.ndarray.types.Shape(directory.checkpoint().tensor(tensor).dims()));
+    array.setName(name);
+    return array;
+  }
+
+  /** Data parallelism splits a BERT's batch across replicas like any Kiln model's. */
+  @Test
+  void dataParallelStepsMatchOneDevice() {
+    TrainingConfig config = config(EncoderFlavor.BERT, 0.0).toBuilder().batchSize(5).build();
+    int[] stream = new SplittableRandom(3).ints(3000, 2, 40).toArray();
+    PretrainingObjective batches = PretrainingObjective.of(Objective.MLM, stream, config.shape(), 5, config.seed());
+    try (Trainer single = new Trainer(config.shape(), config, CPU);
+        Trainer parallel = new Trainer(config.shape(), config, java.util.List.of(CPU, CPU))) {
+      single.initialise();
+      parallel.initialise();
+      for (int step = 0; step < 3; step++) {
+        TrainingBatch batch = batches.batch(step);
+        assertEquals(single.trainStep(step, batch), parallel.trainStep(step, batch), 1e-5, "loss at step " + step);
+      }
+      for (var p : parallel.model().parameters().entrySet()) {
+        assertArrayEquals(single.model().parameters().get(p.getKey()).toFloatArray(), p.getValue().toFloatArray(),
+            2e-5f, p.getKey());
+      }
+    }
+  }
+
   @Test
   void robertaNumbersPositionsFromThePadIdAndPaddingChangesNothingElse() throws Exception {
     try (HfModelDirectory directory = HfModelDirectory.open(fixture("roberta"));
