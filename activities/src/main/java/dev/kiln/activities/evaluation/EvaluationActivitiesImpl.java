@@ -7,10 +7,11 @@ import dev.kiln.activities.storage.Json;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.activities.tokenizer.BpeTokenizer;
 import dev.kiln.activities.tokenizer.ReservedTokens;
+import dev.kiln.activities.training.BertArchitecture;
+import dev.kiln.activities.training.BertHfExport;
 import dev.kiln.activities.training.CheckpointStore;
 import dev.kiln.activities.training.Devices;
 import dev.kiln.activities.training.EncoderDecoderModel;
-import dev.kiln.activities.training.EncoderModel;
 import dev.kiln.activities.training.GptModel;
 import dev.kiln.activities.training.TransformerModel;
 import dev.kiln.workflows.training.Objective;
@@ -65,10 +66,10 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     UnigramBaseline baseline = new UnigramBaseline(corpus.train(), config.shape().vocabSize());
     ModelCardWriter.Metrics metrics;
     ai.djl.Device device = evaluationDevice(config.device());
-    try (TransformerModel model = TransformerModel.load(objective, config.shape(), weights, device)) {
+    try (TransformerModel model = TransformerModel.load(config, config.shape(), weights, device)) {
       metrics = switch (objective) {
         case CLM -> causal((GptModel) model, baseline, heldOut, r);
-        case MLM -> TextScores.masked((EncoderModel) model, baseline, heldOut, config.seed(), EvaluationActivitiesImpl::heartbeat);
+        case MLM -> TextScores.masked(model, baseline, heldOut, config.seed(), EvaluationActivitiesImpl::heartbeat);
         case SPAN_CORRUPTION -> TextScores.spanCorruption(
             (EncoderDecoderModel) model, baseline, heldOut, config.seed(), EvaluationActivitiesImpl::heartbeat);
       };
@@ -244,6 +245,12 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     c.put("tie_word_embeddings", true);
     c.put("parameters", s.parameters(r.plan().architecture()));
     c.put("reserved_tokens", r.config().objective().reservedTokens(s.contextLength()));
+    if (r.config().encoderFlavor() != null) {
+      // transformers' fields too, so that the directory (whose weights have transformers' names) loads there.
+      BertArchitecture bert = BertArchitecture.forKiln(r.config().encoderFlavor(), s);
+      c.putAll(BertHfExport.configFields(bert, r.config().dropout()));
+      c.put("parameters", bert.parameterCount());
+    }
     return c;
   }
 

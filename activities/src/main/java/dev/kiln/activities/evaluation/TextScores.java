@@ -1,11 +1,11 @@
 package dev.kiln.activities.evaluation;
 
 import dev.kiln.activities.training.EncoderDecoderModel;
-import dev.kiln.activities.training.EncoderModel;
 import dev.kiln.activities.training.GptModel;
 import dev.kiln.activities.training.LanguageModelEvaluator;
 import dev.kiln.activities.training.MaskedLanguageModelEvaluator;
 import dev.kiln.activities.training.SpanCorruptionEvaluator;
+import dev.kiln.activities.training.TransformerModel;
 import dev.kiln.activities.training.UnigramBaseline;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,7 +32,7 @@ public final class TextScores {
 
   /** MLM: pseudo-perplexity is the headline (comparable with the unigram's), masked-token accuracy beside it. */
   public static ModelCardWriter.Metrics masked(
-      EncoderModel model, UnigramBaseline baseline, int[] tokens, long seed, Runnable progress) {
+      TransformerModel model, UnigramBaseline baseline, int[] tokens, long seed, Runnable progress) {
     MaskedLanguageModelEvaluator.Scores s = new MaskedLanguageModelEvaluator(model, baseline, progress)
         .evaluate(tokens, tokens.length, PSEUDO_PERPLEXITY_TOKENS, seed);
     Map<String, Double> extra = new LinkedHashMap<>();

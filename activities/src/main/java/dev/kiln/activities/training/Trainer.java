@@ -93,12 +93,11 @@ public final class Trainer implements AutoCloseable {
           + devices.size() + " devices of training.device '" + config.device() + "'; each device needs at least one row."
           + " Fix: use batchSize >= " + devices.size() + " or fewer devices");
     }
-    Objective objective = config.objective();
     this.config = config;
-    this.model = TransformerModel.create(objective, shape, config.dropout(), devices.get(0));
+    this.model = TransformerModel.create(config, shape, devices.get(0));
     List<TransformerModel> replicas = new ArrayList<>();
     for (Device device : devices.subList(1, devices.size())) {
-      replicas.add(TransformerModel.create(objective, shape, config.dropout(), device));
+      replicas.add(TransformerModel.create(config, shape, device));
     }
     this.parallel = replicas.isEmpty() ? null : new DataParallelReplicas(model, replicas);
     this.optimizer = new AdamW(model, config.weightDecay(), config.gradClip());

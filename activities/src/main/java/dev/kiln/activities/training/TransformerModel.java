@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import dev.kiln.workflows.scope.ModelShape;
 import dev.kiln.workflows.training.Objective;
+import dev.kiln.workflows.training.TrainingConfig;
 import java.util.SortedMap;
 
 /**
@@ -43,6 +44,28 @@ public abstract class TransformerModel implements AutoCloseable {
       case MLM -> new EncoderModel(shape, dropout, device);
       case SPAN_CORRUPTION -> new EncoderDecoderModel(shape, dropout, device);
     };
+  }
+
+  /**
+   * The model a training config asks for: {@link #create(Objective, ModelShape, double, Device)}, unless an MLM
+   * config names an {@link TrainingConfig#encoderFlavor() encoder flavor}, which gets transformers' BERT or RoBERTa.
+   */
+  public static TransformerModel create(TrainingConfig config, ModelShape shape, Device device) {
+    return config.encoderFlavor() == null
+        ? create(config.objective(), shape, config.dropout(), device)
+        : BertModel.forKiln(config.encoderFlavor(), shape, config.dropout(), device);
+  }
+
+  /** {@link #load(Objective, ModelShape, byte[], Device)} of the model a training config asks for. */
+  public static TransformerModel load(TrainingConfig config, ModelShape shape, byte[] safetensors, Device device) {
+    TransformerModel model = create(config.toBuilder().dropout(0).build(), shape, device);
+    try {
+      model.loadWeights(safetensors);
+      return model;
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
   }
 
   /** A model for inference holding the weights of a {@code model.safetensors} written by {@link #weights()}. */

@@ -60,7 +60,7 @@ final class EvaluateCommand implements Callable<Integer> {
       UnigramBaseline baseline = new UnigramBaseline(tokens, saved.shape().vocabSize());
       ModelCardWriter.Metrics m = switch (saved.objective()) {
         case CLM -> TextScores.causal((GptModel) loaded, baseline, tokens);
-        case MLM -> TextScores.masked((EncoderModel) loaded, baseline, tokens, seed, () -> {});
+        case MLM -> TextScores.masked(loaded, baseline, tokens, seed, () -> {});
         case SPAN_CORRUPTION -> TextScores.spanCorruption((EncoderDecoderModel) loaded, baseline, tokens, seed, () -> {});
       };
       String metric = switch (saved.objective()) {

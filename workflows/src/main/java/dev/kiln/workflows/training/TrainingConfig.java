@@ -1,10 +1,15 @@
 package dev.kiln.workflows.training;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kiln.workflows.scope.ModelShape;
 
 /**
  * Everything the trainer needs, resolved from the RunSpec, the scope plan and curation's outputs.
  * Its {@link #hash()} goes into every checkpoint so a resume never mixes configurations.
+ *
+ * @param encoderFlavor for MLM, the published encoder to train instead of Kiln's pre-LN encoder (transformers'
+ *     BERT or RoBERTa), or null for Kiln's. Left out of the JSON and of {@link #toString()} (so of the hash) when
+ *     null, so configs of runs that started before it existed read, hash and compare as they did.
  */
 public record TrainingConfig(
     ModelShape shape,
@@ -21,7 +26,37 @@ public record TrainingConfig(
     int checkpointEvery,
     String device,
     String manifestKey,
-    String initWeightsKey) {
+    String initWeightsKey,
+    @JsonInclude(JsonInclude.Include.NON_NULL) EncoderFlavor encoderFlavor) {
+
+  public TrainingConfig {
+    if (encoderFlavor != null && objective != Objective.MLM) {
+      throw new IllegalArgumentException("encoderFlavor " + encoderFlavor + " is an MLM encoder, but the objective is "
+          + objective + ". Fix: drop encoderFlavor, or train the mlm objective");
+    }
+  }
+
+  /** A config of Kiln's own architecture for the objective (no {@link #encoderFlavor}). */
+  public TrainingConfig(ModelShape shape, Objective objective, int batchSize, int steps, double learningRate,
+      double minLearningRate, int warmupSteps, double weightDecay, double gradClip, double dropout, long seed,
+      int checkpointEvery, String device, String manifestKey, String initWeightsKey) {
+    this(shape, objective, batchSize, steps, learningRate, minLearningRate, warmupSteps, weightDecay, gradClip,
+        dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, null);
+  }
+
+  /**
+   * The record's own text, with {@code encoderFlavor} only when set: checkpoint manifests of runs in flight record
+   * the hash of the text without it.
+   */
+  @Override
+  public String toString() {
+    return "TrainingConfig[shape=" + shape + ", objective=" + objective + ", batchSize=" + batchSize + ", steps="
+        + steps + ", learningRate=" + learningRate + ", minLearningRate=" + minLearningRate + ", warmupSteps="
+        + warmupSteps + ", weightDecay=" + weightDecay + ", gradClip=" + gradClip + ", dropout=" + dropout
+        + ", seed=" + seed + ", checkpointEvery=" + checkpointEvery + ", device=" + device + ", manifestKey="
+        + manifestKey + ", initWeightsKey=" + initWeightsKey
+        + (encoderFlavor == null ? "" : ", encoderFlavor=" + encoderFlavor) + "]";
+  }
 
   /** SHA-256 of the config's canonical text, in hex: what checkpoint manifests record. */
   public String hash() {
@@ -56,7 +91,7 @@ public record TrainingConfig(
     return new Builder().shape(shape).objective(objective).batchSize(batchSize).steps(steps)
         .learningRate(learningRate, minLearningRate).warmupSteps(warmupSteps).weightDecay(weightDecay)
         .gradClip(gradClip).dropout(dropout).seed(seed).checkpointEvery(checkpointEvery).device(device)
-        .manifestKey(manifestKey).initWeightsKey(initWeightsKey);
+        .manifestKey(manifestKey).initWeightsKey(initWeightsKey).encoderFlavor(encoderFlavor);
   }
 
   /**
@@ -79,6 +114,7 @@ public record TrainingConfig(
     private String device;
     private String manifestKey;
     private String initWeightsKey;
+    private EncoderFlavor encoderFlavor;
 
     private Builder() {}
 
@@ -99,6 +135,8 @@ public record TrainingConfig(
     public Builder manifestKey(String v) { manifestKey = v; return this; }
     /** Weights to start from (a continued model), or null for a model trained from scratch. */
     public Builder initWeightsKey(String v) { initWeightsKey = v; return this; }
+    /** BERT or RoBERTa instead of Kiln's pre-LN encoder (MLM only), or null (the default) for Kiln's. */
+    public Builder encoderFlavor(EncoderFlavor v) { encoderFlavor = v; return this; }
 
     /** @throws IllegalStateException naming the fields not set */
     public TrainingConfig build() {
@@ -125,7 +163,7 @@ public record TrainingConfig(
         throw new IllegalStateException("a training config needs " + String.join(", ", missing));
       }
       return new TrainingConfig(shape, objective, batchSize, steps, learningRate, minLearningRate, warmupSteps,
-          weightDecay, gradClip, dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey);
+          weightDecay, gradClip, dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, encoderFlavor);
     }
   }
 }
