@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import dev.kiln.workflows.scope.ModelShape;
 import dev.kiln.workflows.training.Objective;
+import dev.kiln.workflows.training.TrainingConfig;
 import java.util.SortedMap;
 
 /**
@@ -43,6 +44,20 @@ public abstract class TransformerModel implements AutoCloseable {
       case MLM -> new EncoderModel(shape, dropout, device);
       case SPAN_CORRUPTION -> new EncoderDecoderModel(shape, dropout, device);
     };
+  }
+
+  /**
+   * The model a training config trains: {@link #create}'s, or a {@link T5Model} when the config asks for T5
+   * ({@link TrainingConfig#t5()}).
+   */
+  public static TransformerModel forTraining(TrainingConfig config, ModelShape shape, Device device) {
+    if (config.t5() == null) {
+      return create(config.objective(), shape, config.dropout(), device);
+    }
+    if (config.objective() != Objective.SPAN_CORRUPTION) {
+      throw new IllegalArgumentException("t5 " + config.t5() + " trains span corruption, not " + config.objective());
+    }
+    return new T5Model(T5Architecture.of(shape, config.t5()), config.dropout(), device);
   }
 
   /** A model for inference holding the weights of a {@code model.safetensors} written by {@link #weights()}. */

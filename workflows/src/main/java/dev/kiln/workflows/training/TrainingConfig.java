@@ -1,10 +1,15 @@
 package dev.kiln.workflows.training;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kiln.workflows.scope.ModelShape;
 
 /**
  * Everything the trainer needs, resolved from the RunSpec, the scope plan and curation's outputs.
  * Its {@link #hash()} goes into every checkpoint so a resume never mixes configurations.
+ *
+ * @param t5 for span corruption, train this T5 ({@code T5Model}) instead of Kiln's own encoder-decoder; null (the
+ *     default, and every config written before the field existed) keeps Kiln's. Left out of the JSON and of the
+ *     hashed text when null, so existing payloads and checkpoint hashes are unchanged.
  */
 public record TrainingConfig(
     ModelShape shape,
@@ -21,7 +26,30 @@ public record TrainingConfig(
     int checkpointEvery,
     String device,
     String manifestKey,
-    String initWeightsKey) {
+    String initWeightsKey,
+    @JsonInclude(JsonInclude.Include.NON_NULL) T5Variant t5) {
+
+  /** A config of Kiln's own architectures (no {@link #t5()}): the fields every config had before T5. */
+  public TrainingConfig(
+      ModelShape shape, Objective objective, int batchSize, int steps, double learningRate, double minLearningRate,
+      int warmupSteps, double weightDecay, double gradClip, double dropout, long seed, int checkpointEvery,
+      String device, String manifestKey, String initWeightsKey) {
+    this(shape, objective, batchSize, steps, learningRate, minLearningRate, warmupSteps, weightDecay, gradClip,
+        dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, null);
+  }
+
+  /**
+   * The record's text, which {@link #hash()} digests, without {@code t5} when it is null: a config of Kiln's own
+   * architectures hashes as it did before the field existed.
+   */
+  @Override
+  public String toString() {
+    return "TrainingConfig[shape=" + shape + ", objective=" + objective + ", batchSize=" + batchSize + ", steps=" + steps
+        + ", learningRate=" + learningRate + ", minLearningRate=" + minLearningRate + ", warmupSteps=" + warmupSteps
+        + ", weightDecay=" + weightDecay + ", gradClip=" + gradClip + ", dropout=" + dropout + ", seed=" + seed
+        + ", checkpointEvery=" + checkpointEvery + ", device=" + device + ", manifestKey=" + manifestKey
+        + ", initWeightsKey=" + initWeightsKey + (t5 == null ? "" : ", t5=" + t5) + "]";
+  }
 
   /** SHA-256 of the config's canonical text, in hex: what checkpoint manifests record. */
   public String hash() {
@@ -56,11 +84,11 @@ public record TrainingConfig(
     return new Builder().shape(shape).objective(objective).batchSize(batchSize).steps(steps)
         .learningRate(learningRate, minLearningRate).warmupSteps(warmupSteps).weightDecay(weightDecay)
         .gradClip(gradClip).dropout(dropout).seed(seed).checkpointEvery(checkpointEvery).device(device)
-        .manifestKey(manifestKey).initWeightsKey(initWeightsKey);
+        .manifestKey(manifestKey).initWeightsKey(initWeightsKey).t5(t5);
   }
 
   /**
-   * Builds a config by field name rather than by position (15 of them, five of them doubles). Its JSON and its
+   * Builds a config by field name rather than by position (16 of them, five of them doubles). Its JSON and its
    * {@link #hash()} are the record's, whichever way it was made.
    */
   public static final class Builder {
@@ -79,6 +107,7 @@ public record TrainingConfig(
     private String device;
     private String manifestKey;
     private String initWeightsKey;
+    private T5Variant t5;
 
     private Builder() {}
 
@@ -99,6 +128,8 @@ public record TrainingConfig(
     public Builder manifestKey(String v) { manifestKey = v; return this; }
     /** Weights to start from (a continued model), or null for a model trained from scratch. */
     public Builder initWeightsKey(String v) { initWeightsKey = v; return this; }
+    /** Span corruption only: train this T5 instead of Kiln's encoder-decoder; null (the default) keeps Kiln's. */
+    public Builder t5(T5Variant v) { t5 = v; return this; }
 
     /** @throws IllegalStateException naming the fields not set */
     public TrainingConfig build() {
@@ -124,8 +155,11 @@ public record TrainingConfig(
       if (!missing.isEmpty()) {
         throw new IllegalStateException("a training config needs " + String.join(", ", missing));
       }
+      if (t5 != null && objective != Objective.SPAN_CORRUPTION) {
+        throw new IllegalStateException("t5 " + t5 + " needs objective span-corruption, not " + objective);
+      }
       return new TrainingConfig(shape, objective, batchSize, steps, learningRate, minLearningRate, warmupSteps,
-          weightDecay, gradClip, dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey);
+          weightDecay, gradClip, dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, t5);
     }
   }
 }
