@@ -71,6 +71,21 @@ public record T5Architecture(
         config.gatedAct(), tiedHead, config.scaleDecoderOutputs(), config.padTokenId() == null ? 0 : config.padTokenId());
   }
 
+  /**
+   * Parameters of the model: the shared embedding (and lm_head when untied), per stack a bias table, four
+   * attention matrices per attention and the feed-forward's two or three, one layer-norm weight per sub-layer and
+   * the final one. (Kiln's {@code ModelShape.parameters} counts its own encoder-decoder, which differs.)
+   */
+  public long parameterCount() {
+    long d = dModel;
+    long attention = 4L * d * innerDim();
+    long feedForward = (gated ? 3L : 2L) * d * dFf;
+    long table = (long) relativeBuckets * heads;
+    long encoder = table + encoderLayers * (attention + feedForward + 2 * d) + d;
+    long decoder = table + decoderLayers * (2 * attention + feedForward + 3 * d) + d;
+    return (tiedHead ? 1L : 2L) * vocabSize * d + encoder + decoder;
+  }
+
   /** Width of the attention projections: heads × d_kv. */
   public int innerDim() {
     return heads * dKv;
