@@ -9,7 +9,7 @@ import dev.kiln.activities.tokenizer.BpeTokenizer;
 import dev.kiln.activities.tokenizer.ReservedTokens;
 import dev.kiln.activities.training.CheckpointStore;
 import dev.kiln.activities.training.Devices;
-import dev.kiln.activities.training.EncoderDecoderModel;
+import dev.kiln.activities.training.Seq2SeqModel;
 import dev.kiln.activities.training.EncoderModel;
 import dev.kiln.activities.training.GptModel;
 import dev.kiln.activities.training.MaskedLanguageModelEvaluator;
@@ -71,11 +71,11 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     UnigramBaseline baseline = new UnigramBaseline(corpus.train(), config.shape().vocabSize());
     ModelCardWriter.Metrics metrics;
     ai.djl.Device device = evaluationDevice(config.device());
-    try (TransformerModel model = TransformerModel.load(objective, config.shape(), weights, device)) {
+    try (TransformerModel model = TransformerModel.load(config, config.shape(), weights, device)) {
       metrics = switch (objective) {
         case CLM -> causal((GptModel) model, baseline, heldOut, r);
         case MLM -> masked((EncoderModel) model, baseline, heldOut, config.seed());
-        case SPAN_CORRUPTION -> spanCorruption((EncoderDecoderModel) model, baseline, heldOut, config.seed());
+        case SPAN_CORRUPTION -> spanCorruption((Seq2SeqModel) model, baseline, heldOut, config.seed());
       };
       DocumentOfOriginProbe.Result probe = DocumentOfOriginProbe.run(
           model, corpus.heldOut(), corpus.manifest().eosId(), EvaluationActivitiesImpl::heartbeat);
@@ -144,7 +144,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
 
   /** Span corruption: target perplexity against the unigram's, exact match of greedily reconstructed spans. */
   private static ModelCardWriter.Metrics spanCorruption(
-      EncoderDecoderModel model, UnigramBaseline baseline, int[] heldOut, long seed) {
+      Seq2SeqModel model, UnigramBaseline baseline, int[] heldOut, long seed) {
     SpanCorruptionEvaluator.Scores s =
         new SpanCorruptionEvaluator(model, baseline, EvaluationActivitiesImpl::heartbeat).evaluate(heldOut, heldOut.length, DECODED_WINDOWS, seed);
     Map<String, Double> extra = new LinkedHashMap<>();

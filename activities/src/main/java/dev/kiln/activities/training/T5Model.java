@@ -21,7 +21,7 @@ import java.util.List;
  * initialisation, dropout after the embedding and the final norm, and the {@code d_model^-0.5} scaling of a tied
  * output.
  */
-public final class T5Model extends TransformerModel {
+public final class T5Model extends TransformerModel implements Seq2SeqModel {
   private final T5Architecture architecture;
   private final Parameter shared;
   private final Parameter lmHead; // null when tied to shared

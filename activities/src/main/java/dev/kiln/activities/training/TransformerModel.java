@@ -51,13 +51,29 @@ public abstract class TransformerModel implements AutoCloseable {
    * ({@link TrainingConfig#t5()}).
    */
   public static TransformerModel forTraining(TrainingConfig config, ModelShape shape, Device device) {
+    return of(config, shape, config.dropout(), device);
+  }
+
+  /** {@link #load}, of the model a training config trains (see {@link #forTraining}). */
+  public static TransformerModel load(TrainingConfig config, ModelShape shape, byte[] safetensors, Device device) {
+    TransformerModel model = of(config, shape, 0, device);
+    try {
+      model.loadWeights(safetensors);
+      return model;
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+  }
+
+  private static TransformerModel of(TrainingConfig config, ModelShape shape, double dropout, Device device) {
     if (config.t5() == null) {
-      return create(config.objective(), shape, config.dropout(), device);
+      return create(config.objective(), shape, dropout, device);
     }
     if (config.objective() != Objective.SPAN_CORRUPTION) {
       throw new IllegalArgumentException("t5 " + config.t5() + " trains span corruption, not " + config.objective());
     }
-    return new T5Model(T5Architecture.of(shape, config.t5()), config.dropout(), device);
+    return new T5Model(T5Architecture.of(shape, config.t5()), dropout, device);
   }
 
   /** A model for inference holding the weights of a {@code model.safetensors} written by {@link #weights()}. */

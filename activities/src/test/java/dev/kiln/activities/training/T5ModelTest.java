@@ -133,6 +133,14 @@ class T5ModelTest {
       System.out.printf("%s: span-corruption loss %.3f -> %.3f in 40 steps%n", variant, first, last);
       assertEquals(((T5Model) trainer.model()).architecture().parameterCount(), trainer.parameterCount());
       assertTrue(last < 1.0 && last < first / 3, variant + " loss fell only from " + first + " to " + last);
+      // The evaluation reads the checkpoint back as the T5 the config names, and scores it as any encoder-decoder.
+      try (TransformerModel loaded = TransformerModel.load(config, SHAPE, trainer.modelState(), CPU)) {
+        assertEquals(trainer.parameterHash(), loaded.parameterHash());
+        SpanCorruptionEvaluator.Scores scores =
+            new SpanCorruptionEvaluator((Seq2SeqModel) loaded, new UnigramBaseline(stream, SHAPE.vocabSize()), () -> {})
+                .evaluate(java.util.Arrays.copyOfRange(stream, 7, 7 + 8 * CONTEXT), 8 * CONTEXT, 2, 7);
+        assertTrue(scores.loss() < scores.baselineLoss(), scores.toString());
+      }
     }
   }
 
