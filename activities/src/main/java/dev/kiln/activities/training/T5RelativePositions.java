@@ -44,13 +44,13 @@ final class T5RelativePositions {
     return values.transpose(2, 0, 1).expandDims(0);
   }
 
-  private NDArray bucketIds(long queries, long keys) {
+  /** The bucket of each (query, key) pair [queries, keys] (INT64), in the cache manager. */
+  NDArray bucketIds(long queries, long keys) {
     try (NDManager cpu = NDManager.newBaseManager(ai.djl.Device.cpu())) {
       NDArray context = cpu.arange(0L, queries, 1L, DataType.INT64).reshape(queries, 1);
       NDArray memory = cpu.arange(0L, keys, 1L, DataType.INT64).reshape(1, keys);
       long[] ids = bucket(memory.sub(context)).toLongArray();
-      NDArray result = cacheManager.create(ids, new ai.djl.ndarray.types.Shape(queries, keys));
-      return result;
+      return cacheManager.create(ids, new ai.djl.ndarray.types.Shape(queries, keys));
     }
   }
 
