@@ -1,6 +1,7 @@
 package dev.kiln.activities.training;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
@@ -56,7 +57,7 @@ final class T5FeedForward {
   /** {@code 0.5 · x · (1 + tanh(√(2/π) · (x + 0.044715 · x³)))}, as transformers' NewGELUActivation. */
   private static NDArray geluNew(NDArray x) {
     // 0-d constants of the step's manager, alive until after backward (see MultiHeadAttention).
-    var m = x.getManager();
+    NDManager m = x.getManager();
     NDArray cubic = x.mul(x).mul(x).mul(m.create(0.044715f));
     NDArray inner = x.add(cubic).mul(m.create((float) SQRT_2_OVER_PI)).tanh().add(m.create(1f));
     return x.mul(m.create(0.5f)).mul(inner);

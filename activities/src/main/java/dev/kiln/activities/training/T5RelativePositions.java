@@ -1,9 +1,11 @@
 package dev.kiln.activities.training;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import java.util.HashMap;
@@ -46,11 +48,11 @@ final class T5RelativePositions {
 
   /** The bucket of each (query, key) pair [queries, keys] (INT64), in the cache manager. */
   NDArray bucketIds(long queries, long keys) {
-    try (NDManager cpu = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+    try (NDManager cpu = NDManager.newBaseManager(Device.cpu())) {
       NDArray context = cpu.arange(0L, queries, 1L, DataType.INT64).reshape(queries, 1);
       NDArray memory = cpu.arange(0L, keys, 1L, DataType.INT64).reshape(1, keys);
       long[] ids = bucket(memory.sub(context)).toLongArray();
-      return cacheManager.create(ids, new ai.djl.ndarray.types.Shape(queries, keys));
+      return cacheManager.create(ids, new Shape(queries, keys));
     }
   }
 
