@@ -11,7 +11,7 @@ import dev.kiln.activities.training.BertArchitecture;
 import dev.kiln.activities.training.BertHfExport;
 import dev.kiln.activities.training.CheckpointStore;
 import dev.kiln.activities.training.Devices;
-import dev.kiln.activities.training.EncoderDecoderModel;
+import dev.kiln.activities.training.Seq2SeqModel;
 import dev.kiln.activities.training.GptModel;
 import dev.kiln.activities.training.TransformerModel;
 import dev.kiln.workflows.training.Objective;
@@ -71,7 +71,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
         case CLM -> causal((GptModel) model, baseline, heldOut, r);
         case MLM -> TextScores.masked(model, baseline, heldOut, config.seed(), EvaluationActivitiesImpl::heartbeat);
         case SPAN_CORRUPTION -> TextScores.spanCorruption(
-            (EncoderDecoderModel) model, baseline, heldOut, config.seed(), EvaluationActivitiesImpl::heartbeat);
+            (Seq2SeqModel) model, baseline, heldOut, config.seed(), EvaluationActivitiesImpl::heartbeat);
       };
       DocumentOfOriginProbe.Result probe = DocumentOfOriginProbe.run(
           model, corpus.heldOut(), corpus.manifest().eosId(), EvaluationActivitiesImpl::heartbeat);

@@ -1,9 +1,9 @@
 package dev.kiln.activities.evaluation;
 
-import dev.kiln.activities.training.EncoderDecoderModel;
 import dev.kiln.activities.training.GptModel;
 import dev.kiln.activities.training.LanguageModelEvaluator;
 import dev.kiln.activities.training.MaskedLanguageModelEvaluator;
+import dev.kiln.activities.training.Seq2SeqModel;
 import dev.kiln.activities.training.SpanCorruptionEvaluator;
 import dev.kiln.activities.training.TransformerModel;
 import dev.kiln.activities.training.UnigramBaseline;
@@ -46,7 +46,7 @@ public final class TextScores {
 
   /** Span corruption: target perplexity against the unigram's, exact match of greedily reconstructed spans. */
   public static ModelCardWriter.Metrics spanCorruption(
-      EncoderDecoderModel model, UnigramBaseline baseline, int[] tokens, long seed, Runnable progress) {
+      Seq2SeqModel model, UnigramBaseline baseline, int[] tokens, long seed, Runnable progress) {
     SpanCorruptionEvaluator.Scores s = new SpanCorruptionEvaluator(model, baseline, progress)
         .evaluate(tokens, tokens.length, DECODED_WINDOWS, seed);
     Map<String, Double> extra = new LinkedHashMap<>();

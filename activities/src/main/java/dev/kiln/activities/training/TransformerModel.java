@@ -47,18 +47,17 @@ public abstract class TransformerModel implements AutoCloseable {
   }
 
   /**
-   * The model a training config asks for: {@link #create(Objective, ModelShape, double, Device)}, unless an MLM
-   * config names an {@link TrainingConfig#encoderFlavor() encoder flavor}, which gets transformers' BERT or RoBERTa.
+   * The model a training config asks for: {@link #create(Objective, ModelShape, double, Device)}, unless the config
+   * names a published architecture: an MLM {@link TrainingConfig#encoderFlavor() encoder flavor} (transformers' BERT
+   * or RoBERTa) or a span-corruption {@link TrainingConfig#t5() T5}.
    */
   public static TransformerModel create(TrainingConfig config, ModelShape shape, Device device) {
-    return config.encoderFlavor() == null
-        ? create(config.objective(), shape, config.dropout(), device)
-        : BertModel.forKiln(config.encoderFlavor(), shape, config.dropout(), device);
+    return of(config, shape, config.dropout(), device);
   }
 
   /** {@link #load(Objective, ModelShape, byte[], Device)} of the model a training config asks for. */
   public static TransformerModel load(TrainingConfig config, ModelShape shape, byte[] safetensors, Device device) {
-    TransformerModel model = create(config.toBuilder().dropout(0).build(), shape, device);
+    TransformerModel model = of(config, shape, 0, device);
     try {
       model.loadWeights(safetensors);
       return model;
@@ -66,6 +65,19 @@ public abstract class TransformerModel implements AutoCloseable {
       model.close();
       throw e;
     }
+  }
+
+  private static TransformerModel of(TrainingConfig config, ModelShape shape, double dropout, Device device) {
+    if (config.encoderFlavor() != null) {
+      return BertModel.forKiln(config.encoderFlavor(), shape, dropout, device);
+    }
+    if (config.t5() != null) {
+      if (config.objective() != Objective.SPAN_CORRUPTION) {
+        throw new IllegalArgumentException("t5 " + config.t5() + " trains span corruption, not " + config.objective());
+      }
+      return new T5Model(T5Architecture.of(shape, config.t5()), dropout, device);
+    }
+    return create(config.objective(), shape, dropout, device);
   }
 
   /** A model for inference holding the weights of a {@code model.safetensors} written by {@link #weights()}. */

@@ -7,8 +7,7 @@ import dev.kiln.activities.evaluation.TextScores;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.activities.storage.StorageSettings;
 import dev.kiln.activities.tokenizer.BpeTokenizer;
-import dev.kiln.activities.training.EncoderDecoderModel;
-import dev.kiln.activities.training.EncoderModel;
+import dev.kiln.activities.training.Seq2SeqModel;
 import dev.kiln.activities.training.GptModel;
 import dev.kiln.activities.training.TransformerModel;
 import dev.kiln.activities.training.UnigramBaseline;
@@ -61,7 +60,7 @@ final class EvaluateCommand implements Callable<Integer> {
       ModelCardWriter.Metrics m = switch (saved.objective()) {
         case CLM -> TextScores.causal((GptModel) loaded, baseline, tokens);
         case MLM -> TextScores.masked(loaded, baseline, tokens, seed, () -> {});
-        case SPAN_CORRUPTION -> TextScores.spanCorruption((EncoderDecoderModel) loaded, baseline, tokens, seed, () -> {});
+        case SPAN_CORRUPTION -> TextScores.spanCorruption((Seq2SeqModel) loaded, baseline, tokens, seed, () -> {});
       };
       String metric = switch (saved.objective()) {
         case CLM -> "perplexity";

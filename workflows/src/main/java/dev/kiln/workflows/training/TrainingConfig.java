@@ -10,6 +10,9 @@ import dev.kiln.workflows.scope.ModelShape;
  * @param encoderFlavor for MLM, the published encoder to train instead of Kiln's pre-LN encoder (transformers'
  *     BERT or RoBERTa), or null for Kiln's. Left out of the JSON and of {@link #toString()} (so of the hash) when
  *     null, so configs of runs that started before it existed read, hash and compare as they did.
+ * @param t5 for span corruption, train this T5 ({@code T5Model}) instead of Kiln's own encoder-decoder; null (the
+ *     default, and every config written before the field existed) keeps Kiln's. Left out of the JSON and of the
+ *     hashed text when null, so existing payloads and checkpoint hashes are unchanged.
  */
 public record TrainingConfig(
     ModelShape shape,
@@ -27,7 +30,8 @@ public record TrainingConfig(
     String device,
     String manifestKey,
     String initWeightsKey,
-    @JsonInclude(JsonInclude.Include.NON_NULL) EncoderFlavor encoderFlavor) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) EncoderFlavor encoderFlavor,
+    @JsonInclude(JsonInclude.Include.NON_NULL) T5Variant t5) {
 
   public TrainingConfig {
     if (encoderFlavor != null && objective != Objective.MLM) {
@@ -36,17 +40,17 @@ public record TrainingConfig(
     }
   }
 
-  /** A config of Kiln's own architecture for the objective (no {@link #encoderFlavor}). */
+  /** A config of Kiln's own architecture for the objective (no {@link #encoderFlavor}, no {@link #t5}). */
   public TrainingConfig(ModelShape shape, Objective objective, int batchSize, int steps, double learningRate,
       double minLearningRate, int warmupSteps, double weightDecay, double gradClip, double dropout, long seed,
       int checkpointEvery, String device, String manifestKey, String initWeightsKey) {
     this(shape, objective, batchSize, steps, learningRate, minLearningRate, warmupSteps, weightDecay, gradClip,
-        dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, null);
+        dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, null, null);
   }
 
   /**
-   * The record's own text, with {@code encoderFlavor} only when set: checkpoint manifests of runs in flight record
-   * the hash of the text without it.
+   * The record's own text, with {@code encoderFlavor} and {@code t5} only when set: checkpoint manifests of runs in
+   * flight record the hash of the text without them.
    */
   @Override
   public String toString() {
@@ -55,7 +59,7 @@ public record TrainingConfig(
         + warmupSteps + ", weightDecay=" + weightDecay + ", gradClip=" + gradClip + ", dropout=" + dropout
         + ", seed=" + seed + ", checkpointEvery=" + checkpointEvery + ", device=" + device + ", manifestKey="
         + manifestKey + ", initWeightsKey=" + initWeightsKey
-        + (encoderFlavor == null ? "" : ", encoderFlavor=" + encoderFlavor) + "]";
+        + (encoderFlavor == null ? "" : ", encoderFlavor=" + encoderFlavor) + (t5 == null ? "" : ", t5=" + t5) + "]";
   }
 
   /** SHA-256 of the config's canonical text, in hex: what checkpoint manifests record. */
@@ -91,11 +95,11 @@ public record TrainingConfig(
     return new Builder().shape(shape).objective(objective).batchSize(batchSize).steps(steps)
         .learningRate(learningRate, minLearningRate).warmupSteps(warmupSteps).weightDecay(weightDecay)
         .gradClip(gradClip).dropout(dropout).seed(seed).checkpointEvery(checkpointEvery).device(device)
-        .manifestKey(manifestKey).initWeightsKey(initWeightsKey).encoderFlavor(encoderFlavor);
+        .manifestKey(manifestKey).initWeightsKey(initWeightsKey).encoderFlavor(encoderFlavor).t5(t5);
   }
 
   /**
-   * Builds a config by field name rather than by position (15 of them, five of them doubles). Its JSON and its
+   * Builds a config by field name rather than by position (16 of them, five of them doubles). Its JSON and its
    * {@link #hash()} are the record's, whichever way it was made.
    */
   public static final class Builder {
@@ -115,6 +119,7 @@ public record TrainingConfig(
     private String manifestKey;
     private String initWeightsKey;
     private EncoderFlavor encoderFlavor;
+    private T5Variant t5;
 
     private Builder() {}
 
@@ -137,6 +142,8 @@ public record TrainingConfig(
     public Builder initWeightsKey(String v) { initWeightsKey = v; return this; }
     /** BERT or RoBERTa instead of Kiln's pre-LN encoder (MLM only), or null (the default) for Kiln's. */
     public Builder encoderFlavor(EncoderFlavor v) { encoderFlavor = v; return this; }
+    /** Span corruption only: train this T5 instead of Kiln's encoder-decoder; null (the default) keeps Kiln's. */
+    public Builder t5(T5Variant v) { t5 = v; return this; }
 
     /** @throws IllegalStateException naming the fields not set */
     public TrainingConfig build() {
@@ -162,8 +169,11 @@ public record TrainingConfig(
       if (!missing.isEmpty()) {
         throw new IllegalStateException("a training config needs " + String.join(", ", missing));
       }
+      if (t5 != null && objective != Objective.SPAN_CORRUPTION) {
+        throw new IllegalStateException("t5 " + t5 + " needs objective span-corruption, not " + objective);
+      }
       return new TrainingConfig(shape, objective, batchSize, steps, learningRate, minLearningRate, warmupSteps,
-          weightDecay, gradClip, dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, encoderFlavor);
+          weightDecay, gradClip, dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, encoderFlavor, t5);
     }
   }
 }
