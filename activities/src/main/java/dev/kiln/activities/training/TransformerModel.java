@@ -9,10 +9,11 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import dev.kiln.workflows.scope.ModelShape;
 import dev.kiln.workflows.training.Objective;
+import dev.kiln.workflows.training.TrainingConfig;
 import java.util.SortedMap;
 
 /**
- * What the three architectures share: named parameters (saved as safetensors, keyed by name for the
+ * What the architectures share: named parameters (saved as safetensors, keyed by name for the
  * optimizer), GPT-2 initialisation, dropout and attention masks, and the loss of a {@link TrainingBatch}.
  * All activations of a forward pass live in the step manager passed in: close it after backward.
  */
@@ -43,6 +44,16 @@ public abstract class TransformerModel implements AutoCloseable {
       case MLM -> new EncoderModel(shape, dropout, device);
       case SPAN_CORRUPTION -> new EncoderDecoderModel(shape, dropout, device);
     };
+  }
+
+  /**
+   * The model a training config asks for: a {@link LlamaModel} when it carries Llama options, else the objective's
+   * architecture ({@link #create(Objective, ModelShape, double, Device)}).
+   */
+  public static TransformerModel create(TrainingConfig config, ModelShape shape, Device device) {
+    return config.llama() != null
+        ? new LlamaModel(shape, config.llama(), config.dropout(), device)
+        : create(config.objective(), shape, config.dropout(), device);
   }
 
   /** A model for inference holding the weights of a {@code model.safetensors} written by {@link #weights()}. */

@@ -1,10 +1,16 @@
 package dev.kiln.workflows.training;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.kiln.workflows.scope.LlamaOptions;
 import dev.kiln.workflows.scope.ModelShape;
 
 /**
  * Everything the trainer needs, resolved from the RunSpec, the scope plan and curation's outputs.
  * Its {@link #hash()} goes into every checkpoint so a resume never mixes configurations.
+ *
+ * <p>{@code llama}, when set, asks for a Llama ({@link LlamaOptions}) instead of the objective's default architecture
+ * (CLM only). It is left out of the JSON and of the hashed text when null, so the payloads and checkpoint hashes of
+ * every other config are those they were before it existed.
  */
 public record TrainingConfig(
     ModelShape shape,
@@ -21,7 +27,36 @@ public record TrainingConfig(
     int checkpointEvery,
     String device,
     String manifestKey,
-    String initWeightsKey) {
+    String initWeightsKey,
+    @JsonInclude(JsonInclude.Include.NON_NULL) LlamaOptions llama) {
+
+  /** A config of the objective's default architecture (GPT, encoder or encoder-decoder). */
+  public TrainingConfig(
+      ModelShape shape, Objective objective, int batchSize, int steps, double learningRate, double minLearningRate,
+      int warmupSteps, double weightDecay, double gradClip, double dropout, long seed, int checkpointEvery,
+      String device, String manifestKey, String initWeightsKey) {
+    this(shape, objective, batchSize, steps, learningRate, minLearningRate, warmupSteps, weightDecay, gradClip,
+        dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, null);
+  }
+
+  public TrainingConfig {
+    if (llama != null && objective != Objective.CLM) {
+      throw new IllegalArgumentException("a Llama trains with the clm objective, not " + objective);
+    }
+  }
+
+  /**
+   * The record's text, without {@code llama} when it is null: what {@link #hash()} digests, so adding the field
+   * changed the hash of no existing config.
+   */
+  @Override
+  public String toString() {
+    return "TrainingConfig[shape=" + shape + ", objective=" + objective + ", batchSize=" + batchSize + ", steps="
+        + steps + ", learningRate=" + learningRate + ", minLearningRate=" + minLearningRate + ", warmupSteps="
+        + warmupSteps + ", weightDecay=" + weightDecay + ", gradClip=" + gradClip + ", dropout=" + dropout
+        + ", seed=" + seed + ", checkpointEvery=" + checkpointEvery + ", device=" + device + ", manifestKey="
+        + manifestKey + ", initWeightsKey=" + initWeightsKey + (llama == null ? "" : ", llama=" + llama) + "]";
+  }
 
   /** SHA-256 of the config's canonical text, in hex: what checkpoint manifests record. */
   public String hash() {
@@ -46,7 +81,7 @@ public record TrainingConfig(
     return (long) batchSize * shape.contextLength();
   }
 
-  /** A config by name; every field but {@code dropout} (0) and {@code initWeightsKey} (none) must be set. */
+  /** A config by name; every field but {@code dropout} (0), {@code initWeightsKey} and {@code llama} (none) must be set. */
   public static Builder builder() {
     return new Builder();
   }
@@ -56,7 +91,7 @@ public record TrainingConfig(
     return new Builder().shape(shape).objective(objective).batchSize(batchSize).steps(steps)
         .learningRate(learningRate, minLearningRate).warmupSteps(warmupSteps).weightDecay(weightDecay)
         .gradClip(gradClip).dropout(dropout).seed(seed).checkpointEvery(checkpointEvery).device(device)
-        .manifestKey(manifestKey).initWeightsKey(initWeightsKey);
+        .manifestKey(manifestKey).initWeightsKey(initWeightsKey).llama(llama);
   }
 
   /**
@@ -79,6 +114,7 @@ public record TrainingConfig(
     private String device;
     private String manifestKey;
     private String initWeightsKey;
+    private LlamaOptions llama;
 
     private Builder() {}
 
@@ -99,6 +135,8 @@ public record TrainingConfig(
     public Builder manifestKey(String v) { manifestKey = v; return this; }
     /** Weights to start from (a continued model), or null for a model trained from scratch. */
     public Builder initWeightsKey(String v) { initWeightsKey = v; return this; }
+    /** Train a Llama of these options (CLM only), or null for the objective's default architecture. */
+    public Builder llama(LlamaOptions v) { llama = v; return this; }
 
     /** @throws IllegalStateException naming the fields not set */
     public TrainingConfig build() {
@@ -125,7 +163,7 @@ public record TrainingConfig(
         throw new IllegalStateException("a training config needs " + String.join(", ", missing));
       }
       return new TrainingConfig(shape, objective, batchSize, steps, learningRate, minLearningRate, warmupSteps,
-          weightDecay, gradClip, dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey);
+          weightDecay, gradClip, dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, llama);
     }
   }
 }
