@@ -39,8 +39,8 @@ final class RotaryEmbedding {
   /** q or k [batch, heads, time, headDim], rotated: {@code x cos + rotate_half(x) sin}. */
   NDArray apply(NDArray x) {
     NDList table = table(x.getShape().get(2));
-    NDList halves = x.split(2, -1);
-    NDArray rotated = halves.get(1).neg().concat(halves.get(0), -1);
+    NDList halves = x.split(2, 3);
+    NDArray rotated = halves.get(1).neg().concat(halves.get(0), 3);
     return x.mul(table.get(0)).add(rotated.mul(table.get(1)));
   }
 
