@@ -164,6 +164,48 @@ class LlamaModelTest {
     }
   }
 
+  /**
+   * With {@code -Dkiln.llama.exportDir=DIR}: trains each fixture a few steps with Kiln's trainer and writes, per
+   * fixture, its weights as {@code model.safetensors}, the fixture's {@code config.json} and Kiln's logits for the
+   * golden ids, for {@code infra/llama-fixtures/check_export.py} to load into transformers. Skipped without it.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"tiny-tied", "tiny-untied"})
+  void exportsWhatTransformersLoads(String name) throws IOException {
+    String exportDir = System.getProperty("kiln.llama.exportDir");
+    org.junit.jupiter.api.Assumptions.assumeTrue(exportDir != null, "set kiln.llama.exportDir to export");
+    Fixture fixture = Fixture.of(name);
+    java.nio.file.Path out = java.nio.file.Files.createDirectories(java.nio.file.Path.of(exportDir, name));
+    TrainingConfig config = TrainingConfig.builder().shape(fixture.shape()).objective(Objective.CLM).batchSize(4)
+        .steps(5).learningRate(1e-2, 1e-3).warmupSteps(0).weightDecay(0.1).gradClip(1.0).seed(1)
+        .checkpointEvery(1000).device("cpu").manifestKey("m").llama(fixture.options()).build();
+    try (Trainer trainer = new Trainer(fixture.shape(), config, CPU)) {
+      trainer.loadWeights(fixture.safetensors());
+      SplittableRandom random = new SplittableRandom(3);
+      for (int step = 0; step < 5; step++) {
+        int[] tokens = random.ints(4 * 17, 0, fixture.shape().vocabSize()).toArray();
+        int[] inputs = new int[4 * 16];
+        int[] targets = new int[4 * 16];
+        for (int row = 0; row < 4; row++) {
+          System.arraycopy(tokens, row * 17, inputs, row * 16, 16);
+          System.arraycopy(tokens, row * 17 + 1, targets, row * 16, 16);
+        }
+        trainer.trainStep(step, TrainingBatch.of(4, 16, inputs, targets));
+      }
+      java.nio.file.Files.write(out.resolve("model.safetensors"), trainer.modelState());
+      java.nio.file.Files.write(out.resolve("config.json"), bytes("llama/" + name + "/config.json"));
+      try (NDManager step = trainer.model().newStepManager()) {
+        float[] logits = ((LlamaModel) trainer.model())
+            .forward(TrainingBatch.tokenArray(step, fixture.inputIds(), fixture.rows(), fixture.length()), false)
+            .toFloatArray();
+        java.util.Map<String, Object> result = new java.util.LinkedHashMap<>();
+        result.put("input_ids", fixture.golden().get("input_ids"));
+        result.put("logits", logits);
+        JSON.writeValue(out.resolve("kiln_logits.json").toFile(), result);
+      }
+    }
+  }
+
   // --- Training with Kiln's trainer ---
 
   private static final ModelShape TINY = new ModelShape(32, 16, 32, 2, 4);
