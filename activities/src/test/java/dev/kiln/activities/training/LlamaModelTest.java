@@ -2,6 +2,7 @@ package dev.kiln.activities.training;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -135,7 +136,7 @@ class LlamaModelTest {
       assertTrue(names.contains("model.layers.1.self_attn.k_proj.weight"));
       assertTrue(names.contains("model.layers.0.post_attention_layernorm.weight"));
       assertTrue(names.contains("model.norm.weight"));
-      assertTrue(!names.contains("lm_head.weight"), "a tied Llama saves no lm_head, as transformers");
+      assertFalse(names.contains("lm_head.weight"), "a tied Llama saves no lm_head, as transformers");
       assertEquals(new Shape(2 * 8, 32), model.parameters().get("model.layers.0.self_attn.v_proj.weight").getShape());
       assertEquals(new Shape(32, 64), model.parameters().get("model.layers.0.mlp.down_proj.weight").getShape());
       copy.loadWeights(model.weights());
