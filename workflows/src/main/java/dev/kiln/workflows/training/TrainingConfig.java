@@ -1,6 +1,7 @@
 package dev.kiln.workflows.training;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.kiln.workflows.scope.LlamaOptions;
 import dev.kiln.workflows.scope.ModelShape;
 
 /**
@@ -13,6 +14,8 @@ import dev.kiln.workflows.scope.ModelShape;
  * @param t5 for span corruption, train this T5 ({@code T5Model}) instead of Kiln's own encoder-decoder; null (the
  *     default, and every config written before the field existed) keeps Kiln's. Left out of the JSON and of the
  *     hashed text when null, so existing payloads and checkpoint hashes are unchanged.
+ * @param llama for CLM, a Llama ({@link LlamaOptions}) instead of Kiln's GPT, or null for the GPT. Left out of the
+ *     JSON and of the hashed text when null, as the two above.
  */
 public record TrainingConfig(
     ModelShape shape,
@@ -31,26 +34,30 @@ public record TrainingConfig(
     String manifestKey,
     String initWeightsKey,
     @JsonInclude(JsonInclude.Include.NON_NULL) EncoderFlavor encoderFlavor,
-    @JsonInclude(JsonInclude.Include.NON_NULL) T5Variant t5) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) T5Variant t5,
+    @JsonInclude(JsonInclude.Include.NON_NULL) LlamaOptions llama) {
 
   public TrainingConfig {
     if (encoderFlavor != null && objective != Objective.MLM) {
       throw new IllegalArgumentException("encoderFlavor " + encoderFlavor + " is an MLM encoder, but the objective is "
           + objective + ". Fix: drop encoderFlavor, or train the mlm objective");
     }
+    if (llama != null && objective != Objective.CLM) {
+      throw new IllegalArgumentException("a Llama trains with the clm objective, not " + objective);
+    }
   }
 
-  /** A config of Kiln's own architecture for the objective (no {@link #encoderFlavor}, no {@link #t5}). */
+  /** A config of Kiln's own architecture for the objective (no {@link #encoderFlavor}, {@link #t5} or {@link #llama}). */
   public TrainingConfig(ModelShape shape, Objective objective, int batchSize, int steps, double learningRate,
       double minLearningRate, int warmupSteps, double weightDecay, double gradClip, double dropout, long seed,
       int checkpointEvery, String device, String manifestKey, String initWeightsKey) {
     this(shape, objective, batchSize, steps, learningRate, minLearningRate, warmupSteps, weightDecay, gradClip,
-        dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, null, null);
+        dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, null, null, null);
   }
 
   /**
-   * The record's own text, with {@code encoderFlavor} and {@code t5} only when set: checkpoint manifests of runs in
-   * flight record the hash of the text without them.
+   * The record's own text, with {@code encoderFlavor}, {@code t5} and {@code llama} only when set: checkpoint
+   * manifests of runs in flight record the hash of the text without them.
    */
   @Override
   public String toString() {
@@ -59,7 +66,8 @@ public record TrainingConfig(
         + warmupSteps + ", weightDecay=" + weightDecay + ", gradClip=" + gradClip + ", dropout=" + dropout
         + ", seed=" + seed + ", checkpointEvery=" + checkpointEvery + ", device=" + device + ", manifestKey="
         + manifestKey + ", initWeightsKey=" + initWeightsKey
-        + (encoderFlavor == null ? "" : ", encoderFlavor=" + encoderFlavor) + (t5 == null ? "" : ", t5=" + t5) + "]";
+        + (encoderFlavor == null ? "" : ", encoderFlavor=" + encoderFlavor) + (t5 == null ? "" : ", t5=" + t5)
+        + (llama == null ? "" : ", llama=" + llama) + "]";
   }
 
   /** SHA-256 of the config's canonical text, in hex: what checkpoint manifests record. */
@@ -85,7 +93,7 @@ public record TrainingConfig(
     return (long) batchSize * shape.contextLength();
   }
 
-  /** A config by name; every field but {@code dropout} (0) and {@code initWeightsKey} (none) must be set. */
+  /** A config by name; every field but {@code dropout} (0), {@code initWeightsKey} and {@code llama} (none) must be set. */
   public static Builder builder() {
     return new Builder();
   }
@@ -95,7 +103,7 @@ public record TrainingConfig(
     return new Builder().shape(shape).objective(objective).batchSize(batchSize).steps(steps)
         .learningRate(learningRate, minLearningRate).warmupSteps(warmupSteps).weightDecay(weightDecay)
         .gradClip(gradClip).dropout(dropout).seed(seed).checkpointEvery(checkpointEvery).device(device)
-        .manifestKey(manifestKey).initWeightsKey(initWeightsKey).encoderFlavor(encoderFlavor).t5(t5);
+        .manifestKey(manifestKey).initWeightsKey(initWeightsKey).encoderFlavor(encoderFlavor).t5(t5).llama(llama);
   }
 
   /**
@@ -120,6 +128,7 @@ public record TrainingConfig(
     private String initWeightsKey;
     private EncoderFlavor encoderFlavor;
     private T5Variant t5;
+    private LlamaOptions llama;
 
     private Builder() {}
 
@@ -144,6 +153,8 @@ public record TrainingConfig(
     public Builder encoderFlavor(EncoderFlavor v) { encoderFlavor = v; return this; }
     /** Span corruption only: train this T5 instead of Kiln's encoder-decoder; null (the default) keeps Kiln's. */
     public Builder t5(T5Variant v) { t5 = v; return this; }
+    /** Train a Llama of these options (CLM only), or null for the objective's default architecture. */
+    public Builder llama(LlamaOptions v) { llama = v; return this; }
 
     /** @throws IllegalStateException naming the fields not set */
     public TrainingConfig build() {
@@ -173,7 +184,8 @@ public record TrainingConfig(
         throw new IllegalStateException("t5 " + t5 + " needs objective span-corruption, not " + objective);
       }
       return new TrainingConfig(shape, objective, batchSize, steps, learningRate, minLearningRate, warmupSteps,
-          weightDecay, gradClip, dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, encoderFlavor, t5);
+          weightDecay, gradClip, dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, encoderFlavor, t5,
+          llama);
     }
   }
 }
