@@ -18,8 +18,7 @@ import java.util.List;
  * TransformerModel#create(TrainingConfig, ModelShape, Device)}), the optimizer and the learning-rate schedule. Every
  * source of randomness (initialisation, data order, masking and span choice, dropout) is a pure function of the run
  * seed and the global step, so a run restored from {@link #modelState()}, {@link #optimizerState()} and its step
- * continues
- * bitwise identically to an uninterrupted one (on the same device type and thread count). Trainers in one JVM
+ * continues bitwise identically to an uninterrupted one (on the same device type and thread count). Trainers in one JVM
  * take turns step by step on the engine, whose gradient collector and random seed are global ({@link
  * TrainingEngine}), so each trains bitwise as it would alone.
  *
