@@ -95,10 +95,10 @@ public final class Trainer implements AutoCloseable {
     }
     Objective objective = config.objective();
     this.config = config;
-    this.model = TransformerModel.create(objective, shape, config.dropout(), devices.get(0));
+    this.model = TransformerModel.create(objective, shape, config.dropout(), devices.get(0), config.mlpActivation());
     List<TransformerModel> replicas = new ArrayList<>();
     for (Device device : devices.subList(1, devices.size())) {
-      replicas.add(TransformerModel.create(objective, shape, config.dropout(), device));
+      replicas.add(TransformerModel.create(objective, shape, config.dropout(), device, config.mlpActivation()));
     }
     this.parallel = replicas.isEmpty() ? null : new DataParallelReplicas(model, replicas);
     this.optimizer = new AdamW(model, config.weightDecay(), config.gradClip());

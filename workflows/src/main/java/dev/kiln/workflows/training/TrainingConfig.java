@@ -1,10 +1,16 @@
 package dev.kiln.workflows.training;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kiln.workflows.scope.ModelShape;
 
 /**
  * Everything the trainer needs, resolved from the RunSpec, the scope plan and curation's outputs.
  * Its {@link #hash()} goes into every checkpoint so a resume never mixes configurations.
+ *
+ * <p>{@code activation} is the GPT's MLP activation, null for the exact GELU every run had before it could be chosen
+ * (an explicit {@link MlpActivation#GELU} is stored as null): such a config's JSON, canonical text and hash are
+ * exactly what they were, so runs in flight, recorded histories and their checkpoints are unaffected.
  */
 public record TrainingConfig(
     ModelShape shape,
@@ -21,7 +27,40 @@ public record TrainingConfig(
     int checkpointEvery,
     String device,
     String manifestKey,
-    String initWeightsKey) {
+    String initWeightsKey,
+    @JsonInclude(JsonInclude.Include.NON_NULL) MlpActivation activation) {
+
+  public TrainingConfig {
+    activation = activation == MlpActivation.GELU ? null : activation;
+  }
+
+  /** A config with the exact GELU: the fields every config had before the activation could be chosen. */
+  public TrainingConfig(
+      ModelShape shape, Objective objective, int batchSize, int steps, double learningRate, double minLearningRate,
+      int warmupSteps, double weightDecay, double gradClip, double dropout, long seed, int checkpointEvery, String device,
+      String manifestKey, String initWeightsKey) {
+    this(shape, objective, batchSize, steps, learningRate, minLearningRate, warmupSteps, weightDecay, gradClip, dropout,
+        seed, checkpointEvery, device, manifestKey, initWeightsKey, null);
+  }
+
+  /** The MLP activation the model trains with, never null. */
+  @JsonIgnore
+  public MlpActivation mlpActivation() {
+    return MlpActivation.orDefault(activation);
+  }
+
+  /**
+   * The canonical text {@link #hash()} digests: the record's own form, in which the activation appears only when it is
+   * not the default, so the text (and hash) of every config without one is what checkpoints already record.
+   */
+  @Override
+  public String toString() {
+    return "TrainingConfig[shape=" + shape + ", objective=" + objective + ", batchSize=" + batchSize + ", steps=" + steps
+        + ", learningRate=" + learningRate + ", minLearningRate=" + minLearningRate + ", warmupSteps=" + warmupSteps
+        + ", weightDecay=" + weightDecay + ", gradClip=" + gradClip + ", dropout=" + dropout + ", seed=" + seed
+        + ", checkpointEvery=" + checkpointEvery + ", device=" + device + ", manifestKey=" + manifestKey
+        + ", initWeightsKey=" + initWeightsKey + (activation == null ? "" : ", activation=" + activation) + "]";
+  }
 
   /** SHA-256 of the config's canonical text, in hex: what checkpoint manifests record. */
   public String hash() {
@@ -46,7 +85,7 @@ public record TrainingConfig(
     return (long) batchSize * shape.contextLength();
   }
 
-  /** A config by name; every field but {@code dropout} (0) and {@code initWeightsKey} (none) must be set. */
+  /** A config by name; every field but {@code dropout} (0), {@code initWeightsKey} (none) and {@code activation} (exact GELU) must be set. */
   public static Builder builder() {
     return new Builder();
   }
@@ -56,11 +95,11 @@ public record TrainingConfig(
     return new Builder().shape(shape).objective(objective).batchSize(batchSize).steps(steps)
         .learningRate(learningRate, minLearningRate).warmupSteps(warmupSteps).weightDecay(weightDecay)
         .gradClip(gradClip).dropout(dropout).seed(seed).checkpointEvery(checkpointEvery).device(device)
-        .manifestKey(manifestKey).initWeightsKey(initWeightsKey);
+        .manifestKey(manifestKey).initWeightsKey(initWeightsKey).activation(activation);
   }
 
   /**
-   * Builds a config by field name rather than by position (15 of them, five of them doubles). Its JSON and its
+   * Builds a config by field name rather than by position (16 of them, five of them doubles). Its JSON and its
    * {@link #hash()} are the record's, whichever way it was made.
    */
   public static final class Builder {
@@ -79,6 +118,7 @@ public record TrainingConfig(
     private String device;
     private String manifestKey;
     private String initWeightsKey;
+    private MlpActivation activation;
 
     private Builder() {}
 
@@ -99,6 +139,8 @@ public record TrainingConfig(
     public Builder manifestKey(String v) { manifestKey = v; return this; }
     /** Weights to start from (a continued model), or null for a model trained from scratch. */
     public Builder initWeightsKey(String v) { initWeightsKey = v; return this; }
+    /** The GPT's MLP activation; unset (null) is the exact GELU. */
+    public Builder activation(MlpActivation v) { activation = v; return this; }
 
     /** @throws IllegalStateException naming the fields not set */
     public TrainingConfig build() {
@@ -125,7 +167,7 @@ public record TrainingConfig(
         throw new IllegalStateException("a training config needs " + String.join(", ", missing));
       }
       return new TrainingConfig(shape, objective, batchSize, steps, learningRate, minLearningRate, warmupSteps,
-          weightDecay, gradClip, dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey);
+          weightDecay, gradClip, dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, activation);
     }
   }
 }
