@@ -1,5 +1,6 @@
 package dev.kiln.activities.evaluation;
 
+import dev.kiln.activities.hf.export.HfGpt2Export;
 import dev.kiln.activities.tokenizer.TokenCorpus;
 import dev.kiln.activities.hub.ModelCard;
 import dev.kiln.activities.hub.ModelHub;
@@ -41,7 +42,9 @@ import java.util.Map;
 
 /**
  * Stage 5: held-out perplexity against a unigram baseline, samples, the loss curve, the model card; then
- * publishes the model under {@code runs/<run>/model/} and to the hub.
+ * publishes the model under {@code runs/<run>/model/} and to the hub. A decoder's {@code runs/<run>/model/} is a
+ * Hugging Face GPT-2 directory ({@link HfGpt2Export}) with Kiln's description of the run under {@code "kiln"} in its
+ * config.json; the hub entry keeps Kiln's own layout, which continued pretraining loads.
  */
 public final class EvaluationActivitiesImpl implements EvaluationActivities {
   /** Pseudo-perplexity costs one forward row per token; 2,048 tokens in 32 windows spread over the held-out split. */
@@ -71,7 +74,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     UnigramBaseline baseline = new UnigramBaseline(corpus.train(), config.shape().vocabSize());
     ModelCardWriter.Metrics metrics;
     ai.djl.Device device = evaluationDevice(config.device());
-    try (TransformerModel model = TransformerModel.load(objective, config.shape(), weights, device)) {
+    try (TransformerModel model = TransformerModel.load(objective, config.shape(), config.mlpActivation(), weights, device)) {
       metrics = switch (objective) {
         case CLM -> causal((GptModel) model, baseline, heldOut, r);
         case MLM -> masked((EncoderModel) model, baseline, heldOut, config.seed());
@@ -90,14 +93,22 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     String prefix = "runs/" + r.runId() + "/model/";
     byte[] tokenizerJson = ReservedTokens.addTo(
         store.get(r.curation().tokenizerKey()), objective, config.shape().vocabSize(), config.shape().contextLength());
-    store.put(prefix + "model.safetensors", weights);
-    store.put(prefix + "tokenizer.json", tokenizerJson);
-    store.put(prefix + "config.json", Json.pretty(modelConfig(r)));
+    String card = ModelCardWriter.write(modelId, r, metrics);
     store.put(prefix + "eval.json", Json.pretty(evalJson(metrics)));
     store.put(prefix + "loss.png", lossPlot(modelId + " (" + r.runId() + ")", r.training(), loss,
         Math.log(metrics.unigramPerplexity())));
     store.put(prefix + ModelCardWriter.FUNNEL_CHART, store.get(r.curation().funnelChartKey()));
-    store.put(prefix + "README.md", ModelCardWriter.write(modelId, r, metrics).getBytes(StandardCharsets.UTF_8));
+    if (objective == Objective.CLM) {
+      // A Hugging Face GPT-2 directory (the card last, so a directory with a card is complete).
+      HfGpt2Export.files(weights, config.shape(), config.mlpActivation(), config.dropout(), tokenizerJson, card,
+          modelConfig(r)).forEach((name, bytes) -> store.put(prefix + name, bytes));
+    } else {
+      // Encoders and encoder-decoders keep Kiln's layout: transformers has no model of their maths yet.
+      store.put(prefix + "model.safetensors", weights);
+      store.put(prefix + "tokenizer.json", tokenizerJson);
+      store.put(prefix + "config.json", Json.pretty(modelConfig(r)));
+      store.put(prefix + "README.md", card.getBytes(StandardCharsets.UTF_8));
+    }
 
     String hubWeights = ModelHub.PREFIX + modelId + "/model.safetensors";
     String hubTokenizer = ModelHub.PREFIX + modelId + "/tokenizer.json";
@@ -275,6 +286,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     c.put("n_layer", s.layers());
     c.put("n_head", s.heads());
     c.put("tie_word_embeddings", true);
+    c.put("mlp_activation", r.config().mlpActivation().id());
     c.put("parameters", s.parameters(r.plan().architecture()));
     c.put("reserved_tokens", r.config().objective().reservedTokens(s.contextLength()));
     return c;
