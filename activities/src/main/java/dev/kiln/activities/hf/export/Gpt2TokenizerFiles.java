@@ -14,11 +14,12 @@ import java.util.TreeMap;
  * which runs {@code tokenizer.json}'s pipeline as it is; {@code GPT2Tokenizer} would rebuild a pipeline from the
  * vocabulary and merges with GPT-2's own pre-tokenizer and could encode a Kiln tokenizer's text differently.
  *
+ * <p>{@code idCount} is one more than the largest id the tokenizer knows (vocabulary and added tokens).
+ *
  * <p>Roles: {@code <|endoftext|>} is GPT-2's beginning, end and unknown token, and Kiln's document separator;
  * {@code <|pad|>}, when the tokenizer has it (Kiln's do, GPT-2's reference tokenizer does not), pads.
  */
-public record Gpt2TokenizerFiles(
-    byte[] tokenizerJson, int eosId, Integer padId, Map<Integer, JsonNode> addedTokens, int idCount) {
+public record Gpt2TokenizerFiles(int eosId, Integer padId, Map<Integer, JsonNode> addedTokens, int idCount) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Reads the special tokens of a Hugging Face {@code tokenizer.json} (Kiln's or GPT-2's). */
@@ -57,7 +58,7 @@ public record Gpt2TokenizerFiles(
       throw new IllegalArgumentException("tokenizer.json has no " + ByteLevelBpeTrainer.END_OF_TEXT
           + " token, which a GPT-2 export needs as its end-of-text (and beginning) token");
     }
-    return new Gpt2TokenizerFiles(tokenizerJson, eos, pad, added, maxId + 1);
+    return new Gpt2TokenizerFiles(eos, pad, added, maxId + 1);
   }
 
   /** {@code special_tokens_map.json}. */
