@@ -222,7 +222,19 @@ class BadInputTest {
       new Case("endpoints", "busy port for kiln storage --port", 2,
           "kiln: port \\d+ is already in use \\(kiln storage\\)\\.", "storage --port {busy} --dir {home}/storage"),
       new Case("endpoints", "busy port for kiln worker --metrics-port", 2,
-          "kiln: port \\d+ is already in use \\(kiln worker\\)\\.", "worker --metrics-port {busy} --address {temporal}"));
+          "kiln: port \\d+ is already in use \\(kiln worker\\)\\.", "worker --metrics-port {busy} --address {temporal}"),
+      new Case("models", "generate from a model that is nowhere", 2,
+          "kiln: MODEL 'nope' is not a directory, and the home .* has no storage \\(no s3/\\): .*--s3-endpoint.*",
+          "generate nope --prompt x --home {home}/no-home"),
+      new Case("models", "generate from a directory that is no model", 2,
+          "kiln: .*a-directory has no config\\.json: a model directory Kiln saved holds config\\.json,"
+              + " model\\.safetensors and tokenizer\\.json .*",
+          "generate {specs}/a-directory --prompt x"),
+      new Case("models", "negative temperature", 2,
+          "kiln: --temperature must be a finite number >= 0 \\(0: greedy\\), got -1\\.0",
+          "generate {specs}/a-directory --prompt x --temperature -1"),
+      new Case("models", "evaluate on a text file that does not exist", 2,
+          "kiln: --text .*none\\.txt is not a file", "evaluate {specs}/a-directory --text {specs}/none.txt"));
 
   /** Rows against a real Temporal server (the CLI's dev server, if ~/.cache/kiln/bin/temporal is there). */
   static final List<Case> REAL_SERVER_CASES = List.of(

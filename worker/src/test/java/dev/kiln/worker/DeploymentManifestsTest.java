@@ -42,7 +42,7 @@ class DeploymentManifestsTest {
 
   @Test
   void kubernetesContainersRunKilnCommandsOnRealQueuesWithTheBuiltImage() throws IOException {
-    String image = "kiln:" + dockerfileVersion();
+    String image = "kiln:" + dockerfileVersion("Dockerfile");
     Set<String> configMaps = new HashSet<>();
     Set<String> referencedConfigMaps = new HashSet<>();
     List<String> queues = new ArrayList<>();
@@ -54,9 +54,12 @@ class DeploymentManifestsTest {
         continue;
       }
       for (JsonNode container : doc.path("spec").path("template").path("spec").path("containers")) {
-        assertEquals(image, container.path("image").asText(), "image of " + doc.path("metadata").path("name"));
         List<String> args = new ArrayList<>();
         container.path("args").forEach(a -> args.add(a.asText()));
+        // GPU workers run the image of infra/Dockerfile.gpu (libtorch with CUDA), the others infra/Dockerfile's
+        String expected = container.path("resources").path("limits").has("nvidia.com/gpu")
+            ? "kiln:" + dockerfileVersion("Dockerfile.gpu") + "-gpu" : image;
+        assertEquals(expected, container.path("image").asText(), "image of " + doc.path("metadata").path("name"));
         assertParses(args);
         queues.addAll(queuesOf(args));
         container.path("env").forEach(e -> assertTrue(KNOWN_ENV.contains(e.path("name").asText()), e.toString()));
@@ -107,9 +110,9 @@ class DeploymentManifestsTest {
     return docs;
   }
 
-  private static String dockerfileVersion() throws IOException {
-    Matcher m = Pattern.compile("org.opencontainers.image.version=\"([^\"]+)\"").matcher(Files.readString(INFRA.resolve("Dockerfile")));
-    assertTrue(m.find(), "infra/Dockerfile labels its version");
+  private static String dockerfileVersion(String dockerfile) throws IOException {
+    Matcher m = Pattern.compile("org.opencontainers.image.version=\"([^\"]+)\"").matcher(Files.readString(INFRA.resolve(dockerfile)));
+    assertTrue(m.find(), "infra/" + dockerfile + " labels its version");
     return m.group(1);
   }
 }

@@ -84,7 +84,7 @@ class DurableRunIT {
     try (KilnProcess dev = KilnProcess.start(logs, "durable-dev", "dev", "--home", home.toString(), "--temporal-port",
         Integer.toString(port), "--ui-port", Integer.toString(EmbeddedStack.freePort()),
         "--s3-port", Integer.toString(EmbeddedStack.freePort()), "--hub", home.resolve("no-hub").toString())) {
-      dev.awaitLog("READY", Duration.ofMinutes(2));
+      dev.awaitLog("READY", Duration.ofMinutes(5)); // on a loaded machine the dev server can take minutes to start
       try (TemporalConnection connection = TemporalConnection.connect("127.0.0.1:" + port, "default")) {
         WorkflowExecutionHistory history = connection.client().fetchHistory("durable-curate");
         long scheduled = history.getEvents().stream().filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED).count();

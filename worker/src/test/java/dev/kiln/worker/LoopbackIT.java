@@ -29,7 +29,7 @@ class LoopbackIT {
     try (KilnProcess dev = KilnProcess.start(logs, "loopback-dev", "dev", "--home", dir.resolve("home").toString(),
         "--data-dir", data.toString(), "--hub", dir.resolve("no-hub").toString(),
         "--temporal-port", Integer.toString(temporal), "--ui-port", Integer.toString(ui), "--s3-port", Integer.toString(s3))) {
-      dev.awaitLog("READY", Duration.ofMinutes(2));
+      dev.awaitLog("READY", Duration.ofMinutes(5)); // on a loaded machine the dev server can take minutes to start
       List<ListeningSockets.Socket> sockets = ListeningSockets.of(dev.handle());
       Set<Integer> ports = sockets.stream().map(ListeningSockets.Socket::port).collect(Collectors.toSet());
       assertTrue(ports.containsAll(Set.of(temporal, ui, s3)), "frontend, Web UI and S3 found among " + sockets);

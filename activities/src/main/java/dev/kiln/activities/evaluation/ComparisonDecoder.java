@@ -38,7 +38,7 @@ public final class ComparisonDecoder implements AutoCloseable {
   public static TrainingConfig configFor(TrainingConfig run) {
     ModelShape shape = run.shape();
     ModelShape decoder = shape.withVocabSize(shape.vocabSize() - run.objective().reservedTokens(shape.contextLength()));
-    return run.toBuilder().shape(decoder).objective(Objective.CLM).initWeightsKey(null).build();
+    return run.toBuilder().shape(decoder).objective(Objective.CLM).initWeightsKey(null).encoderFlavor(null).build();
   }
 
   /**

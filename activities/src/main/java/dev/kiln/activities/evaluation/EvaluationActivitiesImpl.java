@@ -8,13 +8,12 @@ import dev.kiln.activities.storage.Json;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.activities.tokenizer.BpeTokenizer;
 import dev.kiln.activities.tokenizer.ReservedTokens;
+import dev.kiln.activities.training.BertArchitecture;
+import dev.kiln.activities.training.BertHfExport;
 import dev.kiln.activities.training.CheckpointStore;
 import dev.kiln.activities.training.Devices;
-import dev.kiln.activities.training.EncoderDecoderModel;
-import dev.kiln.activities.training.EncoderModel;
+import dev.kiln.activities.training.Seq2SeqModel;
 import dev.kiln.activities.training.GptModel;
-import dev.kiln.activities.training.MaskedLanguageModelEvaluator;
-import dev.kiln.activities.training.SpanCorruptionEvaluator;
 import dev.kiln.activities.training.TransformerModel;
 import dev.kiln.workflows.training.Objective;
 import dev.kiln.activities.training.LanguageModelEvaluator;
@@ -47,10 +46,6 @@ import java.util.Map;
  * config.json; the hub entry keeps Kiln's own layout, which continued pretraining loads.
  */
 public final class EvaluationActivitiesImpl implements EvaluationActivities {
-  /** Pseudo-perplexity costs one forward row per token; 2,048 tokens in 32 windows spread over the held-out split. */
-  static final int PSEUDO_PERPLEXITY_TOKENS = 2048;
-  /** Greedy decoding runs the decoder once per target token; 128 windows give 384 spans at context 64. */
-  static final int DECODED_WINDOWS = 128;
   static final List<String> DEFAULT_PROMPTS = List.of("The ", "It was a ", "In the beginning");
 
   private final ObjectStore store;
@@ -74,11 +69,12 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     UnigramBaseline baseline = new UnigramBaseline(corpus.train(), config.shape().vocabSize());
     ModelCardWriter.Metrics metrics;
     ai.djl.Device device = evaluationDevice(config.device());
-    try (TransformerModel model = TransformerModel.load(objective, config.shape(), config.mlpActivation(), weights, device)) {
+    try (TransformerModel model = TransformerModel.load(config, config.shape(), weights, device)) {
       metrics = switch (objective) {
         case CLM -> causal((GptModel) model, baseline, heldOut, r);
-        case MLM -> masked((EncoderModel) model, baseline, heldOut, config.seed());
-        case SPAN_CORRUPTION -> spanCorruption((EncoderDecoderModel) model, baseline, heldOut, config.seed());
+        case MLM -> TextScores.masked(model, baseline, heldOut, config.seed(), EvaluationActivitiesImpl::heartbeat);
+        case SPAN_CORRUPTION -> TextScores.spanCorruption(
+            (Seq2SeqModel) model, baseline, heldOut, config.seed(), EvaluationActivitiesImpl::heartbeat);
       };
       DocumentOfOriginProbe.Result probe = DocumentOfOriginProbe.run(
           model, corpus.heldOut(), corpus.manifest().eosId(), EvaluationActivitiesImpl::heartbeat);
@@ -103,7 +99,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
       HfGpt2Export.files(weights, config.shape(), config.mlpActivation(), config.dropout(), tokenizerJson, card,
           modelConfig(r)).forEach((name, bytes) -> store.put(prefix + name, bytes));
     } else {
-      // Encoders and encoder-decoders keep Kiln's layout: transformers has no model of their maths yet.
+      // Encoders and encoder-decoders are written as before (a BERT's config.json with transformers' fields).
       store.put(prefix + "model.safetensors", weights);
       store.put(prefix + "tokenizer.json", tokenizerJson);
       store.put(prefix + "config.json", Json.pretty(modelConfig(r)));
@@ -124,7 +120,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
   private ModelCardWriter.Metrics causal(GptModel model, UnigramBaseline baseline, int[] heldOut, EvaluationRequest r) {
     RunSpec.EvaluationSpec spec = r.spec().evaluation();
     LanguageModelEvaluator evaluator = new LanguageModelEvaluator(model);
-    double loss = evaluator.meanLoss(heldOut, heldOut.length);
+    double loss = TextScores.causal(model, baseline, heldOut).heldOutLoss();
     List<String> samples = new ArrayList<>();
     try (BpeTokenizer tokenizer = loadTokenizer(r.curation().tokenizerKey())) {
       List<String> prompts = spec.prompts() == null || spec.prompts().isEmpty() ? DEFAULT_PROMPTS : spec.prompts();
@@ -138,34 +134,6 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     }
     return new ModelCardWriter.Metrics(
         loss, Math.exp(loss), Math.exp(baseline.meanLoss(heldOut)), heldOut.length, samples, Map.of());
-  }
-
-  /** MLM: pseudo-perplexity is the headline (comparable with the unigram's), masked-token accuracy beside it. */
-  private static ModelCardWriter.Metrics masked(EncoderModel model, UnigramBaseline baseline, int[] heldOut, long seed) {
-    MaskedLanguageModelEvaluator.Scores s =
-        new MaskedLanguageModelEvaluator(model, baseline, EvaluationActivitiesImpl::heartbeat).evaluate(heldOut, heldOut.length, PSEUDO_PERPLEXITY_TOKENS, seed);
-    Map<String, Double> extra = new LinkedHashMap<>();
-    extra.put("masked_token_accuracy", s.maskedAccuracy());
-    extra.put("most_frequent_token_accuracy", s.mostFrequentAccuracy());
-    extra.put("masked_token_loss", s.maskedLoss());
-    extra.put("masked_tokens", (double) s.maskedTokens());
-    return new ModelCardWriter.Metrics(
-        Math.log(s.pseudoPerplexity()), s.pseudoPerplexity(), s.unigramPerplexity(), s.pseudoTokens(), List.of(), extra);
-  }
-
-  /** Span corruption: target perplexity against the unigram's, exact match of greedily reconstructed spans. */
-  private static ModelCardWriter.Metrics spanCorruption(
-      EncoderDecoderModel model, UnigramBaseline baseline, int[] heldOut, long seed) {
-    SpanCorruptionEvaluator.Scores s =
-        new SpanCorruptionEvaluator(model, baseline, EvaluationActivitiesImpl::heartbeat).evaluate(heldOut, heldOut.length, DECODED_WINDOWS, seed);
-    Map<String, Double> extra = new LinkedHashMap<>();
-    extra.put("span_content_perplexity", Math.exp(s.contentLoss()));
-    extra.put("baseline_span_content_perplexity", Math.exp(s.baselineContentLoss()));
-    extra.put("span_exact_match", s.exactMatch());
-    extra.put("baseline_span_exact_match", s.baselineExactMatch());
-    extra.put("spans_decoded", (double) s.spans());
-    return new ModelCardWriter.Metrics(
-        s.loss(), Math.exp(s.loss()), Math.exp(s.baselineLoss()), s.targetTokens(), List.of(), extra);
   }
 
   /**
@@ -289,6 +257,12 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     c.put("mlp_activation", r.config().mlpActivation().id());
     c.put("parameters", s.parameters(r.plan().architecture()));
     c.put("reserved_tokens", r.config().objective().reservedTokens(s.contextLength()));
+    if (r.config().encoderFlavor() != null) {
+      // transformers' fields too, so that the directory (whose weights have transformers' names) loads there.
+      BertArchitecture bert = BertArchitecture.forKiln(r.config().encoderFlavor(), s);
+      c.putAll(BertHfExport.configFields(bert, r.config().dropout()));
+      c.put("parameters", bert.parameterCount());
+    }
     return c;
   }
 

@@ -17,7 +17,7 @@ import java.util.List;
  * {@code layers} blocks. Unlike T5 (relative position biases, RMSNorm without biases) this uses learned
  * absolute positions and LayerNorm, so it shares its building blocks with the GPT.
  */
-public final class EncoderDecoderModel extends TransformerModel {
+public final class EncoderDecoderModel extends TransformerModel implements Seq2SeqModel {
 
   private final Parameter tokenEmbedding;
   private final Parameter encoderPositions;

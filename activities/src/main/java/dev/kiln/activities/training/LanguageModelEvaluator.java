@@ -48,7 +48,18 @@ public final class LanguageModelEvaluator {
    * seed. The model sees at most the last context-length tokens.
    */
   public int[] generate(int[] prompt, int maxNewTokens, double temperature, long seed) {
+    return generate(prompt, maxNewTokens, temperature, 0, seed);
+  }
+
+  /**
+   * As {@link #generate(int[], int, double, long)}, sampling only among the {@code topK} most likely tokens
+   * ({@code topK} 0: all of them), as transformers' {@code top_k} does; ties at the k-th logit are kept.
+   */
+  public int[] generate(int[] prompt, int maxNewTokens, double temperature, int topK, long seed) {
     GradMode.offOnThisThread();
+    if (topK < 0) {
+      throw new IllegalArgumentException("top-k must be >= 0 (0: no limit), got " + topK);
+    }
     if (prompt.length == 0) {
       throw new IllegalArgumentException("The prompt must hold at least one token");
     }
@@ -66,7 +77,7 @@ public final class LanguageModelEvaluator {
         NDArray all = model.forward(TrainingBatch.tokenArray(scratch, window, 1, window.length), false);
         logits = all.get(0, window.length - 1).toFloatArray();
       }
-      sequence[length] = temperature == 0 ? argmax(logits) : sample(logits, temperature, random);
+      sequence[length] = temperature == 0 ? argmax(logits) : sample(topK(logits, topK), temperature, random);
     }
     return sequence;
   }
@@ -92,6 +103,23 @@ public final class LanguageModelEvaluator {
       }
     }
     return best;
+  }
+
+  /** The logits with every one below the k-th largest set to -infinity (k 0 or >= the vocabulary: unchanged). */
+  static float[] topK(float[] logits, int k) {
+    if (k == 0 || k >= logits.length) {
+      return logits;
+    }
+    float[] sorted = logits.clone();
+    Arrays.sort(sorted);
+    float kth = sorted[sorted.length - k];
+    float[] kept = logits.clone();
+    for (int i = 0; i < kept.length; i++) {
+      if (kept[i] < kth) {
+        kept[i] = Float.NEGATIVE_INFINITY;
+      }
+    }
+    return kept;
   }
 
   private static int sample(float[] logits, double temperature, SplittableRandom random) {

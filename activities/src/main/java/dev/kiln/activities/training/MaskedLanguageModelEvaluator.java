@@ -7,9 +7,9 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * Held-out scores of an {@link EncoderModel}: masked-token accuracy and loss under the training objective's
- * own masking, and pseudo-perplexity (Salazar et al. 2020: mask each token alone, score it from both sides),
- * each next to what a context-free unigram model gets on the same tokens.
+ * Held-out scores of an MLM encoder ({@link EncoderModel} or {@link BertModel}): masked-token accuracy and loss
+ * under the training objective's own masking, and pseudo-perplexity (Salazar et al. 2020: mask each token alone,
+ * score it from both sides), each next to what a context-free unigram model gets on the same tokens.
  */
 public final class MaskedLanguageModelEvaluator {
 
@@ -25,12 +25,12 @@ public final class MaskedLanguageModelEvaluator {
       double maskedLoss, double maskedAccuracy, double mostFrequentAccuracy, int maskedTokens,
       double pseudoPerplexity, double unigramPerplexity, int pseudoTokens) {}
 
-  private final EncoderModel model;
+  private final TransformerModel model;
   private final UnigramBaseline baseline;
   private final Runnable progress;
 
   /** @param progress called after each batch, e.g. to heartbeat a long evaluation */
-  public MaskedLanguageModelEvaluator(EncoderModel model, UnigramBaseline baseline, Runnable progress) {
+  public MaskedLanguageModelEvaluator(TransformerModel model, UnigramBaseline baseline, Runnable progress) {
     this.model = model;
     this.baseline = baseline;
     this.progress = progress;

@@ -79,6 +79,11 @@ final class NamedParameters implements AutoCloseable {
     return new LinearWeights(weight(name + ".weight", new Shape(out, in), std), register(name + ".bias", new Shape(out)));
   }
 
+  /** A vector initialised to zero that is no part of a Linear or LayerNorm (e.g. BERT's MLM output bias). */
+  Parameter bias(String name, Shape shape) {
+    return register(name, shape);
+  }
+
   LayerNormWeights layerNorm(String name, int features) {
     Shape shape = new Shape(features);
     return new LayerNormWeights(register(name + ".weight", shape), register(name + ".bias", shape));

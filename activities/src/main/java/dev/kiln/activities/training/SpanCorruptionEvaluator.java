@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Held-out scores of an {@link EncoderDecoderModel} on span corruption: the teacher-forced loss on the
+ * Held-out scores of an encoder-decoder ({@link Seq2SeqModel}) on span corruption: the teacher-forced loss on the
  * targets, and the share of dropped spans that greedy decoding writes back exactly.
  *
  * <p>The baseline is the best predictor that does not read the input: span tokens by their training
@@ -38,12 +38,12 @@ public final class SpanCorruptionEvaluator {
       double loss, double baselineLoss, int targetTokens, double exactMatch, double baselineExactMatch, int spans,
       double contentLoss, double baselineContentLoss, int contentTokens) {}
 
-  private final EncoderDecoderModel model;
+  private final Seq2SeqModel model;
   private final UnigramBaseline baseline;
   private final Runnable progress;
 
   /** @param progress called after each batch, e.g. to heartbeat a long evaluation */
-  public SpanCorruptionEvaluator(EncoderDecoderModel model, UnigramBaseline baseline, Runnable progress) {
+  public SpanCorruptionEvaluator(Seq2SeqModel model, UnigramBaseline baseline, Runnable progress) {
     this.model = model;
     this.baseline = baseline;
     this.progress = progress;

@@ -14,8 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The training loop of one run, for all three objectives: the model the objective trains (see {@link
- * TransformerModel#create}), the optimizer and the learning-rate schedule. Every source of randomness
+ * The training loop of one run, for all three objectives: the model the config trains (see {@link
+ * TransformerModel#create(TrainingConfig, ModelShape, Device)}), the optimizer and the learning-rate schedule. Every
+ * source of randomness
  * (initialisation, data order, masking and span choice, dropout) is a pure function of the run seed and the
  * global step, so a run restored from {@link #modelState()}, {@link #optimizerState()} and its step continues
  * bitwise identically to an uninterrupted one (on the same device type and thread count). Trainers in one JVM
@@ -93,12 +94,11 @@ public final class Trainer implements AutoCloseable {
           + devices.size() + " devices of training.device '" + config.device() + "'; each device needs at least one row."
           + " Fix: use batchSize >= " + devices.size() + " or fewer devices");
     }
-    Objective objective = config.objective();
     this.config = config;
-    this.model = TransformerModel.create(objective, shape, config.dropout(), devices.get(0), config.mlpActivation());
+    this.model = TransformerModel.create(config, shape, devices.get(0));
     List<TransformerModel> replicas = new ArrayList<>();
     for (Device device : devices.subList(1, devices.size())) {
-      replicas.add(TransformerModel.create(objective, shape, config.dropout(), device, config.mlpActivation()));
+      replicas.add(TransformerModel.create(config, shape, device));
     }
     this.parallel = replicas.isEmpty() ? null : new DataParallelReplicas(model, replicas);
     this.optimizer = new AdamW(model, config.weightDecay(), config.gradClip());

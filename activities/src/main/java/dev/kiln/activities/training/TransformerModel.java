@@ -10,6 +10,7 @@ import ai.djl.nn.core.Embedding;
 import dev.kiln.workflows.scope.ModelShape;
 import dev.kiln.workflows.training.MlpActivation;
 import dev.kiln.workflows.training.Objective;
+import dev.kiln.workflows.training.TrainingConfig;
 import java.util.SortedMap;
 
 /**
@@ -58,6 +59,40 @@ public abstract class TransformerModel implements AutoCloseable {
       case MLM -> new EncoderModel(shape, dropout, device);
       case SPAN_CORRUPTION -> new EncoderDecoderModel(shape, dropout, device);
     };
+  }
+
+  /**
+   * The model a training config asks for: {@link #create(Objective, ModelShape, double, Device)}, unless the config
+   * names a published architecture: an MLM {@link TrainingConfig#encoderFlavor() encoder flavor} (transformers' BERT
+   * or RoBERTa) or a span-corruption {@link TrainingConfig#t5() T5}.
+   */
+  public static TransformerModel create(TrainingConfig config, ModelShape shape, Device device) {
+    return of(config, shape, config.dropout(), device);
+  }
+
+  /** {@link #load(Objective, ModelShape, byte[], Device)} of the model a training config asks for. */
+  public static TransformerModel load(TrainingConfig config, ModelShape shape, byte[] safetensors, Device device) {
+    TransformerModel model = of(config, shape, 0, device);
+    try {
+      model.loadWeights(safetensors);
+      return model;
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+  }
+
+  private static TransformerModel of(TrainingConfig config, ModelShape shape, double dropout, Device device) {
+    if (config.encoderFlavor() != null) {
+      return BertModel.forKiln(config.encoderFlavor(), shape, dropout, device);
+    }
+    if (config.t5() != null) {
+      if (config.objective() != Objective.SPAN_CORRUPTION) {
+        throw new IllegalArgumentException("t5 " + config.t5() + " trains span corruption, not " + config.objective());
+      }
+      return new T5Model(T5Architecture.of(shape, config.t5()), dropout, device);
+    }
+    return create(config.objective(), shape, dropout, device, config.mlpActivation());
   }
 
   /** A model for inference holding the weights of a {@code model.safetensors} written by {@link #weights()}. */

@@ -33,6 +33,8 @@ import picocli.CommandLine.ScopeType;
       ListCommand.class,
       SetupCommand.class,
       StorageCommand.class,
+      GenerateCommand.class,
+      EvaluateCommand.class,
       ScheduleCommand.class
     })
 public final class KilnCli {

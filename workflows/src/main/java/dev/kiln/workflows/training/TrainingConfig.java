@@ -8,9 +8,15 @@ import dev.kiln.workflows.scope.ModelShape;
  * Everything the trainer needs, resolved from the RunSpec, the scope plan and curation's outputs.
  * Its {@link #hash()} goes into every checkpoint so a resume never mixes configurations.
  *
- * <p>{@code activation} is the GPT's MLP activation, null for the exact GELU every run had before it could be chosen
- * (an explicit {@link MlpActivation#GELU} is stored as null): such a config's JSON, canonical text and hash are
- * exactly what they were, so runs in flight, recorded histories and their checkpoints are unaffected.
+ * @param encoderFlavor for MLM, the published encoder to train instead of Kiln's pre-LN encoder (transformers'
+ *     BERT or RoBERTa), or null for Kiln's. Left out of the JSON and of {@link #toString()} (so of the hash) when
+ *     null, so configs of runs that started before it existed read, hash and compare as they did.
+ * @param t5 for span corruption, train this T5 ({@code T5Model}) instead of Kiln's own encoder-decoder; null (the
+ *     default, and every config written before the field existed) keeps Kiln's. Left out of the JSON and of the
+ *     hashed text when null, so existing payloads and checkpoint hashes are unchanged.
+ * @param activation the GPT's MLP activation, null for the exact GELU every run had before it could be chosen (an
+ *     explicit {@link MlpActivation#GELU} is stored as null). Left out of the JSON and of the hashed text when null,
+ *     like the two above.
  */
 public record TrainingConfig(
     ModelShape shape,
@@ -28,19 +34,33 @@ public record TrainingConfig(
     String device,
     String manifestKey,
     String initWeightsKey,
+    @JsonInclude(JsonInclude.Include.NON_NULL) EncoderFlavor encoderFlavor,
+    @JsonInclude(JsonInclude.Include.NON_NULL) T5Variant t5,
     @JsonInclude(JsonInclude.Include.NON_NULL) MlpActivation activation) {
 
   public TrainingConfig {
+    if (encoderFlavor != null && objective != Objective.MLM) {
+      throw new IllegalArgumentException("encoderFlavor " + encoderFlavor + " is an MLM encoder, but the objective is "
+          + objective + ". Fix: drop encoderFlavor, or train the mlm objective");
+    }
     activation = activation == MlpActivation.GELU ? null : activation;
   }
 
-  /** A config with the exact GELU: the fields every config had before the activation could be chosen. */
-  public TrainingConfig(
-      ModelShape shape, Objective objective, int batchSize, int steps, double learningRate, double minLearningRate,
-      int warmupSteps, double weightDecay, double gradClip, double dropout, long seed, int checkpointEvery, String device,
-      String manifestKey, String initWeightsKey) {
-    this(shape, objective, batchSize, steps, learningRate, minLearningRate, warmupSteps, weightDecay, gradClip, dropout,
-        seed, checkpointEvery, device, manifestKey, initWeightsKey, null);
+  /** A config of Kiln's own architecture for the objective (no {@link #encoderFlavor}, no {@link #t5}, exact GELU). */
+  public TrainingConfig(ModelShape shape, Objective objective, int batchSize, int steps, double learningRate,
+      double minLearningRate, int warmupSteps, double weightDecay, double gradClip, double dropout, long seed,
+      int checkpointEvery, String device, String manifestKey, String initWeightsKey) {
+    this(shape, objective, batchSize, steps, learningRate, minLearningRate, warmupSteps, weightDecay, gradClip,
+        dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, null, null, null);
+  }
+
+  /** A config with {@code encoderFlavor} and {@code t5} and the exact GELU. */
+  public TrainingConfig(ModelShape shape, Objective objective, int batchSize, int steps, double learningRate,
+      double minLearningRate, int warmupSteps, double weightDecay, double gradClip, double dropout, long seed,
+      int checkpointEvery, String device, String manifestKey, String initWeightsKey, EncoderFlavor encoderFlavor,
+      T5Variant t5) {
+    this(shape, objective, batchSize, steps, learningRate, minLearningRate, warmupSteps, weightDecay, gradClip,
+        dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, encoderFlavor, t5, null);
   }
 
   /** The MLP activation the model trains with, never null. */
@@ -50,16 +70,18 @@ public record TrainingConfig(
   }
 
   /**
-   * The canonical text {@link #hash()} digests: the record's own form, in which the activation appears only when it is
-   * not the default, so the text (and hash) of every config without one is what checkpoints already record.
+   * The record's own text, with {@code encoderFlavor}, {@code t5} and {@code activation} only when set: checkpoint
+   * manifests of runs in flight record the hash of the text without them.
    */
   @Override
   public String toString() {
-    return "TrainingConfig[shape=" + shape + ", objective=" + objective + ", batchSize=" + batchSize + ", steps=" + steps
-        + ", learningRate=" + learningRate + ", minLearningRate=" + minLearningRate + ", warmupSteps=" + warmupSteps
-        + ", weightDecay=" + weightDecay + ", gradClip=" + gradClip + ", dropout=" + dropout + ", seed=" + seed
-        + ", checkpointEvery=" + checkpointEvery + ", device=" + device + ", manifestKey=" + manifestKey
-        + ", initWeightsKey=" + initWeightsKey + (activation == null ? "" : ", activation=" + activation) + "]";
+    return "TrainingConfig[shape=" + shape + ", objective=" + objective + ", batchSize=" + batchSize + ", steps="
+        + steps + ", learningRate=" + learningRate + ", minLearningRate=" + minLearningRate + ", warmupSteps="
+        + warmupSteps + ", weightDecay=" + weightDecay + ", gradClip=" + gradClip + ", dropout=" + dropout
+        + ", seed=" + seed + ", checkpointEvery=" + checkpointEvery + ", device=" + device + ", manifestKey="
+        + manifestKey + ", initWeightsKey=" + initWeightsKey
+        + (encoderFlavor == null ? "" : ", encoderFlavor=" + encoderFlavor) + (t5 == null ? "" : ", t5=" + t5)
+        + (activation == null ? "" : ", activation=" + activation) + "]";
   }
 
   /** SHA-256 of the config's canonical text, in hex: what checkpoint manifests record. */
@@ -85,7 +107,7 @@ public record TrainingConfig(
     return (long) batchSize * shape.contextLength();
   }
 
-  /** A config by name; every field but {@code dropout} (0), {@code initWeightsKey} (none) and {@code activation} (exact GELU) must be set. */
+  /** A config by name; every field but {@code dropout} (0) and the optional ones (null) must be set. */
   public static Builder builder() {
     return new Builder();
   }
@@ -95,11 +117,12 @@ public record TrainingConfig(
     return new Builder().shape(shape).objective(objective).batchSize(batchSize).steps(steps)
         .learningRate(learningRate, minLearningRate).warmupSteps(warmupSteps).weightDecay(weightDecay)
         .gradClip(gradClip).dropout(dropout).seed(seed).checkpointEvery(checkpointEvery).device(device)
-        .manifestKey(manifestKey).initWeightsKey(initWeightsKey).activation(activation);
+        .manifestKey(manifestKey).initWeightsKey(initWeightsKey).encoderFlavor(encoderFlavor).t5(t5)
+        .activation(activation);
   }
 
   /**
-   * Builds a config by field name rather than by position (16 of them, five of them doubles). Its JSON and its
+   * Builds a config by field name rather than by position (18 of them, five of them doubles). Its JSON and its
    * {@link #hash()} are the record's, whichever way it was made.
    */
   public static final class Builder {
@@ -118,6 +141,8 @@ public record TrainingConfig(
     private String device;
     private String manifestKey;
     private String initWeightsKey;
+    private EncoderFlavor encoderFlavor;
+    private T5Variant t5;
     private MlpActivation activation;
 
     private Builder() {}
@@ -139,6 +164,10 @@ public record TrainingConfig(
     public Builder manifestKey(String v) { manifestKey = v; return this; }
     /** Weights to start from (a continued model), or null for a model trained from scratch. */
     public Builder initWeightsKey(String v) { initWeightsKey = v; return this; }
+    /** BERT or RoBERTa instead of Kiln's pre-LN encoder (MLM only), or null (the default) for Kiln's. */
+    public Builder encoderFlavor(EncoderFlavor v) { encoderFlavor = v; return this; }
+    /** Span corruption only: train this T5 instead of Kiln's encoder-decoder; null (the default) keeps Kiln's. */
+    public Builder t5(T5Variant v) { t5 = v; return this; }
     /** The GPT's MLP activation; unset (null) is the exact GELU. */
     public Builder activation(MlpActivation v) { activation = v; return this; }
 
@@ -166,8 +195,12 @@ public record TrainingConfig(
       if (!missing.isEmpty()) {
         throw new IllegalStateException("a training config needs " + String.join(", ", missing));
       }
+      if (t5 != null && objective != Objective.SPAN_CORRUPTION) {
+        throw new IllegalStateException("t5 " + t5 + " needs objective span-corruption, not " + objective);
+      }
       return new TrainingConfig(shape, objective, batchSize, steps, learningRate, minLearningRate, warmupSteps,
-          weightDecay, gradClip, dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, activation);
+          weightDecay, gradClip, dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, encoderFlavor, t5,
+          activation);
     }
   }
 }
