@@ -53,7 +53,7 @@ public final class HfGpt2Export {
       throw new IllegalArgumentException("the tokenizer has id " + (tokenizer.idCount() - 1) + " but the model only "
           + shape.vocabSize() + " ids: it was not trained with this tokenizer");
     }
-    Gpt2Config config = new Gpt2Config(shape, activation, dropout, tokenizer.eosId(), tokenizer.padId(), kiln);
+    Gpt2ConfigJson config = new Gpt2ConfigJson(shape, activation, dropout, tokenizer.eosId(), tokenizer.padId(), kiln);
     List<Float32Tensor> weights = Gpt2Weights.toHuggingFace(Safetensors.read(kilnWeights), shape);
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put(WEIGHTS, Safetensors.write(weights, Map.of()));

@@ -230,4 +230,26 @@ class HfExportGpt2Test {
         () -> Gpt2TokenizerFiles.of("{\"added_tokens\": [], \"model\": {\"vocab\": {\"a\": 0}}}".getBytes(StandardCharsets.UTF_8)));
     assertTrue(e.getMessage().startsWith("tokenizer.json has no <|endoftext|> token"), e.getMessage());
   }
+
+  /** Kiln's own importer of Hugging Face directories reads the export as a GPT-2 with nothing to warn about. */
+  @Test
+  void kilnsHuggingFaceReaderOpensTheExportWithoutWarnings(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws IOException {
+    try (GptModel model = new GptModel(SHAPE, 0, Device.cpu(), MlpActivation.GELU_TANH)) {
+      model.initialise(8);
+      Map<String, byte[]> files = export(model.weights(), model.activation());
+      HfGpt2Export.write(dir, files);
+      try (dev.kiln.activities.hf.HfModelDirectory read = dev.kiln.activities.hf.HfModelDirectory.open(dir)) {
+        assertEquals("gpt2", read.config().modelType());
+        dev.kiln.activities.hf.Gpt2Config gpt2 = (dev.kiln.activities.hf.Gpt2Config) read.config();
+        assertEquals("gelu_new", gpt2.activationFunction());
+        assertEquals(96, gpt2.intermediateSize());
+        assertEquals(List.of(), read.warnings());
+        assertTrue(read.tokenizer().isPresent(), "tokenizer.json found");
+        Float32Tensor ours = Safetensors.read(files.get(HfGpt2Export.WEIGHTS)).stream()
+            .filter(t -> t.name().equals("transformer.h.1.mlp.c_fc.weight")).findFirst().orElseThrow();
+        assertArrayEquals(ours.values(), read.parameter("transformer.h.1.mlp.c_fc.weight"));
+      }
+    }
+  }
 }

@@ -16,7 +16,7 @@ import java.util.Map;
  * @param padId the tokenizer's {@code <|pad|>} id, or null when it has none
  * @param kiln what Kiln knows of the run beyond GPT-2's fields (kept under {@code "kiln"}, which transformers ignores)
  */
-public record Gpt2Config(
+public record Gpt2ConfigJson(
     ModelShape shape, MlpActivation activation, double dropout, int eosId, Integer padId, Map<String, Object> kiln) {
 
   /** The version of transformers the export was checked against (bench/hf/requirements.txt). */
