@@ -1,70 +1,41 @@
 package dev.kiln.activities.hf.export;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.activities.hf.SafetensorsFile;
+import dev.kiln.activities.hf.SafetensorsTensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The safetensors format for float32 tensors: an 8-byte little-endian header length, a JSON header naming each
- * tensor's dtype, shape and byte range, then the data. Written with the {@code "format": "pt"} metadata that
- * transformers requires of a PyTorch checkpoint, and the header padded with spaces to 8 bytes, as the reference
- * writer does.
+ * Safetensors files of float32 tensors, for the export: read with the importer's parser, written here (an 8-byte
+ * little-endian header length, a JSON header naming each tensor's dtype, shape and byte range, then the data) with
+ * the {@code "format": "pt"} metadata that transformers requires of a PyTorch checkpoint, and the header padded with
+ * spaces to 8 bytes, as the reference writer does.
  */
 public final class Safetensors {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private Safetensors() {}
 
-  /** The tensors of a float32 safetensors file, in file order. */
+  /**
+   * The tensors of a safetensors file as float32, by name, read with the importer's parser
+   * ({@link SafetensorsFile}, which checks the header and the byte ranges).
+   */
   public static List<Float32Tensor> read(byte[] file) {
-    if (file.length < 8) {
-      throw new IllegalArgumentException("not a safetensors file: " + file.length + " bytes");
-    }
-    ByteBuffer buffer = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
-    long headerLength = buffer.getLong(0);
-    if (headerLength <= 0 || headerLength > file.length - 8) {
-      throw new IllegalArgumentException("not a safetensors file: header of " + headerLength + " bytes in " + file.length);
-    }
-    JsonNode header;
-    try {
-      header = JSON.readTree(new String(file, 8, (int) headerLength, StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      throw new IllegalArgumentException("safetensors header is not JSON", e);
-    }
-    long dataStart = 8 + headerLength;
     List<Float32Tensor> tensors = new ArrayList<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> entry = it.next();
-      if (entry.getKey().equals("__metadata__")) {
-        continue;
+    try (SafetensorsFile parsed = SafetensorsFile.of(file, "the checkpoint's model.safetensors")) {
+      for (SafetensorsTensor t : parsed.tensors().values()) {
+        tensors.add(new Float32Tensor(t.name(), t.dims(), parsed.floats(t.name())));
       }
-      JsonNode info = entry.getValue();
-      if (!info.path("dtype").asText().equals("F32")) {
-        throw new IllegalArgumentException(
-            "tensor '" + entry.getKey() + "' is " + info.path("dtype").asText() + "; only F32 weights can be exported");
-      }
-      long[] shape = new long[info.path("shape").size()];
-      for (int i = 0; i < shape.length; i++) {
-        shape[i] = info.path("shape").get(i).asLong();
-      }
-      long begin = dataStart + info.path("data_offsets").get(0).asLong();
-      long end = dataStart + info.path("data_offsets").get(1).asLong();
-      if (begin > end || end > file.length) {
-        throw new IllegalArgumentException("tensor '" + entry.getKey() + "' lies outside the file");
-      }
-      float[] values = new float[Math.toIntExact((end - begin) / 4)];
-      ByteBuffer.wrap(file, (int) begin, (int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
-      tensors.add(new Float32Tensor(entry.getKey(), shape, values));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the checkpoint's model.safetensors", e);
     }
     return tensors;
   }
