@@ -94,12 +94,12 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     store.put(prefix + "loss.png", lossPlot(modelId + " (" + r.runId() + ")", r.training(), loss,
         Math.log(metrics.unigramPerplexity())));
     store.put(prefix + ModelCardWriter.FUNNEL_CHART, store.get(r.curation().funnelChartKey()));
-    if (objective == Objective.CLM) {
+    if (objective == Objective.CLM && config.llama() == null) {
       // A Hugging Face GPT-2 directory (the card last, so a directory with a card is complete).
       HfGpt2Export.files(weights, config.shape(), config.mlpActivation(), config.dropout(), tokenizerJson, card,
           modelConfig(r)).forEach((name, bytes) -> store.put(prefix + name, bytes));
     } else {
-      // Encoders and encoder-decoders are written as before (a BERT's config.json with transformers' fields).
+      // Encoders, encoder-decoders and Llamas are written as before (a BERT's config.json has transformers' fields).
       store.put(prefix + "model.safetensors", weights);
       store.put(prefix + "tokenizer.json", tokenizerJson);
       store.put(prefix + "config.json", Json.pretty(modelConfig(r)));

@@ -89,6 +89,11 @@ final class NamedParameters implements AutoCloseable {
     return new LayerNormWeights(register(name + ".weight", shape), register(name + ".bias", shape));
   }
 
+  /** A norm's gain without a bias (RMSNorm's): initialised to ones, as every unscaled {@code weight}. */
+  Parameter gain(String name, int features) {
+    return register(name, new Shape(features));
+  }
+
   /** Whether weight decay applies: matrices (Linear weights, embeddings), not biases or LayerNorm gains. */
   static boolean decays(Shape shape) {
     return shape.dimension() >= 2;

@@ -14,11 +14,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The training loop of one run, for all three objectives: the model the config trains (see {@link
+ * The training loop of one run, for all three objectives: the model the config asks for (see {@link
  * TransformerModel#create(TrainingConfig, ModelShape, Device)}), the optimizer and the learning-rate schedule. Every
- * source of randomness
- * (initialisation, data order, masking and span choice, dropout) is a pure function of the run seed and the
- * global step, so a run restored from {@link #modelState()}, {@link #optimizerState()} and its step continues
+ * source of randomness (initialisation, data order, masking and span choice, dropout) is a pure function of the run
+ * seed and the global step, so a run restored from {@link #modelState()}, {@link #optimizerState()} and its step
+ * continues
  * bitwise identically to an uninterrupted one (on the same device type and thread count). Trainers in one JVM
  * take turns step by step on the engine, whose gradient collector and random seed are global ({@link
  * TrainingEngine}), so each trains bitwise as it would alone.

@@ -14,7 +14,7 @@ import dev.kiln.workflows.training.TrainingConfig;
 import java.util.SortedMap;
 
 /**
- * What the three architectures share: named parameters (saved as safetensors, keyed by name for the
+ * What the architectures share: named parameters (saved as safetensors, keyed by name for the
  * optimizer), GPT-2 initialisation, dropout and attention masks, and the loss of a {@link TrainingBatch}.
  * All activations of a forward pass live in the step manager passed in: close it after backward.
  */
@@ -63,8 +63,9 @@ public abstract class TransformerModel implements AutoCloseable {
 
   /**
    * The model a training config asks for: {@link #create(Objective, ModelShape, double, Device)}, unless the config
-   * names a published architecture: an MLM {@link TrainingConfig#encoderFlavor() encoder flavor} (transformers' BERT
-   * or RoBERTa) or a span-corruption {@link TrainingConfig#t5() T5}.
+   * names a published architecture: a CLM {@link TrainingConfig#llama() Llama}, an MLM {@link
+   * TrainingConfig#encoderFlavor() encoder flavor} (transformers' BERT or RoBERTa) or a span-corruption {@link
+   * TrainingConfig#t5() T5}.
    */
   public static TransformerModel create(TrainingConfig config, ModelShape shape, Device device) {
     return of(config, shape, config.dropout(), device);
@@ -83,6 +84,9 @@ public abstract class TransformerModel implements AutoCloseable {
   }
 
   private static TransformerModel of(TrainingConfig config, ModelShape shape, double dropout, Device device) {
+    if (config.llama() != null) {
+      return new LlamaModel(shape, config.llama(), dropout, device);
+    }
     if (config.encoderFlavor() != null) {
       return BertModel.forKiln(config.encoderFlavor(), shape, dropout, device);
     }

@@ -2,6 +2,7 @@ package dev.kiln.workflows.training;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.kiln.workflows.scope.LlamaOptions;
 import dev.kiln.workflows.scope.ModelShape;
 
 /**
@@ -14,9 +15,11 @@ import dev.kiln.workflows.scope.ModelShape;
  * @param t5 for span corruption, train this T5 ({@code T5Model}) instead of Kiln's own encoder-decoder; null (the
  *     default, and every config written before the field existed) keeps Kiln's. Left out of the JSON and of the
  *     hashed text when null, so existing payloads and checkpoint hashes are unchanged.
+ * @param llama for CLM, a Llama ({@link LlamaOptions}) instead of Kiln's GPT, or null for the GPT. Left out of the
+ *     JSON and of the hashed text when null, as the two above.
  * @param activation the GPT's MLP activation, null for the exact GELU every run had before it could be chosen (an
  *     explicit {@link MlpActivation#GELU} is stored as null). Left out of the JSON and of the hashed text when null,
- *     like the two above.
+ *     as the ones above.
  */
 public record TrainingConfig(
     ModelShape shape,
@@ -36,6 +39,7 @@ public record TrainingConfig(
     String initWeightsKey,
     @JsonInclude(JsonInclude.Include.NON_NULL) EncoderFlavor encoderFlavor,
     @JsonInclude(JsonInclude.Include.NON_NULL) T5Variant t5,
+    @JsonInclude(JsonInclude.Include.NON_NULL) LlamaOptions llama,
     @JsonInclude(JsonInclude.Include.NON_NULL) MlpActivation activation) {
 
   public TrainingConfig {
@@ -43,35 +47,42 @@ public record TrainingConfig(
       throw new IllegalArgumentException("encoderFlavor " + encoderFlavor + " is an MLM encoder, but the objective is "
           + objective + ". Fix: drop encoderFlavor, or train the mlm objective");
     }
+    if (llama != null && objective != Objective.CLM) {
+      throw new IllegalArgumentException("a Llama trains with the clm objective, not " + objective);
+    }
     activation = activation == MlpActivation.GELU ? null : activation;
+    if (activation != null && (objective != Objective.CLM || llama != null)) {
+      throw new IllegalArgumentException("activation " + activation + " is a choice of Kiln's GPT, but the config trains "
+          + (llama != null ? "a Llama" : objective.id()) + ". Fix: drop the activation");
+    }
   }
 
-  /** A config of Kiln's own architecture for the objective (no {@link #encoderFlavor}, no {@link #t5}, exact GELU). */
+  /** A config of Kiln's own architecture for the objective (no {@link #encoderFlavor}, {@link #t5} or {@link #llama}). */
   public TrainingConfig(ModelShape shape, Objective objective, int batchSize, int steps, double learningRate,
       double minLearningRate, int warmupSteps, double weightDecay, double gradClip, double dropout, long seed,
       int checkpointEvery, String device, String manifestKey, String initWeightsKey) {
     this(shape, objective, batchSize, steps, learningRate, minLearningRate, warmupSteps, weightDecay, gradClip,
-        dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, null, null, null);
+        dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, null, null, null, null);
   }
 
-  /** A config with {@code encoderFlavor} and {@code t5} and the exact GELU. */
+  /** A config with the exact GELU (every config written before the activation could be chosen). */
   public TrainingConfig(ModelShape shape, Objective objective, int batchSize, int steps, double learningRate,
       double minLearningRate, int warmupSteps, double weightDecay, double gradClip, double dropout, long seed,
       int checkpointEvery, String device, String manifestKey, String initWeightsKey, EncoderFlavor encoderFlavor,
-      T5Variant t5) {
+      T5Variant t5, LlamaOptions llama) {
     this(shape, objective, batchSize, steps, learningRate, minLearningRate, warmupSteps, weightDecay, gradClip,
-        dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, encoderFlavor, t5, null);
+        dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, encoderFlavor, t5, llama, null);
   }
 
-  /** The MLP activation the model trains with, never null. */
+  /** The MLP activation the GPT trains with, never null. */
   @JsonIgnore
   public MlpActivation mlpActivation() {
     return MlpActivation.orDefault(activation);
   }
 
   /**
-   * The record's own text, with {@code encoderFlavor}, {@code t5} and {@code activation} only when set: checkpoint
-   * manifests of runs in flight record the hash of the text without them.
+   * The record's own text, with {@code encoderFlavor}, {@code t5}, {@code llama} and {@code activation} only when
+   * set: checkpoint manifests of runs in flight record the hash of the text without them.
    */
   @Override
   public String toString() {
@@ -81,7 +92,7 @@ public record TrainingConfig(
         + ", seed=" + seed + ", checkpointEvery=" + checkpointEvery + ", device=" + device + ", manifestKey="
         + manifestKey + ", initWeightsKey=" + initWeightsKey
         + (encoderFlavor == null ? "" : ", encoderFlavor=" + encoderFlavor) + (t5 == null ? "" : ", t5=" + t5)
-        + (activation == null ? "" : ", activation=" + activation) + "]";
+        + (llama == null ? "" : ", llama=" + llama) + (activation == null ? "" : ", activation=" + activation) + "]";
   }
 
   /** SHA-256 of the config's canonical text, in hex: what checkpoint manifests record. */
@@ -117,12 +128,12 @@ public record TrainingConfig(
     return new Builder().shape(shape).objective(objective).batchSize(batchSize).steps(steps)
         .learningRate(learningRate, minLearningRate).warmupSteps(warmupSteps).weightDecay(weightDecay)
         .gradClip(gradClip).dropout(dropout).seed(seed).checkpointEvery(checkpointEvery).device(device)
-        .manifestKey(manifestKey).initWeightsKey(initWeightsKey).encoderFlavor(encoderFlavor).t5(t5)
+        .manifestKey(manifestKey).initWeightsKey(initWeightsKey).encoderFlavor(encoderFlavor).t5(t5).llama(llama)
         .activation(activation);
   }
 
   /**
-   * Builds a config by field name rather than by position (18 of them, five of them doubles). Its JSON and its
+   * Builds a config by field name rather than by position (19 of them, five of them doubles). Its JSON and its
    * {@link #hash()} are the record's, whichever way it was made.
    */
   public static final class Builder {
@@ -143,6 +154,7 @@ public record TrainingConfig(
     private String initWeightsKey;
     private EncoderFlavor encoderFlavor;
     private T5Variant t5;
+    private LlamaOptions llama;
     private MlpActivation activation;
 
     private Builder() {}
@@ -168,6 +180,8 @@ public record TrainingConfig(
     public Builder encoderFlavor(EncoderFlavor v) { encoderFlavor = v; return this; }
     /** Span corruption only: train this T5 instead of Kiln's encoder-decoder; null (the default) keeps Kiln's. */
     public Builder t5(T5Variant v) { t5 = v; return this; }
+    /** Train a Llama of these options (CLM only), or null for the objective's default architecture. */
+    public Builder llama(LlamaOptions v) { llama = v; return this; }
     /** The GPT's MLP activation; unset (null) is the exact GELU. */
     public Builder activation(MlpActivation v) { activation = v; return this; }
 
@@ -200,7 +214,7 @@ public record TrainingConfig(
       }
       return new TrainingConfig(shape, objective, batchSize, steps, learningRate, minLearningRate, warmupSteps,
           weightDecay, gradClip, dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, encoderFlavor, t5,
-          activation);
+          llama, activation);
     }
   }
 }

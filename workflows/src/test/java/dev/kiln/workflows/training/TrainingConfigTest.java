@@ -65,6 +65,10 @@ class TrainingConfigTest {
     IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
         IllegalArgumentException.class, () -> MlpActivation.of("relu"));
     assertEquals("unknown MLP activation 'relu'; known: [gelu, gelu_new]", e.getMessage());
+    IllegalArgumentException mlm = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> config.toBuilder().objective(Objective.MLM).activation(MlpActivation.GELU_TANH).build());
+    assertEquals("activation gelu_new is a choice of Kiln's GPT, but the config trains mlm. Fix: drop the activation",
+        mlm.getMessage());
   }
 
   /** What activities and histories carry: a config with the default activation has no activation field at all. */
