@@ -58,6 +58,14 @@ public final class TestSpecs {
         t.seed(), t.checkpointEvery(), t.segmentSteps(), device));
   }
 
+  /** The spec with training.activation set (null: left out). */
+  public static RunSpec withActivation(RunSpec s, String activation) {
+    RunSpec.TrainingSpec t = s.training();
+    return withTraining(s, new RunSpec.TrainingSpec(t.contextLength(), t.batchSize(), t.steps(), t.dModel(), t.layers(),
+        t.heads(), t.learningRate(), t.minLearningRate(), t.warmupSteps(), t.weightDecay(), t.gradClip(), t.dropout(),
+        t.seed(), t.checkpointEvery(), t.segmentSteps(), t.device(), activation));
+  }
+
   public static RunSpec withTraining(RunSpec s, RunSpec.TrainingSpec t) {
     return new RunSpec(s.name(), s.useCase(), s.budget(), s.model(), s.data(), s.curation(), s.tokenizer(), t, s.evaluation(), s.resilience());
   }

@@ -1,5 +1,6 @@
 package dev.kiln.activities.evaluation;
 
+import dev.kiln.activities.hf.export.HfGpt2Export;
 import dev.kiln.activities.tokenizer.TokenCorpus;
 import dev.kiln.activities.hub.ModelCard;
 import dev.kiln.activities.hub.ModelHub;
@@ -40,7 +41,9 @@ import java.util.Map;
 
 /**
  * Stage 5: held-out perplexity against a unigram baseline, samples, the loss curve, the model card; then
- * publishes the model under {@code runs/<run>/model/} and to the hub.
+ * publishes the model under {@code runs/<run>/model/} and to the hub. A decoder's {@code runs/<run>/model/} is a
+ * Hugging Face GPT-2 directory ({@link HfGpt2Export}) with Kiln's description of the run under {@code "kiln"} in its
+ * config.json; the hub entry keeps Kiln's own layout, which continued pretraining loads.
  */
 public final class EvaluationActivitiesImpl implements EvaluationActivities {
   static final List<String> DEFAULT_PROMPTS = List.of("The ", "It was a ", "In the beginning");
@@ -86,14 +89,22 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     String prefix = "runs/" + r.runId() + "/model/";
     byte[] tokenizerJson = ReservedTokens.addTo(
         store.get(r.curation().tokenizerKey()), objective, config.shape().vocabSize(), config.shape().contextLength());
-    store.put(prefix + "model.safetensors", weights);
-    store.put(prefix + "tokenizer.json", tokenizerJson);
-    store.put(prefix + "config.json", Json.pretty(modelConfig(r)));
+    String card = ModelCardWriter.write(modelId, r, metrics);
     store.put(prefix + "eval.json", Json.pretty(evalJson(metrics)));
     store.put(prefix + "loss.png", lossPlot(modelId + " (" + r.runId() + ")", r.training(), loss,
         Math.log(metrics.unigramPerplexity())));
     store.put(prefix + ModelCardWriter.FUNNEL_CHART, store.get(r.curation().funnelChartKey()));
-    store.put(prefix + "README.md", ModelCardWriter.write(modelId, r, metrics).getBytes(StandardCharsets.UTF_8));
+    if (objective == Objective.CLM && config.llama() == null) {
+      // A Hugging Face GPT-2 directory (the card last, so a directory with a card is complete).
+      HfGpt2Export.files(weights, config.shape(), config.mlpActivation(), config.dropout(), tokenizerJson, card,
+          modelConfig(r)).forEach((name, bytes) -> store.put(prefix + name, bytes));
+    } else {
+      // Encoders, encoder-decoders and Llamas are written as before (a BERT's config.json has transformers' fields).
+      store.put(prefix + "model.safetensors", weights);
+      store.put(prefix + "tokenizer.json", tokenizerJson);
+      store.put(prefix + "config.json", Json.pretty(modelConfig(r)));
+      store.put(prefix + "README.md", card.getBytes(StandardCharsets.UTF_8));
+    }
 
     String hubWeights = ModelHub.PREFIX + modelId + "/model.safetensors";
     String hubTokenizer = ModelHub.PREFIX + modelId + "/tokenizer.json";
@@ -243,6 +254,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     c.put("n_layer", s.layers());
     c.put("n_head", s.heads());
     c.put("tie_word_embeddings", true);
+    c.put("mlp_activation", r.config().mlpActivation().id());
     c.put("parameters", s.parameters(r.plan().architecture()));
     c.put("reserved_tokens", r.config().objective().reservedTokens(s.contextLength()));
     if (r.config().encoderFlavor() != null) {

@@ -40,9 +40,15 @@ public final class ModelCardWriter {
     b.append("language:\n");
     r.spec().useCase().languages().forEach(l -> b.append("- ").append(l).append('\n'));
     b.append("license: other\n");
-    b.append("library_name: kiln\n");
+    boolean gpt2 = r.plan().objective() == Objective.CLM; // a decoder's directory is a Hugging Face GPT-2's
+    b.append("library_name: ").append(gpt2 ? "transformers" : "kiln").append('\n');
     b.append("pipeline_tag: ").append(pipelineTag(r.plan().objective())).append('\n');
     b.append("tags:\n- kiln\n- ").append(r.plan().architecture()).append("\n- ").append(r.plan().objective()).append('\n');
+    if (gpt2) {
+      b.append("- gpt2\n- text-generation\n");
+    }
+    b.append("datasets:\n");
+    r.spec().data().rawPrefixes().forEach(d -> b.append("- ").append(yamlString(d)).append('\n'));
     b.append("model-index:\n");
     b.append("- name: ").append(modelId).append('\n');
     b.append("  results:\n");
@@ -88,6 +94,16 @@ public final class ModelCardWriter {
     b.append("- Why this architecture: ").append(r.plan().architectureReason()).append('\n');
     b.append("- Size: ").append(r.plan().sizingReason()).append('\n');
     b.append("- Starting point: ").append(r.selection().reason()).append("\n\n");
+    if (gpt2) {
+      b.append("## How to use\n\n");
+      b.append(String.format(Locale.ROOT, "A GPT-2 (`GPT2LMHeadModel`, `activation_function: %s`) that transformers loads"
+          + " as it is; prompts and continuations together must fit in %d tokens.%n%n", c.mlpActivation().id(), s.contextLength()));
+      b.append("```python\nfrom transformers import AutoModelForCausalLM, AutoTokenizer\n\n"
+          + "tokenizer = AutoTokenizer.from_pretrained(\"path/to/this/directory\")\n"
+          + "model = AutoModelForCausalLM.from_pretrained(\"path/to/this/directory\")\n"
+          + "ids = tokenizer(\"It was a \", return_tensors=\"pt\")\n"
+          + "print(tokenizer.decode(model.generate(**ids, max_new_tokens=40)[0]))\n```\n\n");
+    }
     b.append("## Intended uses\n\n");
     b.append("- ").append(r.spec().useCase().description() == null ? r.plan().task() : r.spec().useCase().description()).append('\n');
     b.append("- Research on pretraining pipelines; a starting point for continued pretraining in Kiln's hub.\n\n");
@@ -186,5 +202,10 @@ public final class ModelCardWriter {
       case MLM -> "pseudo-perplexity";
       case SPAN_CORRUPTION -> "span-target perplexity";
     };
+  }
+
+  /** A YAML scalar that stays a string whatever the prefix holds (colons, leading dashes). */
+  static String yamlString(String value) {
+    return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 }

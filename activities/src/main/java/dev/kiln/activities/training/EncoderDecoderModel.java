@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import dev.kiln.workflows.scope.ModelShape;
+import dev.kiln.workflows.training.MlpActivation;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -38,9 +39,9 @@ public final class EncoderDecoderModel extends TransformerModel implements Seq2S
     decoderPositions = parameters.weight("decoder.wpe.weight", new Shape(shape.contextLength(), d), INIT_STD);
     for (int i = 0; i < shape.layers(); i++) {
       encoderBlocks.add(new TransformerBlock(
-          parameters, "encoder.h." + i + ".", d, heads, INIT_STD, encoderResidualStd, false, this.dropout));
+          parameters, "encoder.h." + i + ".", d, heads, INIT_STD, encoderResidualStd, false, this.dropout, MlpActivation.GELU));
       decoderBlocks.add(new TransformerBlock(
-          parameters, "decoder.h." + i + ".", d, heads, INIT_STD, decoderResidualStd, true, this.dropout));
+          parameters, "decoder.h." + i + ".", d, heads, INIT_STD, decoderResidualStd, true, this.dropout, MlpActivation.GELU));
     }
     encoderNorm = parameters.layerNorm("encoder.ln_f", d);
     decoderNorm = parameters.layerNorm("decoder.ln_f", d);

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import dev.kiln.workflows.scope.ModelShape;
+import dev.kiln.workflows.training.MlpActivation;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -32,7 +33,7 @@ public final class EncoderModel extends TransformerModel {
     positionEmbedding = parameters.weight("encoder.wpe.weight", new Shape(shape.contextLength(), d), INIT_STD);
     for (int i = 0; i < shape.layers(); i++) {
       blocks.add(new TransformerBlock(
-          parameters, "encoder.h." + i + ".", d, shape.heads(), INIT_STD, residualStd, false, this.dropout));
+          parameters, "encoder.h." + i + ".", d, shape.heads(), INIT_STD, residualStd, false, this.dropout, MlpActivation.GELU));
     }
     finalNorm = parameters.layerNorm("encoder.ln_f", d);
   }

@@ -1,6 +1,7 @@
 package dev.kiln.activities.training;
 
 import ai.djl.ndarray.NDArray;
+import dev.kiln.workflows.training.MlpActivation;
 
 /**
  * A pre-LayerNorm transformer block (GPT-2's layout, which trains stably without warm-up tricks): each
@@ -24,7 +25,7 @@ final class TransformerBlock {
    */
   TransformerBlock(
       NamedParameters p, String prefix, int d, int heads, double initStd, double residualStd, boolean crossAttends,
-      DropoutRate dropout) {
+      DropoutRate dropout, MlpActivation activation) {
     beforeSelfAttention = p.layerNorm(prefix + "ln_1", d);
     selfAttention = MultiHeadAttention.self(p, prefix + "attn", d, heads, initStd, residualStd, dropout);
     if (crossAttends) {
@@ -35,7 +36,7 @@ final class TransformerBlock {
       crossAttention = null;
     }
     beforeMlp = p.layerNorm(prefix + "ln_2", d);
-    mlp = new FeedForward(p, prefix + "mlp", d, initStd, residualStd, dropout);
+    mlp = new FeedForward(p, prefix + "mlp", d, initStd, residualStd, dropout, activation);
   }
 
   /** A block without cross-attention (encoder or GPT). */

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import dev.kiln.workflows.scope.ModelShape;
+import dev.kiln.workflows.training.MlpActivation;
 import dev.kiln.workflows.training.Objective;
 import dev.kiln.workflows.training.TrainingConfig;
 import java.util.SortedMap;
@@ -39,8 +40,22 @@ public abstract class TransformerModel implements AutoCloseable {
 
   /** The architecture an objective trains: GPT for CLM, encoder for MLM, encoder-decoder for span corruption. */
   public static TransformerModel create(Objective objective, ModelShape shape, double dropout, Device device) {
+    return create(objective, shape, dropout, device, MlpActivation.GELU);
+  }
+
+  /**
+   * As {@link #create(Objective, ModelShape, double, Device)} with the MLP activation of a GPT (null: the exact GELU); encoders and
+   * encoder-decoders have the exact GELU only.
+   */
+  public static TransformerModel create(
+      Objective objective, ModelShape shape, double dropout, Device device, MlpActivation activation) {
+    MlpActivation mlp = MlpActivation.orDefault(activation);
+    if (objective != Objective.CLM && mlp != MlpActivation.GELU) {
+      throw new IllegalArgumentException(
+          "only a GPT (objective clm) can use the MLP activation " + mlp + "; " + objective + " trains with gelu");
+    }
     return switch (objective) {
-      case CLM -> new GptModel(shape, dropout, device);
+      case CLM -> new GptModel(shape, dropout, device, mlp);
       case MLM -> new EncoderModel(shape, dropout, device);
       case SPAN_CORRUPTION -> new EncoderDecoderModel(shape, dropout, device);
     };
@@ -81,12 +96,18 @@ public abstract class TransformerModel implements AutoCloseable {
       }
       return new T5Model(T5Architecture.of(shape, config.t5()), dropout, device);
     }
-    return create(config.objective(), shape, dropout, device);
+    return create(config.objective(), shape, dropout, device, config.mlpActivation());
   }
 
   /** A model for inference holding the weights of a {@code model.safetensors} written by {@link #weights()}. */
   public static TransformerModel load(Objective objective, ModelShape shape, byte[] safetensors, Device device) {
-    TransformerModel model = create(objective, shape, 0, device);
+    return load(objective, shape, MlpActivation.GELU, safetensors, device);
+  }
+
+  /** As {@link #load(Objective, ModelShape, byte[], Device)} with the MLP activation the weights were trained with. */
+  public static TransformerModel load(
+      Objective objective, ModelShape shape, MlpActivation activation, byte[] safetensors, Device device) {
+    TransformerModel model = create(objective, shape, 0, device, activation);
     try {
       model.loadWeights(safetensors);
       return model;

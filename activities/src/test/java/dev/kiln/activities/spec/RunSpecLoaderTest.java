@@ -45,6 +45,15 @@ class RunSpecLoaderTest {
   }
 
   @Test
+  void aSpecMayChooseGpt2sTanhGelu(@TempDir Path dir) throws IOException {
+    assertEquals(null, RunSpecLoader.load(BUNDLED).training().activation(), "the bundled spec keeps the exact GELU");
+    Path spec = dir.resolve("tanh.yaml");
+    Files.writeString(spec, bundled().replace("  # activation: gelu_new ", "  activation: gelu_new ")
+        .replace("curation/english-web.yaml", BUNDLED.getParent().resolve("curation/english-web.yaml").toAbsolutePath().toString()));
+    assertEquals("gelu_new", RunSpecLoader.load(spec).training().activation());
+  }
+
+  @Test
   void theEncoderConfigOptsIntoTheDecoderComparisonItsDocumentedFiguresUse() {
     RunSpec spec = RunSpecLoader.load(Path.of("..", "configs", "classification-encoder.yaml"));
     assertTrue(spec.evaluation().comparesWithDecoder());

@@ -26,6 +26,7 @@ import dev.kiln.workflows.spec.RunSpecValidator;
 import dev.kiln.workflows.spec.SpecProblem;
 import dev.kiln.workflows.training.DeviceActivities;
 import dev.kiln.workflows.training.DeviceSpec;
+import dev.kiln.workflows.training.MlpActivation;
 import dev.kiln.workflows.training.Objective;
 import dev.kiln.workflows.training.TrainingConfig;
 import dev.kiln.workflows.training.TrainingRequest;
@@ -185,6 +186,9 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
         .learningRate(t.learningRate(), t.minLearningRate()).warmupSteps(t.warmupSteps()).weightDecay(t.weightDecay())
         .gradClip(t.gradClip()).dropout(t.dropout()).seed(t.seed()).checkpointEvery(t.checkpointEvery())
         .device(t.device()).manifestKey(curation.manifestKey()).initWeightsKey(selection.weightsKey())
+        // Null for every spec without one: the config (and its hash) of such a run is what it always was, so this
+        // needs no version marker. A new default would (docs/huggingface.md).
+        .activation(t.activation() == null ? null : MlpActivation.of(t.activation()))
         .build();
   }
 

@@ -75,6 +75,10 @@ public record RunSpec(
   /**
    * Training hyperparameters. {@code steps}, {@code dModel}, {@code layers}, {@code heads} of 0 mean
    * "derive from the compute budget in the scope stage".
+   *
+   * @param activation the GPT's MLP activation: {@code gelu} (exact, the default when left out) or {@code gelu_new}
+   *     (GPT-2's tanh approximation, which makes an exported decoder GPT-2's maths exactly); only for tasks that train
+   *     a decoder. Optional; a spec without it is carried as it was (no field in its JSON)
    */
   public record TrainingSpec(
       int contextLength,
@@ -92,7 +96,19 @@ public record RunSpec(
       long seed,
       int checkpointEvery,
       int segmentSteps,
-      String device) {}
+      String device,
+      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+      String activation) {
+
+    /** The hyperparameters without an activation (the exact GELU). */
+    public TrainingSpec(
+        int contextLength, int batchSize, int steps, int dModel, int layers, int heads, double learningRate,
+        double minLearningRate, int warmupSteps, double weightDecay, double gradClip, double dropout, long seed,
+        int checkpointEvery, int segmentSteps, String device) {
+      this(contextLength, batchSize, steps, dModel, layers, heads, learningRate, minLearningRate, warmupSteps,
+          weightDecay, gradClip, dropout, seed, checkpointEvery, segmentSteps, device, null);
+    }
+  }
 
   /**
    * @param compareWithDecoder an experiment for encoder (masked LM) runs, off unless asked for: the evaluation also

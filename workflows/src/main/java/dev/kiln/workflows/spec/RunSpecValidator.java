@@ -1,6 +1,8 @@
 package dev.kiln.workflows.spec;
 
 import dev.kiln.workflows.training.DeviceSpec;
+import java.util.Arrays;
+import dev.kiln.workflows.training.MlpActivation;
 import dev.kiln.workflows.training.Objective;
 import java.util.ArrayList;
 import java.util.List;
@@ -266,6 +268,10 @@ public final class RunSpecValidator {
     range("training.dropout", t.dropout(), 0, 0.9, "e.g. 0.0 or 0.1");
     range("training.checkpointEvery", t.checkpointEvery(), 1, 1_000_000, "steps between checkpoints, e.g. 50");
     range("training.segmentSteps", t.segmentSteps(), 1, 10_000_000, "steps per training activity, e.g. 200");
+    if (t.activation() != null && Arrays.stream(MlpActivation.values()).noneMatch(a -> a.id().equals(t.activation()))) {
+      problem("training.activation", "is " + quoted(t.activation()),
+          "use gelu (exact, the default) or gelu_new (GPT-2's tanh approximation), or leave it out");
+    }
     try {
       int replicas = DeviceSpec.replicas(t.device());
       if (replicas > 1 && t.batchSize() < replicas) {
@@ -289,6 +295,11 @@ public final class RunSpecValidator {
           "is " + context + ", too short for span corruption (task " + s.useCase().task() + "): 15 % of it is "
               + Objective.noiseTokens(context) + " token(s), less than one span of mean length " + Objective.MEAN_SPAN_LENGTH,
           "use contextLength >= " + Objective.minimumSpanCorruptionContext());
+    }
+    if (objective != Objective.CLM && MlpActivation.GELU_TANH.id().equals(s.training().activation())) {
+      problem("training.activation", "is gelu_new, but task " + s.useCase().task() + " trains " + objective.id()
+              + ", not a decoder: only a GPT can be GPT-2's maths",
+          "leave it out (gelu), or use a task that trains a decoder (generation)");
     }
     int modelVocab = objective.modelVocabSize(s.tokenizer().vocabSize(), context);
     if (modelVocab > MAX_MODEL_VOCAB) {

@@ -1,5 +1,6 @@
 package dev.kiln.workflows.training;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kiln.workflows.scope.LlamaOptions;
 import dev.kiln.workflows.scope.ModelShape;
@@ -16,6 +17,9 @@ import dev.kiln.workflows.scope.ModelShape;
  *     hashed text when null, so existing payloads and checkpoint hashes are unchanged.
  * @param llama for CLM, a Llama ({@link LlamaOptions}) instead of Kiln's GPT, or null for the GPT. Left out of the
  *     JSON and of the hashed text when null, as the two above.
+ * @param activation the GPT's MLP activation, null for the exact GELU every run had before it could be chosen (an
+ *     explicit {@link MlpActivation#GELU} is stored as null). Left out of the JSON and of the hashed text when null,
+ *     as the ones above.
  */
 public record TrainingConfig(
     ModelShape shape,
@@ -35,7 +39,8 @@ public record TrainingConfig(
     String initWeightsKey,
     @JsonInclude(JsonInclude.Include.NON_NULL) EncoderFlavor encoderFlavor,
     @JsonInclude(JsonInclude.Include.NON_NULL) T5Variant t5,
-    @JsonInclude(JsonInclude.Include.NON_NULL) LlamaOptions llama) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) LlamaOptions llama,
+    @JsonInclude(JsonInclude.Include.NON_NULL) MlpActivation activation) {
 
   public TrainingConfig {
     if (encoderFlavor != null && objective != Objective.MLM) {
@@ -45,6 +50,11 @@ public record TrainingConfig(
     if (llama != null && objective != Objective.CLM) {
       throw new IllegalArgumentException("a Llama trains with the clm objective, not " + objective);
     }
+    activation = activation == MlpActivation.GELU ? null : activation;
+    if (activation != null && (objective != Objective.CLM || llama != null)) {
+      throw new IllegalArgumentException("activation " + activation + " is a choice of Kiln's GPT, but the config trains "
+          + (llama != null ? "a Llama" : objective.id()) + ". Fix: drop the activation");
+    }
   }
 
   /** A config of Kiln's own architecture for the objective (no {@link #encoderFlavor}, {@link #t5} or {@link #llama}). */
@@ -52,12 +62,27 @@ public record TrainingConfig(
       double minLearningRate, int warmupSteps, double weightDecay, double gradClip, double dropout, long seed,
       int checkpointEvery, String device, String manifestKey, String initWeightsKey) {
     this(shape, objective, batchSize, steps, learningRate, minLearningRate, warmupSteps, weightDecay, gradClip,
-        dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, null, null, null);
+        dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, null, null, null, null);
+  }
+
+  /** A config with the exact GELU (every config written before the activation could be chosen). */
+  public TrainingConfig(ModelShape shape, Objective objective, int batchSize, int steps, double learningRate,
+      double minLearningRate, int warmupSteps, double weightDecay, double gradClip, double dropout, long seed,
+      int checkpointEvery, String device, String manifestKey, String initWeightsKey, EncoderFlavor encoderFlavor,
+      T5Variant t5, LlamaOptions llama) {
+    this(shape, objective, batchSize, steps, learningRate, minLearningRate, warmupSteps, weightDecay, gradClip,
+        dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, encoderFlavor, t5, llama, null);
+  }
+
+  /** The MLP activation the GPT trains with, never null. */
+  @JsonIgnore
+  public MlpActivation mlpActivation() {
+    return MlpActivation.orDefault(activation);
   }
 
   /**
-   * The record's own text, with {@code encoderFlavor}, {@code t5} and {@code llama} only when set: checkpoint
-   * manifests of runs in flight record the hash of the text without them.
+   * The record's own text, with {@code encoderFlavor}, {@code t5}, {@code llama} and {@code activation} only when
+   * set: checkpoint manifests of runs in flight record the hash of the text without them.
    */
   @Override
   public String toString() {
@@ -67,7 +92,7 @@ public record TrainingConfig(
         + ", seed=" + seed + ", checkpointEvery=" + checkpointEvery + ", device=" + device + ", manifestKey="
         + manifestKey + ", initWeightsKey=" + initWeightsKey
         + (encoderFlavor == null ? "" : ", encoderFlavor=" + encoderFlavor) + (t5 == null ? "" : ", t5=" + t5)
-        + (llama == null ? "" : ", llama=" + llama) + "]";
+        + (llama == null ? "" : ", llama=" + llama) + (activation == null ? "" : ", activation=" + activation) + "]";
   }
 
   /** SHA-256 of the config's canonical text, in hex: what checkpoint manifests record. */
@@ -93,7 +118,7 @@ public record TrainingConfig(
     return (long) batchSize * shape.contextLength();
   }
 
-  /** A config by name; every field but {@code dropout} (0), {@code initWeightsKey} and {@code llama} (none) must be set. */
+  /** A config by name; every field but {@code dropout} (0) and the optional ones (null) must be set. */
   public static Builder builder() {
     return new Builder();
   }
@@ -103,11 +128,12 @@ public record TrainingConfig(
     return new Builder().shape(shape).objective(objective).batchSize(batchSize).steps(steps)
         .learningRate(learningRate, minLearningRate).warmupSteps(warmupSteps).weightDecay(weightDecay)
         .gradClip(gradClip).dropout(dropout).seed(seed).checkpointEvery(checkpointEvery).device(device)
-        .manifestKey(manifestKey).initWeightsKey(initWeightsKey).encoderFlavor(encoderFlavor).t5(t5).llama(llama);
+        .manifestKey(manifestKey).initWeightsKey(initWeightsKey).encoderFlavor(encoderFlavor).t5(t5).llama(llama)
+        .activation(activation);
   }
 
   /**
-   * Builds a config by field name rather than by position (16 of them, five of them doubles). Its JSON and its
+   * Builds a config by field name rather than by position (19 of them, five of them doubles). Its JSON and its
    * {@link #hash()} are the record's, whichever way it was made.
    */
   public static final class Builder {
@@ -129,6 +155,7 @@ public record TrainingConfig(
     private EncoderFlavor encoderFlavor;
     private T5Variant t5;
     private LlamaOptions llama;
+    private MlpActivation activation;
 
     private Builder() {}
 
@@ -155,6 +182,8 @@ public record TrainingConfig(
     public Builder t5(T5Variant v) { t5 = v; return this; }
     /** Train a Llama of these options (CLM only), or null for the objective's default architecture. */
     public Builder llama(LlamaOptions v) { llama = v; return this; }
+    /** The GPT's MLP activation; unset (null) is the exact GELU. */
+    public Builder activation(MlpActivation v) { activation = v; return this; }
 
     /** @throws IllegalStateException naming the fields not set */
     public TrainingConfig build() {
@@ -185,7 +214,7 @@ public record TrainingConfig(
       }
       return new TrainingConfig(shape, objective, batchSize, steps, learningRate, minLearningRate, warmupSteps,
           weightDecay, gradClip, dropout, seed, checkpointEvery, device, manifestKey, initWeightsKey, encoderFlavor, t5,
-          llama);
+          llama, activation);
     }
   }
 }

@@ -40,6 +40,28 @@ class RunSpecValidatorTest {
   }
 
   @Test
+  void theTanhGeluIsForDecoderTasksAndUnknownActivationsAreRefused() {
+    assertEquals(List.of(), RunSpecValidator.validate(TestSpecs.withActivation(TestSpecs.valid(), "gelu_new")));
+    assertEquals(List.of(), RunSpecValidator.validate(TestSpecs.withActivation(TestSpecs.valid(), "gelu")));
+    List<SpecProblem> unknown = RunSpecValidator.validate(TestSpecs.withActivation(TestSpecs.valid(), "relu"));
+    assertEquals(List.of("training.activation"), unknown.stream().map(SpecProblem::field).toList());
+    assertTrue(unknown.get(0).fix().contains("gelu_new"), unknown.get(0).fix());
+    RunSpec encoder = TestSpecs.withTask(TestSpecs.withActivation(TestSpecs.valid(), "gelu_new"), "classification");
+    List<SpecProblem> notADecoder = RunSpecValidator.validate(encoder);
+    assertEquals(List.of("training.activation"), notADecoder.stream().map(SpecProblem::field).toList());
+    assertTrue(notADecoder.get(0).problem().contains("not a decoder"), notADecoder.get(0).problem());
+  }
+
+  @Test
+  void aSpecWithoutAnActivationIsCarriedWithoutTheField() {
+    io.temporal.common.converter.DataConverter converter = io.temporal.common.converter.DefaultDataConverter.STANDARD_INSTANCE;
+    String json = converter.toPayload(TestSpecs.valid()).orElseThrow().getData().toStringUtf8();
+    assertTrue(!json.contains("activation"), json);
+    RunSpec tanh = TestSpecs.withActivation(TestSpecs.valid(), "gelu_new");
+    assertEquals(tanh, converter.fromPayload(converter.toPayload(tanh).orElseThrow(), RunSpec.class, RunSpec.class));
+  }
+
+  @Test
   void theDecoderComparisonIsForEncoderTasksOnly() {
     RunSpec encoder = TestSpecs.withTask(TestSpecs.valid(), "classification");
     assertEquals(List.of(), RunSpecValidator.validate(TestSpecs.comparingWithDecoder(encoder, true)));

@@ -48,4 +48,40 @@ class TrainingConfigTest {
     assertEquals("a training config needs batchSize, steps, learningRate, warmupSteps, weightDecay, gradClip, seed,"
         + " checkpointEvery, device, manifestKey", e.getMessage());
   }
+
+  /** GPT-2's tanh GELU is a choice that changes the hash; the exact GELU, chosen or not, keeps the text of old runs. */
+  @Test
+  void onlyANonDefaultActivationEntersTheCanonicalText() {
+    TrainingConfig config = config(1234);
+    TrainingConfig explicitGelu = config.toBuilder().activation(MlpActivation.GELU).build();
+    assertEquals(config, explicitGelu);
+    assertEquals(config.hash(), explicitGelu.hash());
+    assertEquals(MlpActivation.GELU, config.mlpActivation());
+    TrainingConfig tanh = config.toBuilder().activation(MlpActivation.GELU_TANH).build();
+    assertEquals(MlpActivation.GELU_TANH, tanh.mlpActivation());
+    assertEquals(config.toString().replace("initWeightsKey=null]", "initWeightsKey=null, activation=gelu_new]"), tanh.toString());
+    assertNotEquals(config.hash(), tanh.hash());
+    assertEquals(MlpActivation.GELU_TANH, MlpActivation.of("gelu_new"));
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> MlpActivation.of("relu"));
+    assertEquals("unknown MLP activation 'relu'; known: [gelu, gelu_new]", e.getMessage());
+    IllegalArgumentException mlm = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> config.toBuilder().objective(Objective.MLM).activation(MlpActivation.GELU_TANH).build());
+    assertEquals("activation gelu_new is a choice of Kiln's GPT, but the config trains mlm. Fix: drop the activation",
+        mlm.getMessage());
+  }
+
+  /** What activities and histories carry: a config with the default activation has no activation field at all. */
+  @Test
+  void theJsonOfADefaultConfigHasNoActivationAndAChosenOneRoundTrips() {
+    io.temporal.common.converter.DataConverter converter = io.temporal.common.converter.DefaultDataConverter.STANDARD_INSTANCE;
+    TrainingConfig config = config(1234);
+    String json = converter.toPayload(config).orElseThrow().getData().toStringUtf8();
+    org.junit.jupiter.api.Assertions.assertFalse(json.contains("activation"), json);
+    TrainingConfig tanh = config.toBuilder().activation(MlpActivation.GELU_TANH).build();
+    io.temporal.api.common.v1.Payload payload = converter.toPayload(tanh).orElseThrow();
+    org.junit.jupiter.api.Assertions.assertTrue(payload.getData().toStringUtf8().contains("\"activation\":\"gelu_new\""));
+    assertEquals(tanh, converter.fromPayload(payload, TrainingConfig.class, TrainingConfig.class));
+    assertEquals(config, converter.fromPayload(converter.toPayload(config).orElseThrow(), TrainingConfig.class, TrainingConfig.class));
+  }
 }
