@@ -81,6 +81,15 @@ class GenerateAndEvaluateCommandsTest {
   }
 
   @Test
+  void aHuggingFaceGpt2DirectoryGeneratesAsKilnsOwn() {
+    // the tiny GPT-2 transformers saved (activities' fixtures): imported, then generated from like a run's model
+    Path gpt2 = Path.of("..", "activities", "src", "test", "resources", "hf", "gpt2");
+    CliRunner.Result r = CLI.kiln("generate", gpt2.toString(), "--prompt", "the", "--max-new-tokens", "6");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().startsWith("the") && r.out().length() > "the\n".length(), r.out());
+  }
+
+  @Test
   void evaluateGivesThePerplexityOnTheUsersText() throws Exception {
     Path text = dir.resolve("text.txt");
     Files.writeString(text, TEXT);
@@ -116,10 +125,10 @@ class GenerateAndEvaluateCommandsTest {
     for (String f : new String[] {"model.safetensors", "tokenizer.json"}) {
       Files.copy(model.resolve(f), hf.resolve(f));
     }
-    Files.writeString(hf.resolve("config.json"), "{\"model_type\": \"gpt2\"}");
+    Files.writeString(hf.resolve("config.json"), "{\"model_type\": \"bert\"}");
     CliRunner.Result foreign = CLI.kiln("evaluate", hf.toString(), "--text", model.resolve("config.json").toString());
     assertEquals(2, foreign.code());
-    assertTrue(foreign.err().contains("names no objective") && foreign.err().contains("gpt2"), foreign.err());
+    assertTrue(foreign.err().contains("holds a Hugging Face bert model") && foreign.err().contains("gpt2"), foreign.err());
 
     CliRunner.Result noText = CLI.kiln("evaluate", model.toString(), "--text", dir.resolve("none.txt").toString());
     assertEquals(2, noText.code());

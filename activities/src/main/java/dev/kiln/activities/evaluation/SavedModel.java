@@ -4,12 +4,15 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.activities.hf.HfFileSource;
+import dev.kiln.activities.hf.HfModelDirectory;
+import dev.kiln.activities.hf.export.Gpt2Import;
 import dev.kiln.activities.hf.RandomAccessBytes;
 import dev.kiln.activities.hub.ModelCard;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.activities.tokenizer.BpeTokenizer;
 import dev.kiln.activities.training.TransformerModel;
 import dev.kiln.workflows.scope.ModelShape;
+import dev.kiln.workflows.training.MlpActivation;
 import dev.kiln.workflows.training.Objective;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,12 +21,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A model Kiln trained, as it saves it: the directory {@code runs/<run>/model/} (config.json, model.safetensors,
- * tokenizer.json) or a hub entry (card, weights, tokenizer), read back to generate or evaluate with.
+ * A model to generate or evaluate with, read whole: a model directory as Kiln saves it under {@code runs/<run>/model/}
+ * (a Hugging Face GPT-2 directory for a decoder; Kiln's own config.json for the other families), any Hugging Face
+ * GPT-2 directory ({@link Gpt2Import}), or a hub entry (card, weights, tokenizer).
  *
  * @param source where it was read from, for messages
+ * @param activation a decoder's MLP activation, or null (the default, exact GELU)
+ * @param weights in Kiln's names and layouts
  */
-public record SavedModel(String source, Objective objective, ModelShape shape, byte[] weights, byte[] tokenizerJson) {
+public record SavedModel(String source, Objective objective, ModelShape shape, MlpActivation activation, byte[] weights,
+    byte[] tokenizerJson) {
   private static final long MAX_CONFIG_BYTES = 1 << 20;
   private static final long MAX_TOKENIZER_BYTES = 256L << 20;
 
@@ -38,10 +45,12 @@ public record SavedModel(String source, Objective objective, ModelShape shape, b
         }
       }
       JsonNode config = new ObjectMapper().readTree(files.readAll("config.json", MAX_CONFIG_BYTES));
+      if (config.has("model_type")) {
+        return fromHuggingFace(files, config.get("model_type").asText());
+      }
       if (!config.has("objective")) {
-        throw new IllegalArgumentException(where + "/config.json names no objective: it is not a model directory"
-            + " Kiln saved" + (config.has("model_type") ? " (a Hugging Face " + config.get("model_type").asText()
-            + " model: import it with model.strategy: continue)" : ""));
+        throw new IllegalArgumentException(where + "/config.json names no objective and no model_type: it is neither"
+            + " a model directory Kiln saved nor a Hugging Face model");
       }
       Objective objective = Objective.of(config.get("objective").asText());
       ModelShape shape = new ModelShape(field(config, "vocab_size", where), field(config, "n_positions", where),
@@ -52,25 +61,39 @@ public record SavedModel(String source, Objective objective, ModelShape shape, b
         weights = new byte[all.remaining()];
         all.get(weights);
       }
-      return new SavedModel(where, objective, shape, weights, files.readAll("tokenizer.json", MAX_TOKENIZER_BYTES));
+      return new SavedModel(
+          where, objective, shape, null, weights, files.readAll("tokenizer.json", MAX_TOKENIZER_BYTES));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the model at " + where + ": " + e.getMessage(), e);
     }
   }
 
-  /** A hub entry: its card names the weights and tokenizer. */
+  /** A Hugging Face directory; of its model types, Kiln reads GPT-2 here (the others train, see docs/huggingface.md). */
+  private static SavedModel fromHuggingFace(HfFileSource files, String modelType) throws IOException {
+    if (!modelType.equals("gpt2")) {
+      throw new IllegalArgumentException(files.describe() + " holds a Hugging Face " + modelType + " model; kiln generate"
+          + " and kiln evaluate read Kiln's own models and Hugging Face gpt2 directories");
+    }
+    try (HfModelDirectory directory = HfModelDirectory.open(files)) {
+      Gpt2Import gpt2 = Gpt2Import.of(directory);
+      byte[] tokenizer = files.readAll(HfModelDirectory.TOKENIZER, MAX_TOKENIZER_BYTES);
+      return new SavedModel(files.describe(), Objective.CLM, gpt2.shape(), gpt2.activation(), gpt2.safetensors(), tokenizer);
+    }
+  }
+
+  /** A hub entry: its card names the weights and tokenizer (cards do not record an activation yet: the default). */
   public static SavedModel fromHub(ObjectStore store, ModelCard card) {
     if (card.weights() == null || card.tokenizer() == null || card.shape() == null) {
       throw new IllegalArgumentException("hub model '" + card.id() + "' has no weights, tokenizer or exact shape on"
           + " its card: it describes a model, it cannot be run");
     }
-    return new SavedModel("hub model " + card.id(), card.objective(), card.shape(), store.get(card.weights()),
+    return new SavedModel("hub model " + card.id(), card.objective(), card.shape(), null, store.get(card.weights()),
         store.get(card.tokenizer()));
   }
 
   /** The model with its weights, on {@code device}; the caller closes it. */
   public TransformerModel load(Device device) {
-    return TransformerModel.load(objective, shape, weights, device);
+    return TransformerModel.load(objective, shape, activation, weights, device);
   }
 
   /** Its tokenizer; the caller closes it. */
