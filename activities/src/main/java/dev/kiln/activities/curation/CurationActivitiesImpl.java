@@ -24,8 +24,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import dev.kiln.workflows.spec.CurationProfile;
 import dev.kiln.workflows.spec.CurationStepSpec;
 import java.util.ArrayList;
@@ -341,17 +339,7 @@ public final class CurationActivitiesImpl implements CurationActivities {
   }
 
   private static BpeTokenizer load(byte[] tokenizerJson) {
-    try {
-      Path file = Files.createTempFile("kiln-tokenizer", ".json");
-      try {
-        Files.write(file, tokenizerJson);
-        return BpeTokenizer.load(file);
-      } finally {
-        Files.deleteIfExists(file);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return BpeTokenizer.load(tokenizerJson, "of the curated corpus");
   }
 
   static byte[] writeDocuments(List<Document> docs) {

@@ -28,11 +28,7 @@ import dev.kiln.workflows.training.TrainingResult;
 import dev.kiln.workflows.training.TrainingConfig;
 import dev.kiln.workflows.training.TrainingHeartbeat;
 import io.temporal.activity.Activity;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -278,17 +274,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
   }
 
   private BpeTokenizer loadTokenizer(String key) {
-    try {
-      Path file = Files.createTempFile("kiln-tokenizer", ".json");
-      try {
-        Files.write(file, store.get(key));
-        return BpeTokenizer.load(file);
-      } finally {
-        Files.deleteIfExists(file);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot load tokenizer " + key, e);
-    }
+    return BpeTokenizer.load(store.get(key), key);
   }
 
 }

@@ -17,8 +17,6 @@ import dev.kiln.workflows.training.Objective;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * A model to generate or evaluate with, read whole: a model directory as Kiln saves it under {@code runs/<run>/model/}
@@ -98,17 +96,7 @@ public record SavedModel(String source, Objective objective, ModelShape shape, M
 
   /** Its tokenizer; the caller closes it. */
   public BpeTokenizer tokenizer() {
-    try {
-      Path file = Files.createTempFile("kiln-tokenizer", ".json");
-      try {
-        Files.write(file, tokenizerJson);
-        return BpeTokenizer.load(file);
-      } finally {
-        Files.deleteIfExists(file);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot load the tokenizer of " + source, e);
-    }
+    return BpeTokenizer.load(tokenizerJson, "of " + source);
   }
 
   private static int field(JsonNode config, String name, String where) {

@@ -31,6 +31,21 @@ public final class BpeTokenizer implements AutoCloseable {
     this.eosId = eosId;
   }
 
+  /** A tokenizer.json held in memory (read from storage); {@code source} names it in errors. */
+  public static BpeTokenizer load(byte[] tokenizerJson, String source) {
+    try {
+      Path file = java.nio.file.Files.createTempFile("kiln-tokenizer", ".json");
+      try {
+        java.nio.file.Files.write(file, tokenizerJson);
+        return load(file);
+      } finally {
+        java.nio.file.Files.deleteIfExists(file);
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot load the tokenizer " + source, e);
+    }
+  }
+
   public static BpeTokenizer load(Path tokenizerJson) throws IOException {
     JsonNode root = new ObjectMapper().readTree(tokenizerJson.toFile());
     int maxId = -1;

@@ -2,7 +2,7 @@ package dev.kiln.workflows.scope;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Arrays;
+import dev.kiln.workflows.EnumIds;
 
 /**
  * The transformer family a run trains. In messages and histories it is its id ({@code "decoder"}, ...), as before it
@@ -25,11 +25,7 @@ public enum Architecture {
 
   @JsonCreator
   public static Architecture of(String id) {
-    return Arrays.stream(values())
-        .filter(a -> a.id.equals(id))
-        .findFirst()
-        .orElseThrow(() -> new IllegalArgumentException(
-            "unknown architecture '" + id + "'; known: " + Arrays.stream(values()).map(Architecture::id).toList()));
+    return EnumIds.byId(values(), Architecture::id, id, "architecture");
   }
 
   @JsonValue

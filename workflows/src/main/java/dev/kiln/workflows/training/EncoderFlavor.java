@@ -2,7 +2,7 @@ package dev.kiln.workflows.training;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Arrays;
+import dev.kiln.workflows.EnumIds;
 
 /**
  * Which published encoder an MLM run trains instead of Kiln's own pre-LayerNorm encoder: transformers'
@@ -24,11 +24,7 @@ public enum EncoderFlavor {
 
   @JsonCreator
   public static EncoderFlavor of(String id) {
-    return Arrays.stream(values())
-        .filter(f -> f.id.equals(id))
-        .findFirst()
-        .orElseThrow(() -> new IllegalArgumentException(
-            "unknown encoder flavor '" + id + "'; known: " + Arrays.stream(values()).map(EncoderFlavor::id).toList()));
+    return EnumIds.byId(values(), EncoderFlavor::id, id, "encoder flavor");
   }
 
   @JsonValue

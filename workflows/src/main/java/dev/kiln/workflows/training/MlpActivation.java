@@ -2,7 +2,7 @@ package dev.kiln.workflows.training;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Arrays;
+import dev.kiln.workflows.EnumIds;
 
 /**
  * The nonlinearity of a transformer block's MLP. Kiln has always trained with the exact GELU; GPT-2 was trained
@@ -29,11 +29,7 @@ public enum MlpActivation {
 
   @JsonCreator
   public static MlpActivation of(String id) {
-    return Arrays.stream(values())
-        .filter(a -> a.id.equals(id))
-        .findFirst()
-        .orElseThrow(() -> new IllegalArgumentException(
-            "unknown MLP activation '" + id + "'; known: " + Arrays.stream(values()).map(MlpActivation::id).toList()));
+    return EnumIds.byId(values(), MlpActivation::id, id, "MLP activation");
   }
 
   /** Also Hugging Face's {@code activation_function} name of the same function. */

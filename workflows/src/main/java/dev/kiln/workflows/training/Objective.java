@@ -2,9 +2,9 @@ package dev.kiln.workflows.training;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import dev.kiln.workflows.EnumIds;
 import dev.kiln.workflows.scope.Architecture;
 
-import java.util.Arrays;
 
 /**
  * The three pretraining objectives, the architecture each trains, and the extra tokens each adds after the
@@ -39,11 +39,7 @@ public enum Objective {
 
   @JsonCreator
   public static Objective of(String id) {
-    return Arrays.stream(values())
-        .filter(o -> o.id.equals(id))
-        .findFirst()
-        .orElseThrow(() -> new IllegalArgumentException(
-            "unknown objective '" + id + "'; known: " + Arrays.stream(values()).map(Objective::id).toList()));
+    return EnumIds.byId(values(), Objective::id, id, "objective");
   }
 
   /**

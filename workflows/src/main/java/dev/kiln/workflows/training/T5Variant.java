@@ -2,7 +2,7 @@ package dev.kiln.workflows.training;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Arrays;
+import dev.kiln.workflows.EnumIds;
 
 /**
  * Which T5 a span-corruption run trains when it asks for T5 ({@link TrainingConfig#t5()}) instead of Kiln's own
@@ -22,11 +22,7 @@ public enum T5Variant {
 
   @JsonCreator
   public static T5Variant of(String id) {
-    return Arrays.stream(values())
-        .filter(v -> v.id.equals(id))
-        .findFirst()
-        .orElseThrow(() -> new IllegalArgumentException(
-            "unknown T5 variant '" + id + "'; known: " + Arrays.stream(values()).map(T5Variant::id).toList()));
+    return EnumIds.byId(values(), T5Variant::id, id, "T5 variant");
   }
 
   @JsonValue
