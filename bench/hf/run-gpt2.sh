@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Kiln against transformers on an exported GPT-2: trains a small GPT on a book with Kiln, exports it as a Hugging Face
-# GPT-2 directory, and has transformers (pinned in requirements.txt, in a venv made once under
-# ~/.cache/kiln/hf-bench-venv) load it with AutoModelForCausalLM / AutoTokenizer and reproduce Kiln's ids, logits
+# GPT-2 directory, and has transformers (pinned in infra/hf-fixtures/requirements.txt, in the venv infra/python-venv.sh makes once under
+# ~/.cache/kiln/hf-fixtures-venv) load it with AutoModelForCausalLM / AutoTokenizer and reproduce Kiln's ids, logits
 # (max abs difference <= 1e-4 in fp32) and greedy continuations. Nothing is written into the repository.
 #
 # Usage: bench/hf/run-gpt2.sh [ACTIVATION...]   (default: gelu_new gelu)
-# Environment: KILN_HF_BENCH_STEPS (300), KILN_HF_BENCH_OUT (~/.cache/kiln/hf-bench), KILN_HF_BENCH_VENV.
+# Environment: KILN_HF_BENCH_STEPS (300), KILN_HF_BENCH_OUT (~/.cache/kiln/hf-bench), KILN_PYTHON_VENV.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"

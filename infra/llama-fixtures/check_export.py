@@ -1,7 +1,7 @@
 """Loads Llamas that Kiln trained and saved into transformers, and compares transformers' logits with Kiln's.
 
 Usage (after `mvn ... -Dtest='LlamaModelTest#exportsWhatTransformersLoads' -Dkiln.llama.exportDir=DIR`):
-    ~/.cache/kiln/llama-venv/bin/python check_export.py DIR
+    "$(infra/python-venv.sh)" check_export.py DIR
 Each DIR/<name>/ holds Kiln's model.safetensors, the config.json and kiln_logits.json; exits 1 if any model's
 logits differ by more than 1e-4.
 """

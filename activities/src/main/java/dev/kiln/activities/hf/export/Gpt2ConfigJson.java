@@ -19,7 +19,7 @@ import java.util.Map;
 public record Gpt2ConfigJson(
     ModelShape shape, MlpActivation activation, double dropout, int eosId, Integer padId, Map<String, Object> kiln) {
 
-  /** The version of transformers the export was checked against (bench/hf/requirements.txt). */
+  /** The version of transformers the export was checked against (infra/hf-fixtures/requirements.txt). */
   public static final String TRANSFORMERS_VERSION = "5.24.0";
   /** Kiln's LayerNorm epsilon, GPT-2's. */
   public static final double LAYER_NORM_EPSILON = 1e-5;
