@@ -31,6 +31,19 @@ public final class ActivityPolicies {
           .build();
 
   /**
+   * Stage 2, which may download and convert a Hugging Face model (hundreds of MB to many GB) before it can say
+   * what to continue from: an import's time, not a decision's, with heartbeats every few seconds from the activity
+   * so a dead worker's import moves on within a minute. Changing these options changes no workflow decision.
+   */
+  public static final ActivityOptions MODEL_SELECTION =
+      ActivityOptions.newBuilder()
+          .setTaskQueue(TaskQueues.CPU)
+          .setStartToCloseTimeout(Duration.ofHours(4))
+          .setHeartbeatTimeout(Duration.ofMinutes(1))
+          .setRetryOptions(RETRY_TRANSIENT)
+          .build();
+
+  /**
    * Curation work over data: the activities heartbeat every 2 s from a side thread while they compute (KeepAlive),
    * so a dead worker's shard moves to another worker 15 s after the worker died.
    */

@@ -6,6 +6,7 @@ import dev.kiln.activities.KeepAlive;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.activities.tokenizer.BpeTokenizer;
 import dev.kiln.activities.tokenizer.ByteLevelBpeTrainer;
+import dev.kiln.activities.tokenizer.StoredTokenizer;
 import dev.kiln.activities.tokenizer.TokenManifest;
 import dev.kiln.activities.tokenizer.TokenShards;
 import dev.kiln.workflows.Failures;
@@ -263,10 +264,10 @@ public final class CurationActivitiesImpl implements CurationActivities {
       store.put(tokenizerKey, tokenizerJson.getBytes(StandardCharsets.UTF_8));
     }
     TokenManifest manifest;
-    try (BpeTokenizer tokenizer = load(store.get(tokenizerKey))) {
+    try (BpeTokenizer tokenizer = StoredTokenizer.load(store, tokenizerKey)) {
       List<TokenManifest.Shard> trainShards = pack(prefix, "train", train, tokenizer);
       List<TokenManifest.Shard> heldOutShards = pack(prefix, "heldout", heldOut, tokenizer);
-      manifest = new TokenManifest(TokenManifest.UINT16, tokenizer.vocabSize(), tokenizer.eosId(), trainShards, heldOutShards);
+      manifest = new TokenManifest(TokenShards.dtypeFor(tokenizer.vocabSize()), tokenizer.vocabSize(), tokenizer.eosId(), trainShards, heldOutShards);
     }
     String manifestKey = prefix + "manifest.json";
     store.put(manifestKey, manifest.toJson().getBytes(StandardCharsets.UTF_8));
@@ -336,10 +337,6 @@ public final class CurationActivitiesImpl implements CurationActivities {
     funnel.forEach(s -> message.append(String.format("%n  %-16s %,d -> %,d documents", s.step(), s.documentsIn(), s.documentsKept())));
     message.append("\nFix: loosen that step's thresholds in the curation profile (curation.profile), or add data that passes it");
     throw ApplicationFailure.newNonRetryableFailure(message.toString(), Failures.EMPTY_CURATION);
-  }
-
-  private static BpeTokenizer load(byte[] tokenizerJson) {
-    return BpeTokenizer.load(tokenizerJson, "of the curated corpus");
   }
 
   static byte[] writeDocuments(List<Document> docs) {

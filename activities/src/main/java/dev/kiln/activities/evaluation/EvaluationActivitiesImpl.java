@@ -7,6 +7,7 @@ import dev.kiln.activities.hub.ModelHub;
 import dev.kiln.activities.storage.Json;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.activities.tokenizer.BpeTokenizer;
+import dev.kiln.activities.tokenizer.StoredTokenizer;
 import dev.kiln.activities.tokenizer.ReservedTokens;
 import dev.kiln.activities.training.BertArchitecture;
 import dev.kiln.activities.training.BertHfExport;
@@ -274,7 +275,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
   }
 
   private BpeTokenizer loadTokenizer(String key) {
-    return BpeTokenizer.load(store.get(key), key);
+    return StoredTokenizer.load(store, key);
   }
 
 }

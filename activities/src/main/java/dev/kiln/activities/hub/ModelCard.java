@@ -4,7 +4,9 @@ import dev.kiln.workflows.training.Objective;
 import dev.kiln.workflows.scope.Architecture;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.kiln.workflows.scope.LlamaOptions;
 import dev.kiln.workflows.scope.ModelShape;
+import dev.kiln.workflows.training.MlpActivation;
 import java.util.List;
 import java.util.Map;
 
@@ -18,6 +20,12 @@ import java.util.Map;
  * @param tokenizer S3 key of the tokenizer.json, or null
  * @param published when Kiln published it (ISO-8601), or null for a card seeded from configs/hub; with
  *     {@code model.strategy: auto} the newest published fitting model is continued from
+ * @param llama the model is a Llama of these options (with {@code shape}); null for Kiln's architectures
+ * @param activation a GPT's MLP activation when it is not the exact GELU (GPT-2's {@code gelu_new}), else null
+ * @param source where an imported Hugging Face model came from ({@code hf:org/name@commit}, {@code s3:hub/<id>/},
+ *     {@code file:/path}); null for a model Kiln trained or a seeded card. A later import of the same source reuses
+ *     the entry; no import replaces an entry of another source
+ * @param datasets the datasets its own card names (Hub dataset ids), or null
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = false)
@@ -36,4 +44,18 @@ public record ModelCard(
     List<String> limitations,
     Map<String, Double> evalResults,
     String publishedBy,
-    String published) {}
+    String published,
+    LlamaOptions llama,
+    MlpActivation activation,
+    String source,
+    List<String> datasets) {
+
+  /** A card of Kiln's own architectures, not imported. */
+  public ModelCard(String id, Architecture architecture, Objective objective, long parameters, ModelShape shape,
+      String tokenizer, String weights, String license, List<String> languages, List<String> intendedUses,
+      String trainingData, List<String> limitations, Map<String, Double> evalResults, String publishedBy,
+      String published) {
+    this(id, architecture, objective, parameters, shape, tokenizer, weights, license, languages, intendedUses,
+        trainingData, limitations, evalResults, publishedBy, published, null, null, null, null);
+  }
+}

@@ -250,9 +250,30 @@ public final class RunSpecLoader {
     } catch (IOException e) {
       throw new InvalidRunSpecException(source, List.of(new SpecProblem("(file)", "cannot be read (" + e.getClass().getSimpleName() + ")", "check the file")));
     }
-    spec = withProfile(spec, source, directory);
+    spec = withModelPath(withProfile(spec, source, directory), source, directory);
     RunSpecValidator.check(spec, source);
     return spec;
+  }
+
+  /**
+   * {@code model.hubModel} may be a Hugging Face model directory on disk, written relative to the spec ({@code ./} or
+   * {@code ../}) or absolute: it travels to the workers as an absolute path, checked here so a typo fails now.
+   */
+  private static RunSpec withModelPath(RunSpec spec, String source, Path directory) {
+    String hubModel = spec.model() == null ? null : spec.model().hubModel();
+    if (hubModel == null || !(hubModel.startsWith("./") || hubModel.startsWith("../") || hubModel.startsWith("/"))) {
+      return spec;
+    }
+    Path model = directory.resolve(hubModel).toAbsolutePath().normalize();
+    if (!Files.isRegularFile(model.resolve("config.json"))) {
+      throw new InvalidRunSpecException(source, List.of(new SpecProblem("model.hubModel",
+          "is '" + hubModel + "', but " + model + (Files.isDirectory(model) ? " has no config.json" : " is not a directory"),
+          "give a Hugging Face model directory (config.json, model.safetensors, tokenizer.json) relative to this file,"
+              + " a hub model id, or hf:org/name[@revision]")));
+    }
+    return new RunSpec(spec.name(), spec.useCase(), spec.budget(),
+        new RunSpec.ModelChoice(spec.model().strategy(), model.toString()), spec.data(), spec.curation(),
+        spec.tokenizer(), spec.training(), spec.evaluation(), spec.resilience());
   }
 
   private static RunSpec withProfile(RunSpec spec, String source, Path directory) {

@@ -31,13 +31,21 @@ public final class BpeTokenizer implements AutoCloseable {
     this.eosId = eosId;
   }
 
-  /** A tokenizer.json held in memory (read from storage); {@code source} names it in errors. */
+  /** A tokenizer.json held in memory (read from storage) whose end of text is {@code <|endoftext|>} (Kiln's, GPT-2's). */
   public static BpeTokenizer load(byte[] tokenizerJson, String source) {
+    return load(tokenizerJson, ByteLevelBpeTrainer.END_OF_TEXT, source);
+  }
+
+  /**
+   * A tokenizer.json held in memory whose documents end with {@code endOfText} (a Llama's {@code </s>}, Llama 3's
+   * {@code <|end_of_text|>}: the model's own eos token); {@code source} names it in errors.
+   */
+  public static BpeTokenizer load(byte[] tokenizerJson, String endOfText, String source) {
     try {
       Path file = java.nio.file.Files.createTempFile("kiln-tokenizer", ".json");
       try {
         java.nio.file.Files.write(file, tokenizerJson);
-        return load(file);
+        return load(file, endOfText, source);
       } finally {
         java.nio.file.Files.deleteIfExists(file);
       }
@@ -47,26 +55,46 @@ public final class BpeTokenizer implements AutoCloseable {
   }
 
   public static BpeTokenizer load(Path tokenizerJson) throws IOException {
+    return load(tokenizerJson, ByteLevelBpeTrainer.END_OF_TEXT, tokenizerJson.toString());
+  }
+
+  private static BpeTokenizer load(Path tokenizerJson, String endOfText, String source) throws IOException {
     JsonNode root = new ObjectMapper().readTree(tokenizerJson.toFile());
     int maxId = -1;
     Integer eosId = null;
     for (Iterator<Map.Entry<String, JsonNode>> it = root.path("model").path("vocab").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> entry = it.next();
       maxId = Math.max(maxId, entry.getValue().asInt());
-      if (entry.getKey().equals(ByteLevelBpeTrainer.END_OF_TEXT)) {
+      if (entry.getKey().equals(endOfText)) {
         eosId = entry.getValue().asInt();
       }
     }
     for (JsonNode added : root.path("added_tokens")) {
       maxId = Math.max(maxId, added.path("id").asInt());
-      if (added.path("content").asText().equals(ByteLevelBpeTrainer.END_OF_TEXT)) {
+      if (added.path("content").asText().equals(endOfText)) {
         eosId = added.path("id").asInt();
       }
     }
     if (eosId == null) {
-      throw new IllegalArgumentException(tokenizerJson + " has no " + ByteLevelBpeTrainer.END_OF_TEXT + " token");
+      throw new IllegalArgumentException("the tokenizer " + source + " has no " + endOfText + " token, which ends"
+          + " every document; a tokenizer_config.json beside it names the model's own end-of-text token (eos_token)");
     }
     return new BpeTokenizer(HuggingFaceTokenizer.newInstance(tokenizerJson, OPTIONS), maxId + 1, eosId);
+  }
+
+  /**
+   * The end-of-text token a Hugging Face {@code tokenizer_config.json} names ({@code eos_token}, a string or an
+   * {@code {"content": ...}} object), or Kiln's {@code <|endoftext|>} when it names none.
+   */
+  public static String endOfText(byte[] tokenizerConfigJson, String source) {
+    try {
+      JsonNode eos = new ObjectMapper().readTree(tokenizerConfigJson).path("eos_token");
+      String text = eos.isTextual() ? eos.asText() : eos.path("content").isTextual() ? eos.path("content").asText() : null;
+      return text == null || text.isEmpty() ? ByteLevelBpeTrainer.END_OF_TEXT : text;
+    } catch (IOException e) {
+      throw new IllegalArgumentException(source + " is not JSON: " + e.getMessage()
+          + "; it must be the tokenizer_config.json saved with the model", e);
+    }
   }
 
   public int[] encode(String text) {

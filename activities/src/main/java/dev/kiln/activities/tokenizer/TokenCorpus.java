@@ -21,7 +21,7 @@ public record TokenCorpus(TokenManifest manifest, int[] train, int[] heldOut) {
     }
     TokenManifest manifest = TokenManifest.fromJson(new String(store.get(manifestKey), java.nio.charset.StandardCharsets.UTF_8));
     String dir = manifestKey.substring(0, manifestKey.lastIndexOf('/') + 1);
-    TokenCorpus corpus = new TokenCorpus(manifest, read(store, dir, manifest.train()), read(store, dir, manifest.heldOut()));
+    TokenCorpus corpus = new TokenCorpus(manifest, read(store, dir, manifest.train(), manifest.dtype()), read(store, dir, manifest.heldOut(), manifest.dtype()));
     if (LOADED.size() >= MAX_CACHED) {
       LOADED.clear();
     }
@@ -29,7 +29,7 @@ public record TokenCorpus(TokenManifest manifest, int[] train, int[] heldOut) {
     return corpus;
   }
 
-  private static int[] read(ObjectStore store, String dir, List<TokenManifest.Shard> shards) {
+  private static int[] read(ObjectStore store, String dir, List<TokenManifest.Shard> shards, String dtype) {
     List<byte[]> contents = new ArrayList<>();
     for (TokenManifest.Shard shard : shards) {
       byte[] bytes = store.get(dir + shard.name());
@@ -38,6 +38,6 @@ public record TokenCorpus(TokenManifest manifest, int[] train, int[] heldOut) {
       }
       contents.add(bytes);
     }
-    return TokenShards.readAll(contents);
+    return TokenShards.readAll(contents, dtype);
   }
 }

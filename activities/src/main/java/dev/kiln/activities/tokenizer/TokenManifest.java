@@ -14,6 +14,8 @@ import java.util.List;
 public record TokenManifest(String dtype, int vocabSize, int eosId, List<Shard> train, List<Shard> heldOut) {
 
   public static final String UINT16 = "uint16";
+  /** For vocabularies above 65,536 ids (Llama 3's 128k). */
+  public static final String UINT32 = "uint32";
 
   public record Shard(String name, long tokens, String sha256) {}
 

@@ -13,10 +13,11 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * Packs tokenized documents into fixed-size shards of little-endian uint16 (the nanoGPT {@code .bin}
- * layout): each document is followed by the end-of-text token, shards hold exactly {@code shardTokens}
- * tokens except the last, and documents flow across shard boundaries. One instance per split (train or
- * held-out); finished shards go to a {@link ShardSink} as soon as they are full.
+ * Packs tokenized documents into fixed-size shards of little-endian unsigned integers (the nanoGPT {@code .bin}
+ * layout): uint16 while every id fits (vocabularies up to 65,536: Kiln's own tokenizers, GPT-2's), else uint32
+ * (Llama 3's 128k vocabulary). Each document is followed by the end-of-text token, shards hold exactly
+ * {@code shardTokens} tokens except the last, and documents flow across shard boundaries. One instance per split
+ * (train or held-out); finished shards go to a {@link ShardSink} as soon as they are full.
  */
 public final class TokenShards {
 
@@ -30,23 +31,45 @@ public final class TokenShards {
 
   private final String prefix;
   private final int eosId;
+  private final int vocabSize;
+  private final int bytesPerToken;
   private final ShardSink sink;
   private final ByteBuffer buffer;
   private final List<Shard> shards = new ArrayList<>();
 
-  /** Shards are named {@code <prefix>-00000.bin}, {@code <prefix>-00001.bin}, ... */
+  /** Shards are named {@code <prefix>-00000.bin}, {@code <prefix>-00001.bin}, ..., in {@link #dtypeFor} elements. */
   public TokenShards(String prefix, int vocabSize, int eosId, int shardTokens, ShardSink sink) {
-    if (vocabSize > MAX_UINT16_VOCAB) {
-      throw new IllegalArgumentException(
-          "vocabulary of " + vocabSize + " tokens does not fit uint16 shards (ids must be below 65536)");
+    if (vocabSize <= 0) {
+      throw new IllegalArgumentException("vocabSize must be positive, got " + vocabSize);
     }
     if (shardTokens <= 0) {
       throw new IllegalArgumentException("shardTokens must be positive");
     }
     this.prefix = prefix;
     this.eosId = eosId;
+    this.vocabSize = vocabSize;
+    this.bytesPerToken = bytesPerToken(dtypeFor(vocabSize));
     this.sink = sink;
-    this.buffer = ByteBuffer.allocate(shardTokens * Short.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    this.buffer = ByteBuffer.allocate(shardTokens * bytesPerToken).order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /** The narrowest element type that holds every id of a vocabulary: what the manifest's {@code dtype} says. */
+  public static String dtypeFor(int vocabSize) {
+    return vocabSize <= MAX_UINT16_VOCAB ? TokenManifest.UINT16 : TokenManifest.UINT32;
+  }
+
+  private static int bytesPerToken(String dtype) {
+    return switch (dtype) {
+      case TokenManifest.UINT16 -> Short.BYTES;
+      case TokenManifest.UINT32 -> Integer.BYTES;
+      default -> throw new IllegalArgumentException("token shards of dtype '" + dtype + "' are not known; Kiln writes "
+          + TokenManifest.UINT16 + " and " + TokenManifest.UINT32);
+    };
+  }
+
+  /** The element type these shards are written in. */
+  public String dtype() {
+    return bytesPerToken == Short.BYTES ? TokenManifest.UINT16 : TokenManifest.UINT32;
   }
 
   /**
@@ -74,22 +97,38 @@ public final class TokenShards {
     return List.copyOf(shards);
   }
 
+  /** A uint16 shard's ids. */
   public static int[] readShard(byte[] content) {
+    return readShard(content, TokenManifest.UINT16);
+  }
+
+  /** A shard's ids, its elements of {@code dtype} ({@link TokenManifest#dtype()}). */
+  public static int[] readShard(byte[] content, String dtype) {
     ByteBuffer bytes = ByteBuffer.wrap(content).order(ByteOrder.LITTLE_ENDIAN);
-    int[] tokens = new int[content.length / Short.BYTES];
-    for (int i = 0; i < tokens.length; i++) {
-      tokens[i] = Short.toUnsignedInt(bytes.getShort());
+    int[] tokens = new int[content.length / bytesPerToken(dtype)];
+    if (dtype.equals(TokenManifest.UINT32)) {
+      bytes.asIntBuffer().get(tokens);
+    } else {
+      for (int i = 0; i < tokens.length; i++) {
+        tokens[i] = Short.toUnsignedInt(bytes.getShort());
+      }
     }
     return tokens;
   }
 
-  /** Concatenates shards in the order given (the manifest's order). */
+  /** Concatenates uint16 shards in the order given (the manifest's order). */
   public static int[] readAll(List<byte[]> shardContents) {
-    int total = shardContents.stream().mapToInt(content -> content.length / Short.BYTES).sum();
+    return readAll(shardContents, TokenManifest.UINT16);
+  }
+
+  /** Concatenates shards of {@code dtype} in the order given (the manifest's order). */
+  public static int[] readAll(List<byte[]> shardContents, String dtype) {
+    int width = bytesPerToken(dtype);
+    int total = shardContents.stream().mapToInt(content -> content.length / width).sum();
     int[] tokens = new int[total];
     int at = 0;
     for (byte[] content : shardContents) {
-      int[] shard = readShard(content);
+      int[] shard = readShard(content, dtype);
       System.arraycopy(shard, 0, tokens, at, shard.length);
       at += shard.length;
     }
@@ -101,10 +140,14 @@ public final class TokenShards {
   }
 
   private void put(int token) {
-    if (token < 0 || token >= MAX_UINT16_VOCAB) {
-      throw new IllegalArgumentException("token id " + token + " does not fit uint16");
+    if (token < 0 || token >= vocabSize) {
+      throw new IllegalArgumentException("token id " + token + " is outside the vocabulary of " + vocabSize);
     }
-    buffer.putShort((short) token);
+    if (bytesPerToken == Short.BYTES) {
+      buffer.putShort((short) token);
+    } else {
+      buffer.putInt(token);
+    }
     if (!buffer.hasRemaining()) {
       flush();
     }
@@ -121,7 +164,7 @@ public final class TokenShards {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write shard " + name, e);
     }
-    shards.add(new Shard(name, content.length / Short.BYTES, sha256Hex(content)));
+    shards.add(new Shard(name, content.length / bytesPerToken, sha256Hex(content)));
   }
 
   private static byte[] sha256(byte[] content) {

@@ -38,7 +38,7 @@ import java.util.regex.Pattern;
  * X-Linked-Size). Both honour {@code Range}. Tests can require a token, gate or hide a model, and inject faults;
  * every request is recorded. A token starting {@code hf_invalid} is refused as the Hub refuses a revoked one.
  */
-final class HfHubMirror implements AutoCloseable {
+public final class HfHubMirror implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern API = Pattern.compile("/api/models/(.+)/revision/([^/?]+)");
   private static final Pattern RESOLVE = Pattern.compile("/([^/]+(?:/[^/]+)?)/resolve/([^/]+)/(.+)");
@@ -74,7 +74,7 @@ final class HfHubMirror implements AutoCloseable {
   private volatile String token;
   private volatile boolean blobMetadata = true;
 
-  HfHubMirror(Path root) throws IOException {
+  public HfHubMirror(Path root) throws IOException {
     this.root = root;
     InetAddress loopback = InetAddress.getByName("127.0.0.1");
     hub = HttpServer.create(new InetSocketAddress(loopback, 0), 0);
@@ -87,7 +87,7 @@ final class HfHubMirror implements AutoCloseable {
     cdn.start();
   }
 
-  URI endpoint() {
+  public URI endpoint() {
     return URI.create("http://127.0.0.1:" + hub.getAddress().getPort());
   }
 
@@ -126,7 +126,7 @@ final class HfHubMirror implements AutoCloseable {
   }
 
   /** Starts a model to publish; {@link Model#publish} writes its files into the mirror's directory. */
-  Model model(String repoId) {
+  public Model model(String repoId) {
     return new Model(repoId);
   }
 
@@ -138,7 +138,7 @@ final class HfHubMirror implements AutoCloseable {
   }
 
   /** A model's files at one commit. */
-  final class Model {
+  public final class Model {
     private final String repoId;
     private final Map<String, byte[]> files = new LinkedHashMap<>();
     private final List<String> lfs = new ArrayList<>();
@@ -147,7 +147,7 @@ final class HfHubMirror implements AutoCloseable {
       this.repoId = repoId;
     }
 
-    Model file(String name, byte[] bytes) {
+    public Model file(String name, byte[] bytes) {
       files.put(name, bytes);
       return this;
     }
@@ -157,7 +157,7 @@ final class HfHubMirror implements AutoCloseable {
     }
 
     /** A file stored in LFS: resolve redirects to the CDN. */
-    Model lfs(String name, byte[] bytes) {
+    public Model lfs(String name, byte[] bytes) {
       lfs.add(name);
       return file(name, bytes);
     }
@@ -167,7 +167,7 @@ final class HfHubMirror implements AutoCloseable {
      *
      * @return the commit sha
      */
-    String publish(String... revisions) {
+    public String publish(String... revisions) {
       String sha = HexFormat.of().formatHex(sha1((repoId + files.keySet() + System.nanoTime()).getBytes()));
       ObjectNode info = JSON.createObjectNode().put("id", repoId).put("sha", sha);
       if ("gated".equals(access.get(repoId))) {

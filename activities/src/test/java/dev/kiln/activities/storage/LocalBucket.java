@@ -11,7 +11,7 @@ import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
  * over a directory that holds each bucket as a folder ({@code directory/<bucket>/<key>}), and an {@link ObjectStore}
  * on one bucket of it.
  */
-final class LocalBucket implements AutoCloseable {
+public final class LocalBucket implements AutoCloseable {
   private static final String ACCESS_KEY = "kiln-test";
   private static final String SECRET_KEY = "kiln-test-secret";
 
@@ -23,7 +23,7 @@ final class LocalBucket implements AutoCloseable {
     this.store = store;
   }
 
-  static LocalBucket start(Path directory, String bucket) throws Exception {
+  public static LocalBucket start(Path directory, String bucket) throws Exception {
     S3Proxy proxy = S3Proxy.builder()
         .blobStore(new FilesystemNio2BlobStore(directory.toAbsolutePath().toString()))
         .endpoint(URI.create("http://127.0.0.1:0"))
@@ -40,7 +40,7 @@ final class LocalBucket implements AutoCloseable {
     return new LocalBucket(proxy, store);
   }
 
-  ObjectStore store() {
+  public ObjectStore store() {
     return store;
   }
 

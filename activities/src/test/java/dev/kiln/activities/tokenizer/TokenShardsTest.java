@@ -57,10 +57,27 @@ class TokenShardsTest {
   }
 
   @Test
-  void rejectsVocabulariesBeyondUint16() {
-    IllegalArgumentException error =
-        assertThrows(IllegalArgumentException.class, () -> new TokenShards("train", 100_000, 0, 16, (n, c) -> {}));
-    assertTrue(error.getMessage().contains("uint16"), error.getMessage());
+  void vocabulariesBeyondUint16AreStoredAs32BitTokens() {
+    Map<String, byte[]> written = new LinkedHashMap<>();
+    int llama3Vocab = 128_256;
+    TokenShards train = new TokenShards("train", llama3Vocab, 128_001, 3, written::put);
+    assertEquals(TokenManifest.UINT32, train.dtype());
+    train.addDocument(new int[] {65_535, 65_536, 128_255});
+    train.addDocument(new int[] {7});
+    List<TokenManifest.Shard> shards = train.finish();
+    assertEquals(List.of(3L, 3L), shards.stream().map(TokenManifest.Shard::tokens).toList());
+    assertEquals(12, written.get("train-00000.bin").length, "three 4-byte tokens");
+    assertArrayEquals(new int[] {65_535, 65_536, 128_255, 128_001, 7, 128_001},
+        TokenShards.readAll(new ArrayList<>(written.values()), TokenManifest.UINT32));
+    assertEquals(TokenManifest.UINT16, TokenShards.dtypeFor(65_536), "ids up to 65,535 still fit two bytes");
+    assertEquals(TokenManifest.UINT32, TokenShards.dtypeFor(65_537));
+  }
+
+  @Test
+  void rejectsAnIdOutsideTheVocabulary() {
+    TokenShards shards = new TokenShards("train", 4096, 0, 16, (n, c) -> {});
+    IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> shards.addDocument(new int[] {4096}));
+    assertTrue(error.getMessage().contains("4096"), error.getMessage());
   }
 
   @Test

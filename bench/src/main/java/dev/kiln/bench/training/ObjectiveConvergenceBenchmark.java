@@ -58,8 +58,8 @@ public final class ObjectiveConvergenceBenchmark {
     long seed = Long.parseLong(o.getOrDefault("seed", "1234"));
 
     TokenManifest manifest = TokenManifest.fromJson(Files.readString(curated.resolve("manifest.json")));
-    int[] train = read(curated, manifest.train());
-    int[] heldOut = read(curated, manifest.heldOut());
+    int[] train = read(curated, manifest.train(), manifest.dtype());
+    int[] heldOut = read(curated, manifest.heldOut(), manifest.dtype());
     heldOut = Arrays.copyOf(heldOut, Math.min(heldOut.length, heldOutTokens));
     ModelShape shape = new ModelShape(objective.modelVocabSize(manifest.vocabSize(), context), context, d, layers, heads);
     TrainingConfig config = new TrainingConfig(
@@ -118,11 +118,11 @@ public final class ObjectiveConvergenceBenchmark {
     };
   }
 
-  private static int[] read(Path dir, List<TokenManifest.Shard> shards) throws IOException {
+  private static int[] read(Path dir, List<TokenManifest.Shard> shards, String dtype) throws IOException {
     List<byte[]> contents = new ArrayList<>();
     for (TokenManifest.Shard shard : shards) {
       contents.add(Files.readAllBytes(dir.resolve(shard.name())));
     }
-    return TokenShards.readAll(contents);
+    return TokenShards.readAll(contents, dtype);
   }
 }

@@ -35,6 +35,9 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "0", description = "seed of the sampling (default: 0)")
   long seed;
 
+  @Option(names = "--ids", description = "print the token ids (the prompt's, then the generated) instead of the text")
+  boolean printIds;
+
   @Mixin ModelLocation location;
 
   @Override
@@ -59,7 +62,7 @@ final class GenerateCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--prompt gives no tokens: give some text to continue");
       }
       int[] generated = new LanguageModelEvaluator((GptModel) loaded).generate(ids, maxNewTokens, temperature, topK, seed);
-      System.out.println(tokenizer.decode(generated));
+      System.out.println(printIds ? java.util.Arrays.toString(generated) : tokenizer.decode(generated));
     }
     return 0;
   }

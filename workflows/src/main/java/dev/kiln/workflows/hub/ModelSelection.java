@@ -1,6 +1,9 @@
 package dev.kiln.workflows.hub;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.kiln.workflows.scope.LlamaOptions;
 import dev.kiln.workflows.scope.ModelShape;
+import dev.kiln.workflows.training.MlpActivation;
 
 /**
  * Stage 2's decision: continue from a hub model or train from scratch, and why.
@@ -10,6 +13,10 @@ import dev.kiln.workflows.scope.ModelShape;
  * @param weightsKey S3 key of the weights to start from (safetensors), or null
  * @param tokenizerKey S3 key of the tokenizer to reuse, or null (curation trains one)
  * @param shape the shape of the model continued from (training must match it), or null
+ * @param llama the continued model is a Llama of these options (null: the objective's default architecture)
+ * @param activation the continued GPT's MLP activation (GPT-2's {@code gelu_new}), or null for the exact GELU. This
+ *     and {@code llama} are left out of the JSON when null, so selections recorded before they existed read as they
+ *     did and give the same training config
  */
 public record ModelSelection(
     String decision,
@@ -17,7 +24,15 @@ public record ModelSelection(
     String reason,
     String weightsKey,
     String tokenizerKey,
-    ModelShape shape) {
+    ModelShape shape,
+    @JsonInclude(JsonInclude.Include.NON_NULL) LlamaOptions llama,
+    @JsonInclude(JsonInclude.Include.NON_NULL) MlpActivation activation) {
+
+  /** A selection of Kiln's own GPT or family default (no Llama, exact GELU). */
+  public ModelSelection(
+      String decision, String hubModelId, String reason, String weightsKey, String tokenizerKey, ModelShape shape) {
+    this(decision, hubModelId, reason, weightsKey, tokenizerKey, shape, null, null);
+  }
 
   public boolean continues() {
     return "continue".equals(decision);

@@ -93,7 +93,7 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
         KilnSearchAttributes.OBJECTIVE.valueSet(plan.objective().id()));
 
     enter(Stage.SELECT_MODEL);
-    ModelSelection selection = ActivitySummaries.stub(ModelHubActivities.class, ActivityPolicies.DECISION,
+    ModelSelection selection = ActivitySummaries.stub(ModelHubActivities.class, ActivityPolicies.MODEL_SELECTION,
             "select model (" + spec.model().strategy() + ", " + plan.architecture() + "/" + plan.objective() + ")")
         .selectModel(new SelectModelRequest(spec, plan));
 
@@ -187,8 +187,11 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
         .gradClip(t.gradClip()).dropout(t.dropout()).seed(t.seed()).checkpointEvery(t.checkpointEvery())
         .device(t.device()).manifestKey(curation.manifestKey()).initWeightsKey(selection.weightsKey())
         // Null for every spec without one: the config (and its hash) of such a run is what it always was, so this
-        // needs no version marker. A new default would (docs/huggingface.md).
-        .activation(t.activation() == null ? null : MlpActivation.of(t.activation()))
+        // needs no version marker. A new default would (docs/huggingface.md). A continued model brings its own
+        // architecture; selections recorded before they could carry one have none, so their configs are unchanged.
+        .activation(selection.activation() != null ? selection.activation()
+            : t.activation() == null ? null : MlpActivation.of(t.activation()))
+        .llama(selection.llama())
         .build();
   }
 
