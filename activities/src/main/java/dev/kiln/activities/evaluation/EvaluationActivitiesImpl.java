@@ -13,7 +13,7 @@ import dev.kiln.activities.training.BertHfExport;
 import dev.kiln.activities.training.CheckpointStore;
 import dev.kiln.activities.training.Devices;
 import dev.kiln.activities.training.Seq2SeqModel;
-import dev.kiln.activities.training.GptModel;
+import dev.kiln.activities.training.CausalDecoder;
 import dev.kiln.activities.training.TransformerModel;
 import dev.kiln.workflows.training.Objective;
 import dev.kiln.activities.training.LanguageModelEvaluator;
@@ -67,7 +67,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     ai.djl.Device device = evaluationDevice(config.device());
     try (TransformerModel model = TransformerModel.load(config, config.shape(), weights, device)) {
       metrics = switch (objective) {
-        case CLM -> causal((GptModel) model, baseline, heldOut, r);
+        case CLM -> causal((CausalDecoder) model, baseline, heldOut, r);
         case MLM -> TextScores.masked(model, baseline, heldOut, config.seed(), EvaluationActivitiesImpl::heartbeat);
         case SPAN_CORRUPTION -> TextScores.spanCorruption(
             (Seq2SeqModel) model, baseline, heldOut, config.seed(), EvaluationActivitiesImpl::heartbeat);
@@ -113,7 +113,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
   }
 
   /** CLM: held-out perplexity and samples (the first greedy, the others at the spec's temperature). */
-  private ModelCardWriter.Metrics causal(GptModel model, UnigramBaseline baseline, int[] heldOut, EvaluationRequest r) {
+  private ModelCardWriter.Metrics causal(CausalDecoder model, UnigramBaseline baseline, int[] heldOut, EvaluationRequest r) {
     RunSpec.EvaluationSpec spec = r.spec().evaluation();
     LanguageModelEvaluator evaluator = new LanguageModelEvaluator(model);
     double loss = TextScores.causal(model, baseline, heldOut).heldOutLoss();
