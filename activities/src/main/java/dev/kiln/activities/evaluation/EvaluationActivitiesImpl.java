@@ -1,6 +1,9 @@
 package dev.kiln.activities.evaluation;
 
+import dev.kiln.activities.hf.StoreHfFiles;
 import dev.kiln.activities.hf.export.HfGpt2Export;
+import dev.kiln.activities.hf.export.HfLlamaExport;
+import dev.kiln.activities.hf.export.SpecialTokens;
 import dev.kiln.activities.tokenizer.TokenCorpus;
 import dev.kiln.activities.hub.ModelCard;
 import dev.kiln.activities.hub.ModelHub;
@@ -38,8 +41,9 @@ import java.util.Map;
 /**
  * Stage 5: held-out perplexity against a unigram baseline, samples, the loss curve, the model card; then
  * publishes the model under {@code runs/<run>/model/} and to the hub. A decoder's {@code runs/<run>/model/} is a
- * Hugging Face GPT-2 directory ({@link HfGpt2Export}) with Kiln's description of the run under {@code "kiln"} in its
- * config.json; the hub entry keeps Kiln's own layout, which continued pretraining loads.
+ * Hugging Face GPT-2 directory ({@link HfGpt2Export}), or a Llama directory ({@link HfLlamaExport}) for a Llama run,
+ * with Kiln's description of the run under {@code "kiln"} in its config.json; the hub entry keeps Kiln's own layout,
+ * which continued pretraining loads.
  */
 public final class EvaluationActivitiesImpl implements EvaluationActivities {
   static final List<String> DEFAULT_PROMPTS = List.of("The ", "It was a ", "In the beginning");
@@ -90,12 +94,17 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     store.put(prefix + "loss.png", lossPlot(modelId + " (" + r.runId() + ")", r.training(), loss,
         Math.log(metrics.unigramPerplexity())));
     store.put(prefix + ModelCardWriter.FUNNEL_CHART, store.get(r.curation().funnelChartKey()));
-    if (objective == Objective.CLM && config.llama() == null) {
-      // A Hugging Face GPT-2 directory (the card last, so a directory with a card is complete).
-      HfGpt2Export.files(weights, config.shape(), config.mlpActivation(), config.dropout(), tokenizerJson, card,
-          modelConfig(r)).forEach((name, bytes) -> store.put(prefix + name, bytes));
+    if (objective == Objective.CLM) {
+      // A Hugging Face GPT-2 or Llama directory (the card last, so a directory with a card is complete).
+      SpecialTokens special = specialTokens(store, r.curation().tokenizerKey(), tokenizerJson);
+      Map<String, byte[]> files = config.llama() != null
+          ? HfLlamaExport.files(weights, config.shape(), config.llama(), config.dropout(), tokenizerJson, special, card,
+              modelConfig(r))
+          : HfGpt2Export.files(weights, config.shape(), config.mlpActivation(), config.dropout(), tokenizerJson, special,
+              card, modelConfig(r));
+      files.forEach((name, bytes) -> store.put(prefix + name, bytes));
     } else {
-      // Encoders, encoder-decoders and Llamas are written as before (a BERT's config.json has transformers' fields).
+      // Encoders and encoder-decoders are written as before (a BERT's config.json has transformers' fields).
       store.put(prefix + "model.safetensors", weights);
       store.put(prefix + "tokenizer.json", tokenizerJson);
       store.put(prefix + "config.json", Json.pretty(modelConfig(r)));
@@ -130,6 +139,16 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     }
     return new ModelCardWriter.Metrics(
         loss, Math.exp(loss), Math.exp(baseline.meanLoss(heldOut)), heldOut.length, samples, Map.of());
+  }
+
+  /**
+   * The special tokens of the run's tokenizer (object {@code tokenizerKey}): a {@code tokenizer_config.json} beside it
+   * names them (a continued model's own tokenizer is staged with its configuration); without one, the tokenizer is one
+   * Kiln trained, with Kiln's tokens.
+   */
+  static SpecialTokens specialTokens(ObjectStore store, String tokenizerKey, byte[] tokenizerJson) {
+    String directory = tokenizerKey.substring(0, tokenizerKey.lastIndexOf('/') + 1);
+    return SpecialTokens.beside(new StoreHfFiles(store, directory), tokenizerJson);
   }
 
   /**
@@ -249,9 +268,15 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     c.put("n_embd", s.dModel());
     c.put("n_layer", s.layers());
     c.put("n_head", s.heads());
-    c.put("tie_word_embeddings", true);
-    c.put("mlp_activation", r.config().mlpActivation().id());
-    c.put("parameters", s.parameters(r.plan().architecture()));
+    if (r.config().llama() != null) {
+      c.put("llama", r.config().llama());
+      c.put("tie_word_embeddings", r.config().llama().tieWordEmbeddings());
+      c.put("parameters", r.config().llama().parameters(s));
+    } else {
+      c.put("tie_word_embeddings", true);
+      c.put("mlp_activation", r.config().mlpActivation().id());
+      c.put("parameters", s.parameters(r.plan().architecture()));
+    }
     c.put("reserved_tokens", r.config().objective().reservedTokens(s.contextLength()));
     if (r.config().encoderFlavor() != null) {
       // transformers' fields too, so that the directory (whose weights have transformers' names) loads there.
@@ -274,7 +299,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
   }
 
   private BpeTokenizer loadTokenizer(String key) {
-    return BpeTokenizer.load(store.get(key), key);
+    return BpeTokenizer.loadForText(store.get(key), key);
   }
 
 }

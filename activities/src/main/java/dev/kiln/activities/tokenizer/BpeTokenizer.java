@@ -23,9 +23,9 @@ public final class BpeTokenizer implements AutoCloseable {
 
   private final HuggingFaceTokenizer tokenizer;
   private final int vocabSize;
-  private final int eosId;
+  private final Integer eosId;
 
-  private BpeTokenizer(HuggingFaceTokenizer tokenizer, int vocabSize, int eosId) {
+  private BpeTokenizer(HuggingFaceTokenizer tokenizer, int vocabSize, Integer eosId) {
     this.tokenizer = tokenizer;
     this.vocabSize = vocabSize;
     this.eosId = eosId;
@@ -33,11 +33,24 @@ public final class BpeTokenizer implements AutoCloseable {
 
   /** A tokenizer.json held in memory (read from storage); {@code source} names it in errors. */
   public static BpeTokenizer load(byte[] tokenizerJson, String source) {
+    return load(tokenizerJson, source, true);
+  }
+
+  /**
+   * A tokenizer.json held in memory, to encode and decode text only (generation, scoring): it need not have
+   * {@code <|endoftext|>}, which another model's tokenizer (a Llama's {@code </s>}) does not; {@link #eosId()} then
+   * fails.
+   */
+  public static BpeTokenizer loadForText(byte[] tokenizerJson, String source) {
+    return load(tokenizerJson, source, false);
+  }
+
+  private static BpeTokenizer load(byte[] tokenizerJson, String source, boolean requireEos) {
     try {
       Path file = java.nio.file.Files.createTempFile("kiln-tokenizer", ".json");
       try {
         java.nio.file.Files.write(file, tokenizerJson);
-        return load(file);
+        return load(file, requireEos);
       } finally {
         java.nio.file.Files.deleteIfExists(file);
       }
@@ -47,6 +60,10 @@ public final class BpeTokenizer implements AutoCloseable {
   }
 
   public static BpeTokenizer load(Path tokenizerJson) throws IOException {
+    return load(tokenizerJson, true);
+  }
+
+  private static BpeTokenizer load(Path tokenizerJson, boolean requireEos) throws IOException {
     JsonNode root = new ObjectMapper().readTree(tokenizerJson.toFile());
     int maxId = -1;
     Integer eosId = null;
@@ -63,7 +80,7 @@ public final class BpeTokenizer implements AutoCloseable {
         eosId = added.path("id").asInt();
       }
     }
-    if (eosId == null) {
+    if (eosId == null && requireEos) {
       throw new IllegalArgumentException(tokenizerJson + " has no " + ByteLevelBpeTrainer.END_OF_TEXT + " token");
     }
     return new BpeTokenizer(HuggingFaceTokenizer.newInstance(tokenizerJson, OPTIONS), maxId + 1, eosId);
@@ -95,7 +112,11 @@ public final class BpeTokenizer implements AutoCloseable {
     return vocabSize;
   }
 
+  /** The id of {@code <|endoftext|>}, Kiln's document separator. */
   public int eosId() {
+    if (eosId == null) {
+      throw new IllegalStateException("this tokenizer has no " + ByteLevelBpeTrainer.END_OF_TEXT + " token");
+    }
     return eosId;
   }
 
