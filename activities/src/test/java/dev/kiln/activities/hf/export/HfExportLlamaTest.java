@@ -244,4 +244,65 @@ class HfExportLlamaTest {
       assertEquals(4, imported.options().headDim(imported.shape()));
     }
   }
+
+  /**
+   * With {@code -Dkiln.llama.hfExportDir=DIR}: writes two Llama exports for {@code infra/llama-fixtures/check_hf_export.py}
+   * to load with {@code AutoModelForCausalLM}/{@code AutoTokenizer} and compare: {@code kiln-bpe/}, a Llama trained
+   * here 40 steps with a tokenizer Kiln trained (Kiln's special tokens), and {@code gqa-untied/}, the fixture
+   * re-exported with its own tokenizer and tokenizer_config.json. Beside each, {@code kiln_reference.json}: Kiln's ids
+   * for the prompts, its logits for them and its greedy continuations. Skipped without the property.
+   */
+  @Test
+  void exportsWhatTransformersLoads() throws IOException {
+    String exportDir = System.getProperty("kiln.llama.hfExportDir");
+    org.junit.jupiter.api.Assumptions.assumeTrue(exportDir != null, "set kiln.llama.hfExportDir to export");
+    Path root = Path.of(exportDir);
+    String text = "The kiln fires the clay. The potter shapes the clay, and the kiln hardens it into a pot. ";
+    byte[] kilnTokenizer = new dev.kiln.activities.tokenizer.ByteLevelBpeTrainer(300).train(List.of(text.repeat(30)))
+        .getBytes(StandardCharsets.UTF_8);
+    dev.kiln.workflows.scope.ModelShape shape = new dev.kiln.workflows.scope.ModelShape(300, 64, 32, 2, 4);
+    LlamaOptions options = new LlamaOptions(2, 64, 10000.0, 1e-6, true, 0);
+    dev.kiln.workflows.training.TrainingConfig config = dev.kiln.workflows.training.TrainingConfig.builder().shape(shape)
+        .objective(Objective.CLM).batchSize(8).steps(40).learningRate(1e-2, 1e-3).warmupSteps(5).weightDecay(0.1)
+        .gradClip(1.0).seed(7).checkpointEvery(40).device("cpu").manifestKey("m").llama(options).build();
+    int[] tokens;
+    try (dev.kiln.activities.tokenizer.BpeTokenizer t = dev.kiln.activities.tokenizer.BpeTokenizer.load(kilnTokenizer, "kiln")) {
+      tokens = t.encode(text.repeat(30));
+    }
+    var batches = new dev.kiln.activities.training.CausalLanguageModeling(
+        new dev.kiln.activities.training.TokenWindows(tokens, 8, 7), 32);
+    try (dev.kiln.activities.training.Trainer trainer = new dev.kiln.activities.training.Trainer(shape, config, Device.cpu())) {
+      trainer.initialise();
+      for (int step = 0; step < 40; step++) {
+        trainer.trainStep(step, batches.batch(step));
+      }
+      HfExportFiles.write(root.resolve("kiln-bpe"), HfLlamaExport.files(trainer.modelState(), shape, options, 0.0,
+          kilnTokenizer, SpecialTokens.kilnDefaults(kilnTokenizer), "---\nlibrary_name: transformers\n---\n", Map.of()));
+    }
+    HfExportFiles.write(root.resolve("gqa-untied"), reexport("llama-gqa-untied"));
+    for (String name : List.of("kiln-bpe", "gqa-untied")) {
+      SavedModel saved = SavedModel.fromDirectory(HfFileSource.directory(root.resolve(name)));
+      List<Map<String, Object>> cases = new java.util.ArrayList<>();
+      try (dev.kiln.activities.tokenizer.BpeTokenizer tokenizer = saved.tokenizer();
+          TransformerModel model = saved.load(Device.cpu())) {
+        CausalDecoder decoder = (CausalDecoder) model;
+        for (String prompt : List.of("The kiln", "the potter shapes", "The kiln fires clay.")) {
+          int[] ids = tokenizer.encode(prompt);
+          float[] logits;
+          try (NDManager step = model.newStepManager()) {
+            logits = decoder.forward(TrainingBatch.tokenArray(step, ids, 1, ids.length), false).toFloatArray();
+          }
+          int[] greedy = new dev.kiln.activities.training.LanguageModelEvaluator(decoder).generate(ids, 16, 0, 0);
+          Map<String, Object> c = new java.util.LinkedHashMap<>();
+          c.put("prompt", prompt);
+          c.put("ids", ids);
+          c.put("logits", logits);
+          c.put("greedy_ids", greedy);
+          c.put("greedy_text", tokenizer.decode(greedy));
+          cases.add(c);
+        }
+      }
+      JSON.writeValue(root.resolve(name).resolve("kiln_reference.json").toFile(), Map.of("cases", cases));
+    }
+  }
 }
