@@ -97,12 +97,8 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     if (objective == Objective.CLM) {
       // A Hugging Face GPT-2 or Llama directory (the card last, so a directory with a card is complete).
       SpecialTokens special = specialTokens(store, r.curation().tokenizerKey(), tokenizerJson);
-      Map<String, byte[]> files = config.llama() != null
-          ? HfLlamaExport.files(weights, config.shape(), config.llama(), config.dropout(), tokenizerJson, special, card,
-              modelConfig(r))
-          : HfGpt2Export.files(weights, config.shape(), config.mlpActivation(), config.dropout(), tokenizerJson, special,
-              card, modelConfig(r));
-      files.forEach((name, bytes) -> store.put(prefix + name, bytes));
+      decoderDirectory(config, weights, tokenizerJson, special, card, modelConfig(r))
+          .forEach((name, bytes) -> store.put(prefix + name, bytes));
     } else {
       // Encoders and encoder-decoders are written as before (a BERT's config.json has transformers' fields).
       store.put(prefix + "model.safetensors", weights);
@@ -141,6 +137,15 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
         loss, Math.exp(loss), Math.exp(baseline.meanLoss(heldOut)), heldOut.length, samples, Map.of());
   }
 
+  /** A decoder run's Hugging Face directory, by file name: a Llama's for a Llama run, else a GPT-2's. */
+  static Map<String, byte[]> decoderDirectory(TrainingConfig config, byte[] weights, byte[] tokenizerJson,
+      SpecialTokens special, String card, Map<String, Object> kiln) {
+    return config.llama() != null
+        ? HfLlamaExport.files(weights, config.shape(), config.llama(), config.dropout(), tokenizerJson, special, card, kiln)
+        : HfGpt2Export.files(weights, config.shape(), config.mlpActivation(), config.dropout(), tokenizerJson, special,
+            card, kiln);
+  }
+
   /**
    * The special tokens of the run's tokenizer (object {@code tokenizerKey}): a {@code tokenizer_config.json} beside it
    * names them (a continued model's own tokenizer is staged with its configuration); without one, the tokenizer is one
@@ -174,7 +179,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
 
   private static ModelCard hubCard(String id, EvaluationRequest r, ModelCardWriter.Metrics m, String weights, String tokenizer) {
     return new ModelCard(
-        id, r.plan().architecture(), r.plan().objective(), r.config().shape().parameters(r.plan().architecture()), r.config().shape(),
+        id, r.plan().architecture(), r.plan().objective(), parameters(r), r.config().shape(),
         tokenizer, weights, "other", r.spec().useCase().languages(), List.of(r.plan().task()),
         String.format("%s; %,d tokens kept of %,d raw (%.2f%%), run %s", r.spec().data().rawPrefixes(),
             r.curation().keptTokens(), r.curation().rawTokens(), 100 * r.curation().tokenRetention(), r.runId()),
@@ -182,6 +187,12 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
         hubResults(m),
         "kiln run " + r.runId(),
         java.time.Instant.now().toString());
+  }
+
+  /** The model's parameter count: a Llama's from its options, the others' from the architecture's shape. */
+  private static long parameters(EvaluationRequest r) {
+    var s = r.config().shape();
+    return r.config().llama() != null ? r.config().llama().parameters(s) : s.parameters(r.plan().architecture());
   }
 
   /** The comparison that decides whether a run learned more than token frequencies (see EvaluationResult). */
@@ -271,12 +282,11 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     if (r.config().llama() != null) {
       c.put("llama", r.config().llama());
       c.put("tie_word_embeddings", r.config().llama().tieWordEmbeddings());
-      c.put("parameters", r.config().llama().parameters(s));
     } else {
       c.put("tie_word_embeddings", true);
       c.put("mlp_activation", r.config().mlpActivation().id());
-      c.put("parameters", s.parameters(r.plan().architecture()));
     }
+    c.put("parameters", parameters(r));
     c.put("reserved_tokens", r.config().objective().reservedTokens(s.contextLength()));
     if (r.config().encoderFlavor() != null) {
       // transformers' fields too, so that the directory (whose weights have transformers' names) loads there.
