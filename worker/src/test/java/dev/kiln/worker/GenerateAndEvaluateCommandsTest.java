@@ -1,30 +1,41 @@
 package dev.kiln.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import dev.kiln.activities.evaluation.SavedModel;
+import dev.kiln.activities.evaluation.TextScores;
+import dev.kiln.activities.hf.HfFileSource;
+import dev.kiln.activities.hf.export.HfExportFiles;
+import dev.kiln.activities.hf.export.HfLlamaExport;
+import dev.kiln.activities.hf.export.SpecialTokens;
 import dev.kiln.activities.tokenizer.BpeTokenizer;
 import dev.kiln.activities.tokenizer.ByteLevelBpeTrainer;
 import dev.kiln.activities.training.CausalLanguageModeling;
 import dev.kiln.activities.training.GptModel;
 import dev.kiln.activities.training.LanguageModelEvaluator;
+import dev.kiln.activities.training.LlamaModel;
 import dev.kiln.activities.training.TokenWindows;
 import dev.kiln.activities.training.Trainer;
 import dev.kiln.activities.training.TransformerModel;
+import dev.kiln.activities.training.UnigramBaseline;
+import dev.kiln.workflows.scope.LlamaOptions;
 import dev.kiln.workflows.scope.ModelShape;
 import dev.kiln.workflows.training.Objective;
 import dev.kiln.workflows.training.TrainingConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code kiln generate} and {@code kiln evaluate} on a model directory as evaluation saves it: a tiny decoder trained
- * here for a few steps, its tokenizer, and Kiln's config.json.
+ * here for a few steps, its tokenizer, and Kiln's config.json; a Hugging Face GPT-2 and Llama; an exported Llama run.
  */
 class GenerateAndEvaluateCommandsTest {
   private static final String TEXT = "the cat sat on the mat. the dog sat on the log. ".repeat(40);
@@ -90,6 +101,75 @@ class GenerateAndEvaluateCommandsTest {
   }
 
   @Test
+  void aHuggingFaceLlamaDirectoryGeneratesAndEvaluates() throws Exception {
+    // the tiny Llama transformers saved (activities' fixtures), with its own Metaspace tokenizer and no <|endoftext|>
+    Path llama = Path.of("..", "activities", "src", "test", "resources", "hf", "llama-gqa-tied");
+    CliRunner.Result r = CLI.kiln("generate", llama.toString(), "--prompt", "The kiln", "--max-new-tokens", "6");
+    assertEquals(0, r.code(), r.err());
+    SavedModel saved = SavedModel.fromDirectory(HfFileSource.directory(llama));
+    assertEquals(r.out(), greedy(saved, "The kiln", 6) + "\n");
+    assertTrue(r.out().startsWith("The kiln") && r.out().length() > "The kiln\n".length(), r.out());
+
+    Path text = dir.resolve("llama-text.txt");
+    Files.writeString(text, "The kiln fires clay. ".repeat(10));
+    CliRunner.Result scored = CLI.kiln("evaluate", llama.toString(), "--text", text.toString());
+    assertEquals(0, scored.code(), scored.err());
+    assertTrue(scored.out().startsWith("perplexity of ") && scored.out().contains(" on " + text + ": "), scored.out());
+    try (BpeTokenizer tokenizer = saved.tokenizer(); TransformerModel loaded = saved.load(Device.cpu())) {
+      int[] ids = tokenizer.encode(Files.readString(text));
+      double loss = TextScores.causal((LlamaModel) loaded, new UnigramBaseline(ids, saved.shape().vocabSize()), ids).heldOutLoss();
+      assertTrue(scored.out().contains(String.format(java.util.Locale.ROOT, "(cross-entropy %.4f nats/token", loss)),
+          "the Llama's own loss: " + loss + " vs " + scored.out());
+    }
+  }
+
+  /** A Llama trained here a few steps and exported as evaluation exports a Llama run, read back by the commands. */
+  @Test
+  void anExportedLlamaRunGeneratesAsTheEvaluatorDoes() throws Exception {
+    byte[] tokenizer = Files.readAllBytes(model.resolve("tokenizer.json"));
+    int[] tokens;
+    try (BpeTokenizer t = BpeTokenizer.load(model.resolve("tokenizer.json"))) {
+      tokens = t.encode(TEXT);
+    }
+    ModelShape shape = new ModelShape(vocab, 16, 32, 2, 4);
+    LlamaOptions options = new LlamaOptions(2, 64, 10000.0, 1e-6, true, 0);
+    TrainingConfig config = TrainingConfig.builder().shape(shape).objective(Objective.CLM).batchSize(8).steps(60)
+        .learningRate(1e-2, 1e-3).warmupSteps(5).weightDecay(0.1).gradClip(1.0).seed(3).checkpointEvery(60)
+        .device("cpu").manifestKey("test").llama(options).build();
+    CausalLanguageModeling batches = new CausalLanguageModeling(new TokenWindows(tokens, 8, 3), 16);
+    Path llama = dir.resolve("llama-run-model");
+    try (Trainer trainer = new Trainer(shape, config, Device.cpu())) {
+      trainer.initialise();
+      for (int step = 0; step < 60; step++) {
+        trainer.trainStep(step, batches.batch(step));
+      }
+      HfExportFiles.write(llama, HfLlamaExport.files(trainer.modelState(), shape, options, 0.0, tokenizer,
+          SpecialTokens.kilnDefaults(tokenizer), "---\nlibrary_name: transformers\n---\n", Map.of()));
+    }
+    CliRunner.Result r = CLI.kiln("generate", llama.toString(), "--prompt", "the cat", "--max-new-tokens", "12");
+    assertEquals(0, r.code(), r.err());
+    SavedModel saved = SavedModel.fromDirectory(HfFileSource.directory(llama));
+    assertEquals(options, saved.llama());
+    assertEquals(greedy(saved, "the cat", 12) + "\n", r.out());
+
+    Path text = dir.resolve("text-for-llama.txt");
+    Files.writeString(text, TEXT);
+    CliRunner.Result scored = CLI.kiln("evaluate", llama.toString(), "--text", text.toString());
+    assertEquals(0, scored.code(), scored.err());
+    double perplexity = Double.parseDouble(scored.out().split(": ")[1].split(" ")[0]);
+    double unigram = Double.parseDouble(scored.out().replaceAll("(?s).*unigram: ([0-9.]+).*", "$1"));
+    assertTrue(perplexity < unigram, "the trained Llama beats the text's unigram: " + scored.out());
+  }
+
+  /** The greedy continuation Kiln's evaluator gives, on the model and tokenizer as read from the directory. */
+  private static String greedy(SavedModel saved, String prompt, int newTokens) {
+    try (BpeTokenizer tokenizer = saved.tokenizer(); TransformerModel loaded = saved.load(Device.cpu())) {
+      LlamaModel llama = assertInstanceOf(LlamaModel.class, loaded);
+      return tokenizer.decode(new LanguageModelEvaluator(llama).generate(tokenizer.encode(prompt), newTokens, 0, 0));
+    }
+  }
+
+  @Test
   void evaluateGivesThePerplexityOnTheUsersText() throws Exception {
     Path text = dir.resolve("text.txt");
     Files.writeString(text, TEXT);
@@ -128,7 +208,8 @@ class GenerateAndEvaluateCommandsTest {
     Files.writeString(hf.resolve("config.json"), "{\"model_type\": \"bert\"}");
     CliRunner.Result foreign = CLI.kiln("evaluate", hf.toString(), "--text", model.resolve("config.json").toString());
     assertEquals(2, foreign.code());
-    assertTrue(foreign.err().contains("holds a Hugging Face bert model") && foreign.err().contains("gpt2"), foreign.err());
+    assertTrue(foreign.err().contains("holds a Hugging Face bert model")
+        && foreign.err().contains("gpt2 and llama"), foreign.err());
 
     CliRunner.Result noText = CLI.kiln("evaluate", model.toString(), "--text", dir.resolve("none.txt").toString());
     assertEquals(2, noText.code());

@@ -1,6 +1,9 @@
 package dev.kiln.activities.evaluation;
 
+import dev.kiln.activities.hf.StoreHfFiles;
 import dev.kiln.activities.hf.export.HfGpt2Export;
+import dev.kiln.activities.hf.export.HfLlamaExport;
+import dev.kiln.activities.hf.export.SpecialTokens;
 import dev.kiln.activities.tokenizer.TokenCorpus;
 import dev.kiln.activities.hub.ModelCard;
 import dev.kiln.activities.hub.ModelHub;
@@ -14,7 +17,7 @@ import dev.kiln.activities.training.BertHfExport;
 import dev.kiln.activities.training.CheckpointStore;
 import dev.kiln.activities.training.Devices;
 import dev.kiln.activities.training.Seq2SeqModel;
-import dev.kiln.activities.training.GptModel;
+import dev.kiln.activities.training.CausalDecoder;
 import dev.kiln.activities.training.TransformerModel;
 import dev.kiln.workflows.training.Objective;
 import dev.kiln.activities.training.LanguageModelEvaluator;
@@ -39,8 +42,9 @@ import java.util.Map;
 /**
  * Stage 5: held-out perplexity against a unigram baseline, samples, the loss curve, the model card; then
  * publishes the model under {@code runs/<run>/model/} and to the hub. A decoder's {@code runs/<run>/model/} is a
- * Hugging Face GPT-2 directory ({@link HfGpt2Export}) with Kiln's description of the run under {@code "kiln"} in its
- * config.json; the hub entry keeps Kiln's own layout, which continued pretraining loads.
+ * Hugging Face GPT-2 directory ({@link HfGpt2Export}), or a Llama directory ({@link HfLlamaExport}) for a Llama run,
+ * with Kiln's description of the run under {@code "kiln"} in its config.json; the hub entry keeps Kiln's own layout,
+ * which continued pretraining loads.
  */
 public final class EvaluationActivitiesImpl implements EvaluationActivities {
   static final List<String> DEFAULT_PROMPTS = List.of("The ", "It was a ", "In the beginning");
@@ -68,7 +72,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     ai.djl.Device device = evaluationDevice(config.device());
     try (TransformerModel model = TransformerModel.load(config, config.shape(), weights, device)) {
       metrics = switch (objective) {
-        case CLM -> causal((GptModel) model, baseline, heldOut, r);
+        case CLM -> causal((CausalDecoder) model, baseline, heldOut, r);
         case MLM -> TextScores.masked(model, baseline, heldOut, config.seed(), EvaluationActivitiesImpl::heartbeat);
         case SPAN_CORRUPTION -> TextScores.spanCorruption(
             (Seq2SeqModel) model, baseline, heldOut, config.seed(), EvaluationActivitiesImpl::heartbeat);
@@ -91,12 +95,13 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     store.put(prefix + "loss.png", lossPlot(modelId + " (" + r.runId() + ")", r.training(), loss,
         Math.log(metrics.unigramPerplexity())));
     store.put(prefix + ModelCardWriter.FUNNEL_CHART, store.get(r.curation().funnelChartKey()));
-    if (objective == Objective.CLM && config.llama() == null) {
-      // A Hugging Face GPT-2 directory (the card last, so a directory with a card is complete).
-      HfGpt2Export.files(weights, config.shape(), config.mlpActivation(), config.dropout(), tokenizerJson, card,
-          modelConfig(r)).forEach((name, bytes) -> store.put(prefix + name, bytes));
+    if (objective == Objective.CLM) {
+      // A Hugging Face GPT-2 or Llama directory (the card last, so a directory with a card is complete).
+      SpecialTokens special = specialTokens(store, r.curation().tokenizerKey(), tokenizerJson);
+      decoderDirectory(config, weights, tokenizerJson, special, card, modelConfig(r))
+          .forEach((name, bytes) -> store.put(prefix + name, bytes));
     } else {
-      // Encoders, encoder-decoders and Llamas are written as before (a BERT's config.json has transformers' fields).
+      // Encoders and encoder-decoders are written as before (a BERT's config.json has transformers' fields).
       store.put(prefix + "model.safetensors", weights);
       store.put(prefix + "tokenizer.json", tokenizerJson);
       store.put(prefix + "config.json", Json.pretty(modelConfig(r)));
@@ -107,6 +112,10 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     String hubTokenizer = ModelHub.PREFIX + modelId + "/tokenizer.json";
     store.put(hubWeights, weights);
     store.put(hubTokenizer, tokenizerJson);
+    String tokenizerConfig = StoredTokenizer.configKey(r.curation().tokenizerKey());
+    if (store.exists(tokenizerConfig)) { // a continued model's special tokens go where the next run looks for them
+      store.put(StoredTokenizer.configKey(hubTokenizer), store.get(tokenizerConfig));
+    }
     new ModelHub(store).publish(hubCard(modelId, r, metrics, hubWeights, hubTokenizer));
     return new EvaluationResult(
         loss, metrics.heldOutPerplexity(), metrics.unigramPerplexity(), metrics.tokensEvaluated(), metrics.samples(),
@@ -114,7 +123,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
   }
 
   /** CLM: held-out perplexity and samples (the first greedy, the others at the spec's temperature). */
-  private ModelCardWriter.Metrics causal(GptModel model, UnigramBaseline baseline, int[] heldOut, EvaluationRequest r) {
+  private ModelCardWriter.Metrics causal(CausalDecoder model, UnigramBaseline baseline, int[] heldOut, EvaluationRequest r) {
     RunSpec.EvaluationSpec spec = r.spec().evaluation();
     LanguageModelEvaluator evaluator = new LanguageModelEvaluator(model);
     double loss = TextScores.causal(model, baseline, heldOut).heldOutLoss();
@@ -131,6 +140,25 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     }
     return new ModelCardWriter.Metrics(
         loss, Math.exp(loss), Math.exp(baseline.meanLoss(heldOut)), heldOut.length, samples, Map.of());
+  }
+
+  /** A decoder run's Hugging Face directory, by file name: a Llama's for a Llama run, else a GPT-2's. */
+  static Map<String, byte[]> decoderDirectory(TrainingConfig config, byte[] weights, byte[] tokenizerJson,
+      SpecialTokens special, String card, Map<String, Object> kiln) {
+    return config.llama() != null
+        ? HfLlamaExport.files(weights, config.shape(), config.llama(), config.dropout(), tokenizerJson, special, card, kiln)
+        : HfGpt2Export.files(weights, config.shape(), config.mlpActivation(), config.dropout(), tokenizerJson, special,
+            card, kiln);
+  }
+
+  /**
+   * The special tokens of the run's tokenizer (object {@code tokenizerKey}): a {@code tokenizer_config.json} beside it
+   * names them (a continued model's own tokenizer is staged with its configuration); without one, the tokenizer is one
+   * Kiln trained, with Kiln's tokens.
+   */
+  static SpecialTokens specialTokens(ObjectStore store, String tokenizerKey, byte[] tokenizerJson) {
+    String directory = tokenizerKey.substring(0, tokenizerKey.lastIndexOf('/') + 1);
+    return SpecialTokens.beside(new StoreHfFiles(store, directory), tokenizerJson);
   }
 
   /**
@@ -156,14 +184,21 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
 
   private static ModelCard hubCard(String id, EvaluationRequest r, ModelCardWriter.Metrics m, String weights, String tokenizer) {
     return new ModelCard(
-        id, r.plan().architecture(), r.plan().objective(), r.config().shape().parameters(r.plan().architecture()), r.config().shape(),
+        id, r.plan().architecture(), r.plan().objective(), parameters(r), r.config().shape(),
         tokenizer, weights, "other", r.spec().useCase().languages(), List.of(r.plan().task()),
         String.format("%s; %,d tokens kept of %,d raw (%.2f%%), run %s", r.spec().data().rawPrefixes(),
             r.curation().keptTokens(), r.curation().rawTokens(), 100 * r.curation().tokenRetention(), r.runId()),
         List.of("small model trained on a few million tokens; not reliable for facts"),
         hubResults(m),
         "kiln run " + r.runId(),
-        java.time.Instant.now().toString());
+        java.time.Instant.now().toString(),
+        r.config().llama(), r.config().activation(), null, null);
+  }
+
+  /** The model's parameter count: a Llama's from its options, the others' from the architecture's shape. */
+  private static long parameters(EvaluationRequest r) {
+    var s = r.config().shape();
+    return r.config().llama() != null ? r.config().llama().parameters(s) : s.parameters(r.plan().architecture());
   }
 
   /** The comparison that decides whether a run learned more than token frequencies (see EvaluationResult). */
@@ -250,9 +285,14 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     c.put("n_embd", s.dModel());
     c.put("n_layer", s.layers());
     c.put("n_head", s.heads());
-    c.put("tie_word_embeddings", true);
-    c.put("mlp_activation", r.config().mlpActivation().id());
-    c.put("parameters", s.parameters(r.plan().architecture()));
+    if (r.config().llama() != null) {
+      c.put("llama", r.config().llama());
+      c.put("tie_word_embeddings", r.config().llama().tieWordEmbeddings());
+    } else {
+      c.put("tie_word_embeddings", true);
+      c.put("mlp_activation", r.config().mlpActivation().id());
+    }
+    c.put("parameters", parameters(r));
     c.put("reserved_tokens", r.config().objective().reservedTokens(s.contextLength()));
     if (r.config().encoderFlavor() != null) {
       // transformers' fields too, so that the directory (whose weights have transformers' names) loads there.

@@ -40,12 +40,17 @@ public final class ModelCardWriter {
     b.append("language:\n");
     r.spec().useCase().languages().forEach(l -> b.append("- ").append(l).append('\n'));
     b.append("license: other\n");
-    boolean gpt2 = r.plan().objective() == Objective.CLM; // a decoder's directory is a Hugging Face GPT-2's
-    b.append("library_name: ").append(gpt2 ? "transformers" : "kiln").append('\n');
+    // A decoder's directory is a Hugging Face GPT-2's, or a Llama's for a Llama run.
+    boolean transformers = r.plan().objective() == Objective.CLM;
+    boolean llama = transformers && c.llama() != null;
+    b.append("library_name: ").append(transformers ? "transformers" : "kiln").append('\n');
+    if (r.selection() != null && r.selection().continues() && r.selection().hubModelId() != null) {
+      b.append("base_model: ").append(yamlString(r.selection().hubModelId())).append('\n');
+    }
     b.append("pipeline_tag: ").append(pipelineTag(r.plan().objective())).append('\n');
     b.append("tags:\n- kiln\n- ").append(r.plan().architecture()).append("\n- ").append(r.plan().objective()).append('\n');
-    if (gpt2) {
-      b.append("- gpt2\n- text-generation\n");
+    if (transformers) {
+      b.append(llama ? "- llama\n" : "- gpt2\n").append("- text-generation\n");
     }
     b.append("datasets:\n");
     r.spec().data().rawPrefixes().forEach(d -> b.append("- ").append(yamlString(d)).append('\n'));
@@ -88,16 +93,26 @@ public final class ModelCardWriter {
         .append(r.plan().objective()).append(" by Kiln run `").append(r.runId()).append("` for the use case: ")
         .append(r.plan().task()).append(".\n\n");
     b.append("## Model details\n\n");
-    b.append(String.format(Locale.ROOT,
-        "- Parameters: %,d (d_model %d, %d layers, %d heads, context %d, vocabulary %d, tied embeddings)%n",
-        s.parameters(r.plan().architecture()), s.dModel(), s.layers(), s.heads(), s.contextLength(), s.vocabSize()));
+    if (llama) {
+      b.append(String.format(Locale.ROOT,
+          "- Parameters: %,d (Llama: hidden %d, %d layers, %d heads, %d key-value heads, MLP %d, context %d,"
+              + " vocabulary %d, %s embeddings)%n",
+          c.llama().parameters(s), s.dModel(), s.layers(), s.heads(), c.llama().keyValueHeads(),
+          c.llama().intermediateSize(), s.contextLength(), s.vocabSize(), c.llama().tieWordEmbeddings() ? "tied" : "untied"));
+    } else {
+      b.append(String.format(Locale.ROOT,
+          "- Parameters: %,d (d_model %d, %d layers, %d heads, context %d, vocabulary %d, tied embeddings)%n",
+          s.parameters(r.plan().architecture()), s.dModel(), s.layers(), s.heads(), s.contextLength(), s.vocabSize()));
+    }
     b.append("- Why this architecture: ").append(r.plan().architectureReason()).append('\n');
     b.append("- Size: ").append(r.plan().sizingReason()).append('\n');
     b.append("- Starting point: ").append(r.selection().reason()).append("\n\n");
-    if (gpt2) {
+    if (transformers) {
       b.append("## How to use\n\n");
-      b.append(String.format(Locale.ROOT, "A GPT-2 (`GPT2LMHeadModel`, `activation_function: %s`) that transformers loads"
-          + " as it is; prompts and continuations together must fit in %d tokens.%n%n", c.mlpActivation().id(), s.contextLength()));
+      String model = llama ? "A Llama (`LlamaForCausalLM`)"
+          : "A GPT-2 (`GPT2LMHeadModel`, `activation_function: " + c.mlpActivation().id() + "`)";
+      b.append(String.format(Locale.ROOT, "%s that transformers loads as it is; prompts and continuations together must"
+          + " fit in %d tokens.%n%n", model, s.contextLength()));
       b.append("```python\nfrom transformers import AutoModelForCausalLM, AutoTokenizer\n\n"
           + "tokenizer = AutoTokenizer.from_pretrained(\"path/to/this/directory\")\n"
           + "model = AutoModelForCausalLM.from_pretrained(\"path/to/this/directory\")\n"

@@ -6,11 +6,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.activities.hf.HfFileSource;
 import dev.kiln.activities.hf.HfModelDirectory;
 import dev.kiln.activities.hf.export.Gpt2Import;
+import dev.kiln.activities.hf.export.LlamaImport;
 import dev.kiln.activities.hf.RandomAccessBytes;
 import dev.kiln.activities.hub.ModelCard;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.activities.tokenizer.BpeTokenizer;
+import dev.kiln.activities.training.LlamaModel;
 import dev.kiln.activities.training.TransformerModel;
+import dev.kiln.workflows.scope.LlamaOptions;
 import dev.kiln.workflows.scope.ModelShape;
 import dev.kiln.workflows.training.MlpActivation;
 import dev.kiln.workflows.training.Objective;
@@ -20,15 +23,16 @@ import java.nio.ByteBuffer;
 
 /**
  * A model to generate or evaluate with, read whole: a model directory as Kiln saves it under {@code runs/<run>/model/}
- * (a Hugging Face GPT-2 directory for a decoder; Kiln's own config.json for the other families), any Hugging Face
- * GPT-2 directory ({@link Gpt2Import}), or a hub entry (card, weights, tokenizer).
+ * (a Hugging Face GPT-2 or Llama directory for a decoder; Kiln's own config.json for the other families), any Hugging
+ * Face GPT-2 ({@link Gpt2Import}) or Llama ({@link LlamaImport}) directory, or a hub entry (card, weights, tokenizer).
  *
  * @param source where it was read from, for messages
- * @param activation a decoder's MLP activation, or null (the default, exact GELU)
+ * @param activation a GPT's MLP activation, or null (the default, exact GELU)
+ * @param llama a Llama's options, or null when the model is not a Llama
  * @param weights in Kiln's names and layouts
  */
-public record SavedModel(String source, Objective objective, ModelShape shape, MlpActivation activation, byte[] weights,
-    byte[] tokenizerJson) {
+public record SavedModel(String source, Objective objective, ModelShape shape, MlpActivation activation,
+    LlamaOptions llama, byte[] weights, byte[] tokenizerJson) {
   private static final long MAX_CONFIG_BYTES = 1 << 20;
   private static final long MAX_TOKENIZER_BYTES = 256L << 20;
 
@@ -60,43 +64,62 @@ public record SavedModel(String source, Objective objective, ModelShape shape, M
         all.get(weights);
       }
       return new SavedModel(
-          where, objective, shape, null, weights, files.readAll("tokenizer.json", MAX_TOKENIZER_BYTES));
+          where, objective, shape, null, null, weights, files.readAll("tokenizer.json", MAX_TOKENIZER_BYTES));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the model at " + where + ": " + e.getMessage(), e);
     }
   }
 
-  /** A Hugging Face directory; of its model types, Kiln reads GPT-2 here (the others train, see docs/huggingface.md). */
+  /**
+   * A Hugging Face directory; of its model types, Kiln reads the decoders GPT-2 and Llama here (the others train, see
+   * docs/huggingface.md).
+   */
   private static SavedModel fromHuggingFace(HfFileSource files, String modelType) throws IOException {
-    if (!modelType.equals("gpt2")) {
+    if (!modelType.equals("gpt2") && !modelType.equals("llama")) {
       throw new IllegalArgumentException(files.describe() + " holds a Hugging Face " + modelType + " model; kiln generate"
-          + " and kiln evaluate read Kiln's own models and Hugging Face gpt2 directories");
+          + " and kiln evaluate read Kiln's own models and Hugging Face gpt2 and llama directories");
     }
     try (HfModelDirectory directory = HfModelDirectory.open(files)) {
-      Gpt2Import gpt2 = Gpt2Import.of(directory);
       byte[] tokenizer = files.readAll(HfModelDirectory.TOKENIZER, MAX_TOKENIZER_BYTES);
-      return new SavedModel(files.describe(), Objective.CLM, gpt2.shape(), gpt2.activation(), gpt2.safetensors(), tokenizer);
+      if (modelType.equals("llama")) {
+        LlamaImport llama = LlamaImport.of(directory);
+        return new SavedModel(files.describe(), Objective.CLM, llama.shape(), null, llama.options(), llama.safetensors(),
+            tokenizer);
+      }
+      Gpt2Import gpt2 = Gpt2Import.of(directory);
+      return new SavedModel(files.describe(), Objective.CLM, gpt2.shape(), gpt2.activation(), null, gpt2.safetensors(),
+          tokenizer);
     }
   }
 
-  /** A hub entry: its card names the weights and tokenizer (cards do not record an activation yet: the default). */
+  /** A hub entry: its card names the weights, tokenizer, shape and, for a Llama or a GPT with gelu_new, the rest. */
   public static SavedModel fromHub(ObjectStore store, ModelCard card) {
     if (card.weights() == null || card.tokenizer() == null || card.shape() == null) {
       throw new IllegalArgumentException("hub model '" + card.id() + "' has no weights, tokenizer or exact shape on"
           + " its card: it describes a model, it cannot be run");
     }
-    return new SavedModel("hub model " + card.id(), card.objective(), card.shape(), null, store.get(card.weights()),
-        store.get(card.tokenizer()));
+    return new SavedModel("hub model " + card.id(), card.objective(), card.shape(), card.activation(), card.llama(),
+        store.get(card.weights()), store.get(card.tokenizer()));
   }
 
   /** The model with its weights, on {@code device}; the caller closes it. */
   public TransformerModel load(Device device) {
-    return TransformerModel.load(objective, shape, activation, weights, device);
+    if (llama == null) {
+      return TransformerModel.load(objective, shape, activation, weights, device);
+    }
+    LlamaModel model = new LlamaModel(shape, llama, 0, device);
+    try {
+      model.loadWeights(weights);
+      return model;
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
   }
 
   /** Its tokenizer; the caller closes it. */
   public BpeTokenizer tokenizer() {
-    return BpeTokenizer.load(tokenizerJson, "of " + source);
+    return BpeTokenizer.loadForText(tokenizerJson, "of " + source);
   }
 
   private static int field(JsonNode config, String name, String where) {

@@ -1,6 +1,6 @@
 package dev.kiln.activities.evaluation;
 
-import dev.kiln.activities.training.GptModel;
+import dev.kiln.activities.training.CausalDecoder;
 import dev.kiln.activities.training.LanguageModelEvaluator;
 import dev.kiln.activities.training.MaskedLanguageModelEvaluator;
 import dev.kiln.activities.training.Seq2SeqModel;
@@ -24,7 +24,7 @@ public final class TextScores {
   private TextScores() {}
 
   /** CLM: next-token cross-entropy over every token, and its perplexity. */
-  public static ModelCardWriter.Metrics causal(GptModel model, UnigramBaseline baseline, int[] tokens) {
+  public static ModelCardWriter.Metrics causal(CausalDecoder model, UnigramBaseline baseline, int[] tokens) {
     double loss = new LanguageModelEvaluator(model).meanLoss(tokens, tokens.length);
     return new ModelCardWriter.Metrics(
         loss, Math.exp(loss), Math.exp(baseline.meanLoss(tokens)), tokens.length, List.of(), Map.of());

@@ -23,9 +23,9 @@ public final class BpeTokenizer implements AutoCloseable {
 
   private final HuggingFaceTokenizer tokenizer;
   private final int vocabSize;
-  private final int eosId;
+  private final Integer eosId;
 
-  private BpeTokenizer(HuggingFaceTokenizer tokenizer, int vocabSize, int eosId) {
+  private BpeTokenizer(HuggingFaceTokenizer tokenizer, int vocabSize, Integer eosId) {
     this.tokenizer = tokenizer;
     this.vocabSize = vocabSize;
     this.eosId = eosId;
@@ -41,6 +41,19 @@ public final class BpeTokenizer implements AutoCloseable {
    * {@code <|end_of_text|>}: the model's own eos token); {@code source} names it in errors.
    */
   public static BpeTokenizer load(byte[] tokenizerJson, String endOfText, String source) {
+    return loadFile(tokenizerJson, endOfText, source);
+  }
+
+  /**
+   * A tokenizer.json held in memory, to encode and decode text only (generation, scoring): it need not have
+   * {@code <|endoftext|>}, which another model's tokenizer (a Llama's {@code </s>}) does not; {@link #eosId()} then
+   * fails.
+   */
+  public static BpeTokenizer loadForText(byte[] tokenizerJson, String source) {
+    return loadFile(tokenizerJson, null, source);
+  }
+
+  private static BpeTokenizer loadFile(byte[] tokenizerJson, String endOfText, String source) {
     try {
       Path file = java.nio.file.Files.createTempFile("kiln-tokenizer", ".json");
       try {
@@ -58,24 +71,26 @@ public final class BpeTokenizer implements AutoCloseable {
     return load(tokenizerJson, ByteLevelBpeTrainer.END_OF_TEXT, tokenizerJson.toString());
   }
 
+  /** {@code endOfText} null: the tokenizer need not have one (nor {@code <|endoftext|>}). */
   private static BpeTokenizer load(Path tokenizerJson, String endOfText, String source) throws IOException {
+    String eos = endOfText == null ? ByteLevelBpeTrainer.END_OF_TEXT : endOfText;
     JsonNode root = new ObjectMapper().readTree(tokenizerJson.toFile());
     int maxId = -1;
     Integer eosId = null;
     for (Iterator<Map.Entry<String, JsonNode>> it = root.path("model").path("vocab").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> entry = it.next();
       maxId = Math.max(maxId, entry.getValue().asInt());
-      if (entry.getKey().equals(endOfText)) {
+      if (entry.getKey().equals(eos)) {
         eosId = entry.getValue().asInt();
       }
     }
     for (JsonNode added : root.path("added_tokens")) {
       maxId = Math.max(maxId, added.path("id").asInt());
-      if (added.path("content").asText().equals(endOfText)) {
+      if (added.path("content").asText().equals(eos)) {
         eosId = added.path("id").asInt();
       }
     }
-    if (eosId == null) {
+    if (eosId == null && endOfText != null) {
       throw new IllegalArgumentException("the tokenizer " + source + " has no " + endOfText + " token, which ends"
           + " every document; a tokenizer_config.json beside it names the model's own end-of-text token (eos_token)");
     }
@@ -123,7 +138,11 @@ public final class BpeTokenizer implements AutoCloseable {
     return vocabSize;
   }
 
+  /** The id of {@code <|endoftext|>}, Kiln's document separator. */
   public int eosId() {
+    if (eosId == null) {
+      throw new IllegalStateException("this tokenizer has no " + ByteLevelBpeTrainer.END_OF_TEXT + " token");
+    }
     return eosId;
   }
 

@@ -2,7 +2,6 @@ package dev.kiln.activities.training;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import dev.kiln.workflows.scope.ModelShape;
@@ -18,7 +17,7 @@ import java.util.List;
  * <p>With {@link MlpActivation#GELU_TANH} it is GPT-2's maths exactly (Hugging Face's {@code GPT2LMHeadModel} with
  * {@code activation_function: gelu_new}); with the default exact GELU, that model with {@code activation_function: gelu}.
  */
-public final class GptModel extends TransformerModel {
+public final class GptModel extends CausalDecoder {
 
   private final Parameter tokenEmbedding;
   private final Parameter positionEmbedding;
@@ -49,16 +48,13 @@ public final class GptModel extends TransformerModel {
     return activation;
   }
 
-  /**
-   * Next-token logits [batch, time, vocab] for token ids [batch, time]. Dropout is active only when
-   * training; its randomness comes from the engine's generator, which the caller seeds.
-   */
+  @Override
   public NDArray forward(NDArray tokens, boolean training) {
     // Weight tying: the output projection is the token embedding, logits = x . wte^T.
     return Linear.linear(features(tokens, training), tokenEmbedding.value()).singletonOrThrow();
   }
 
-  /** Hidden states [batch, time, dModel] after the final LayerNorm; position t has seen tokens 0..t only. */
+  @Override
   public NDArray features(NDArray tokens, boolean training) {
     NDArray x = embed(tokens, tokenEmbedding.value(), positionEmbedding.value(), training);
     NDArray causal = masks.causal(tokens.getShape().get(1));
@@ -66,15 +62,5 @@ public final class GptModel extends TransformerModel {
       x = block.forward(x, causal, training);
     }
     return finalNorm.apply(x);
-  }
-
-  @Override
-  public NDArray features(NDManager stepManager, int[] tokens, int rows, int length) {
-    return features(TrainingBatch.tokenArray(stepManager, tokens, rows, length), false);
-  }
-
-  @Override
-  public NDArray logits(NDManager stepManager, TrainingBatch batch, boolean training) {
-    return forward(TrainingBatch.tokenArray(stepManager, batch.inputs(), batch.rows(), batch.inputLength()), training);
   }
 }

@@ -5,14 +5,14 @@ import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
-/** Held-out loss and text generation for a {@link GptModel}; it does not own the model. */
+/** Held-out loss and text generation for a {@link CausalDecoder} (a GPT or a Llama); it does not own the model. */
 public final class LanguageModelEvaluator {
 
   private static final int WINDOWS_PER_BATCH = 16;
 
-  private final GptModel model;
+  private final CausalDecoder model;
 
-  public LanguageModelEvaluator(GptModel model) {
+  public LanguageModelEvaluator(CausalDecoder model) {
     this.model = model;
   }
 

@@ -2,7 +2,6 @@ package dev.kiln.activities.training;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
@@ -27,7 +26,7 @@ import java.util.List;
  * <p>The shape's dModel is {@code hidden_size}, its context length {@code max_position_embeddings}, which bounds the
  * sequences it reads. The run's dropout is transformers' {@code attention_dropout}: on the attention weights only.
  */
-public final class LlamaModel extends TransformerModel {
+public final class LlamaModel extends CausalDecoder {
 
   private final LlamaOptions options;
   private final Parameter tokenEmbedding;
@@ -61,13 +60,13 @@ public final class LlamaModel extends TransformerModel {
     return options;
   }
 
-  /** Next-token logits [batch, time, vocab] for token ids [batch, time]. */
+  @Override
   public NDArray forward(NDArray tokens, boolean training) {
     NDArray outputWeight = lmHead == null ? tokenEmbedding.value() : lmHead.value();
     return Linear.linear(features(tokens, training), outputWeight).singletonOrThrow();
   }
 
-  /** Hidden states [batch, time, dModel] after the final RMSNorm; position t has seen tokens 0..t only. */
+  @Override
   public NDArray features(NDArray tokens, boolean training) {
     long time = tokens.getShape().get(1);
     checkLength(time);
@@ -77,15 +76,5 @@ public final class LlamaModel extends TransformerModel {
       x = block.forward(x, causal, training);
     }
     return finalNorm.apply(x);
-  }
-
-  @Override
-  public NDArray features(NDManager stepManager, int[] tokens, int rows, int length) {
-    return features(TrainingBatch.tokenArray(stepManager, tokens, rows, length), false);
-  }
-
-  @Override
-  public NDArray logits(NDManager stepManager, TrainingBatch batch, boolean training) {
-    return forward(TrainingBatch.tokenArray(stepManager, batch.inputs(), batch.rows(), batch.inputLength()), training);
   }
 }

@@ -5,7 +5,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.kiln.activities.hf.export.HfExportFiles;
 import dev.kiln.activities.hf.export.HfGpt2Export;
+import dev.kiln.activities.hf.export.SpecialTokens;
 import dev.kiln.activities.tokenizer.BpeTokenizer;
 import dev.kiln.activities.tokenizer.ByteLevelBpeTrainer;
 import dev.kiln.activities.training.GptModel;
@@ -76,8 +78,9 @@ public final class Gpt2ExportComparison {
       String card = "---\nlibrary_name: transformers\npipeline_tag: text-generation\ntags:\n- kiln\n- gpt2\n---\n\n"
           + "# Kiln GPT-2 export check\n\nA " + shape + " GPT trained " + steps + " steps by bench/hf.\n";
       Path model = out.resolve("model");
-      HfGpt2Export.write(model, HfGpt2Export.files(
-          weights, shape, activation, 0.0, tokenizerJson.getBytes(StandardCharsets.UTF_8), card, Map.of()));
+      HfExportFiles.write(model, HfGpt2Export.files(
+          weights, shape, activation, 0.0, tokenizerJson.getBytes(StandardCharsets.UTF_8),
+          SpecialTokens.kilnDefaults(tokenizerJson.getBytes(StandardCharsets.UTF_8)), card, Map.of()));
       Map<String, Object> reference = new LinkedHashMap<>();
       reference.put("activation", activation.id());
       reference.put("shape", shape);

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kiln.activities.hf.export.Float32Tensor;
 import dev.kiln.activities.hf.export.Gpt2Weights;
+import dev.kiln.activities.hf.export.HfExportFiles;
 import dev.kiln.activities.hf.export.HfGpt2Export;
+import dev.kiln.activities.hf.export.SpecialTokens;
 import dev.kiln.activities.hf.export.Safetensors;
 import dev.kiln.activities.tokenizer.ByteLevelBpeTrainer;
 import dev.kiln.workflows.scope.ModelShape;
@@ -44,8 +46,8 @@ public final class Gpt2GoldenFixture {
     Files.write(fixture.resolve("kiln-model.safetensors"), weights);
     Files.write(fixture.resolve("tokenizer.json"), tokenizer);
     for (MlpActivation activation : MlpActivation.values()) {
-      HfGpt2Export.write(exports.resolve(activation.id()), HfGpt2Export.files(
-          weights, SHAPE, activation, 0.0, tokenizer, "---\nlibrary_name: transformers\n---\n\n# golden fixture\n", Map.of()));
+      HfExportFiles.write(exports.resolve(activation.id()), HfGpt2Export.files(
+          weights, SHAPE, activation, 0.0, tokenizer, SpecialTokens.kilnDefaults(tokenizer), "---\nlibrary_name: transformers\n---\n\n# golden fixture\n", Map.of()));
     }
     System.err.println("wrote " + fixture + " and " + exports);
   }

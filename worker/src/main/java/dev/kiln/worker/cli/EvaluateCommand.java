@@ -8,7 +8,7 @@ import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.activities.storage.StorageSettings;
 import dev.kiln.activities.tokenizer.BpeTokenizer;
 import dev.kiln.activities.training.Seq2SeqModel;
-import dev.kiln.activities.training.GptModel;
+import dev.kiln.activities.training.CausalDecoder;
 import dev.kiln.activities.training.TransformerModel;
 import dev.kiln.activities.training.UnigramBaseline;
 import java.net.URI;
@@ -58,7 +58,7 @@ final class EvaluateCommand implements Callable<Integer> {
       }
       UnigramBaseline baseline = new UnigramBaseline(tokens, saved.shape().vocabSize());
       ModelCardWriter.Metrics m = switch (saved.objective()) {
-        case CLM -> TextScores.causal((GptModel) loaded, baseline, tokens);
+        case CLM -> TextScores.causal((CausalDecoder) loaded, baseline, tokens);
         case MLM -> TextScores.masked(loaded, baseline, tokens, seed, () -> {});
         case SPAN_CORRUPTION -> TextScores.spanCorruption((Seq2SeqModel) loaded, baseline, tokens, seed, () -> {});
       };

@@ -3,7 +3,7 @@ package dev.kiln.worker.cli;
 import ai.djl.Device;
 import dev.kiln.activities.evaluation.SavedModel;
 import dev.kiln.activities.tokenizer.BpeTokenizer;
-import dev.kiln.activities.training.GptModel;
+import dev.kiln.activities.training.CausalDecoder;
 import dev.kiln.activities.training.LanguageModelEvaluator;
 import dev.kiln.activities.training.TransformerModel;
 import dev.kiln.workflows.training.Objective;
@@ -61,7 +61,7 @@ final class GenerateCommand implements Callable<Integer> {
       if (ids.length == 0) {
         throw new IllegalArgumentException("--prompt gives no tokens: give some text to continue");
       }
-      int[] generated = new LanguageModelEvaluator((GptModel) loaded).generate(ids, maxNewTokens, temperature, topK, seed);
+      int[] generated = new LanguageModelEvaluator((CausalDecoder) loaded).generate(ids, maxNewTokens, temperature, topK, seed);
       System.out.println(printIds ? java.util.Arrays.toString(generated) : tokenizer.decode(generated));
     }
     return 0;

@@ -13,14 +13,12 @@ import java.util.Map;
  *
  * @param dropout the run's dropout, which Kiln applies where GPT-2 applies its three (embeddings, attention weights,
  *     residual branches); it matters only to whoever fine-tunes the export
- * @param padId the tokenizer's {@code <|pad|>} id, or null when it has none
+ * @param special the tokenizer's special tokens, whose ids config.json names
  * @param kiln what Kiln knows of the run beyond GPT-2's fields (kept under {@code "kiln"}, which transformers ignores)
  */
 public record Gpt2ConfigJson(
-    ModelShape shape, MlpActivation activation, double dropout, int eosId, Integer padId, Map<String, Object> kiln) {
+    ModelShape shape, MlpActivation activation, double dropout, SpecialTokens special, Map<String, Object> kiln) {
 
-  /** The version of transformers the export was checked against (infra/hf-fixtures/requirements.txt). */
-  public static final String TRANSFORMERS_VERSION = "5.24.0";
   /** Kiln's LayerNorm epsilon, GPT-2's. */
   public static final double LAYER_NORM_EPSILON = 1e-5;
   /** Kiln's init std, GPT-2's {@code initializer_range}. */
@@ -51,33 +49,15 @@ public record Gpt2ConfigJson(
     c.put("summary_activation", null);
     c.put("summary_proj_to_labels", true);
     c.put("summary_first_dropout", dropout);
-    c.put("bos_token_id", eosId);
-    c.put("eos_token_id", eosId);
-    c.put("pad_token_id", padId);
+    HfExportFiles.putTokenIds(c, special);
     c.put("tie_word_embeddings", true);
     c.put("use_cache", true);
     c.put("dtype", "float32");
     c.put("torch_dtype", "float32"); // what transformers 4 reads; 5 reads dtype
-    c.put("transformers_version", TRANSFORMERS_VERSION);
+    c.put("transformers_version", HfExportFiles.TRANSFORMERS_VERSION);
     if (kiln != null && !kiln.isEmpty()) {
       c.put("kiln", kiln);
     }
     return c;
-  }
-
-  /**
-   * The {@code generation_config.json}: transformers' defaults (greedy) with Kiln's special tokens, so that generation
-   * stops at {@code <|endoftext|>} and pads with {@code <|pad|>}; the length is left to the caller (a
-   * {@code max_length} here would clash with every {@code max_new_tokens}).
-   */
-  public Map<String, Object> generationJson() {
-    Map<String, Object> g = new LinkedHashMap<>();
-    g.put("bos_token_id", eosId);
-    g.put("eos_token_id", eosId);
-    if (padId != null) {
-      g.put("pad_token_id", padId);
-    }
-    g.put("transformers_version", TRANSFORMERS_VERSION);
-    return g;
   }
 }

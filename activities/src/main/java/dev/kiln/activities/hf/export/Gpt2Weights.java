@@ -2,11 +2,9 @@ package dev.kiln.activities.hf.export;
 
 import dev.kiln.workflows.scope.ModelShape;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * A Kiln GPT's weights as Hugging Face's {@code GPT2LMHeadModel} stores them. The names are already GPT-2's (Kiln's
@@ -63,28 +61,12 @@ public final class Gpt2Weights {
    *     {@code shape} implies (a checkpoint of another architecture or size is never half-exported)
    */
   public static List<Float32Tensor> toHuggingFace(List<Float32Tensor> kiln, ModelShape shape) {
-    Map<String, long[]> expected = kilnShapes(shape);
-    Map<String, Float32Tensor> byName = new TreeMap<>();
-    for (Float32Tensor t : kiln) {
-      long[] want = expected.get(t.name());
-      if (want == null) {
-        throw new IllegalArgumentException("checkpoint has tensor '" + t.name() + "', which a GPT of shape " + shape
-            + " does not have: only decoders (objective clm) export as GPT-2");
-      }
-      if (!Arrays.equals(want, t.shape())) {
-        throw new IllegalArgumentException("tensor '" + t.name() + "' is " + t.shapeText() + " but a GPT of shape "
-            + shape + " has " + Arrays.toString(want));
-      }
-      byName.put(t.name(), t);
-    }
     List<Float32Tensor> out = new ArrayList<>();
-    for (String name : expected.keySet()) {
-      Float32Tensor t = byName.get(name);
-      if (t == null) {
-        throw new IllegalArgumentException("checkpoint lacks tensor '" + name + "' of a GPT of shape " + shape);
-      }
-      out.add(isConv1D(name) ? t.transposed(name) : t);
+    for (Float32Tensor t : Safetensors.matching(kiln, kilnShapes(shape), "a GPT of shape " + shape,
+        "only decoders (objective clm) export as GPT-2")) {
+      out.add(isConv1D(t.name()) ? t.transposed(t.name()) : t);
     }
     return out;
   }
+
 }

@@ -9,9 +9,11 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Safetensors files of float32 tensors, for the export: read with the importer's parser, written here (an 8-byte
@@ -78,5 +80,39 @@ public final class Safetensors {
       out.position(out.position() + 4 * t.values().length);
     }
     return out.array();
+  }
+
+  /**
+   * The tensors of a checkpoint in the order of {@code expected} (name to shape).
+   *
+   * @param model what the checkpoint should be, for messages ("a GPT of shape ...")
+   * @param otherKind what a tensor of another kind of model means, for messages
+   * @throws IllegalArgumentException naming the tensor when one is missing, extra or of another shape (a checkpoint
+   *     of another architecture or size is never half-exported)
+   */
+  static List<Float32Tensor> matching(
+      List<Float32Tensor> tensors, Map<String, long[]> expected, String model, String otherKind) {
+    Map<String, Float32Tensor> byName = new TreeMap<>();
+    for (Float32Tensor t : tensors) {
+      long[] want = expected.get(t.name());
+      if (want == null) {
+        throw new IllegalArgumentException("checkpoint has tensor '" + t.name() + "', which " + model
+            + " does not have: " + otherKind);
+      }
+      if (!Arrays.equals(want, t.shape())) {
+        throw new IllegalArgumentException("tensor '" + t.name() + "' is " + t.shapeText() + " but " + model + " has "
+            + Arrays.toString(want));
+      }
+      byName.put(t.name(), t);
+    }
+    List<Float32Tensor> out = new ArrayList<>();
+    for (String name : expected.keySet()) {
+      Float32Tensor t = byName.get(name);
+      if (t == null) {
+        throw new IllegalArgumentException("checkpoint lacks tensor '" + name + "' of " + model);
+      }
+      out.add(t);
+    }
+    return out;
   }
 }

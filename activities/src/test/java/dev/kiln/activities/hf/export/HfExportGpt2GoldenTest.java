@@ -44,11 +44,11 @@ class HfExportGpt2GoldenTest {
     assertEquals(activation.id(), export.path("activation_function").asText());
 
     Map<String, byte[]> files = HfGpt2Export.files(
-        weights, SHAPE, activation, 0.0, resource("tokenizer.json"), "---\nlibrary_name: transformers\n---\n\n# golden fixture\n",
+        weights, SHAPE, activation, 0.0, resource("tokenizer.json"), SpecialTokens.kilnDefaults(resource("tokenizer.json")), "---\nlibrary_name: transformers\n---\n\n# golden fixture\n",
         Map.of());
-    assertEquals(export.path("model_safetensors_sha256").asText(), ObjectStore.sha256(files.get(HfGpt2Export.WEIGHTS)),
+    assertEquals(export.path("model_safetensors_sha256").asText(), ObjectStore.sha256(files.get(HfExportFiles.WEIGHTS)),
         "model.safetensors is not the one transformers loaded" + REGENERATE);
-    assertEquals(export.path("config_json_sha256").asText(), ObjectStore.sha256(files.get(HfGpt2Export.CONFIG)),
+    assertEquals(export.path("config_json_sha256").asText(), ObjectStore.sha256(files.get(HfExportFiles.CONFIG)),
         "config.json is not the one transformers loaded" + REGENERATE);
 
     int[] ids = ints(golden.path("ids"));

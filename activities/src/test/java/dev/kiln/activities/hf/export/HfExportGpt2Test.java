@@ -46,7 +46,7 @@ class HfExportGpt2Test {
   }
 
   private static Map<String, byte[]> export(byte[] weights, MlpActivation activation) {
-    return HfGpt2Export.files(weights, SHAPE, activation, 0.1, tokenizer, "---\nlibrary_name: transformers\n---\n",
+    return HfGpt2Export.files(weights, SHAPE, activation, 0.1, tokenizer, SpecialTokens.kilnDefaults(tokenizer), "---\nlibrary_name: transformers\n---\n",
         Map.of("objective", "clm"));
   }
 
@@ -54,7 +54,7 @@ class HfExportGpt2Test {
   void configJsonIsAGpt2LmHeadModelOfTheKilnShape() throws IOException {
     try (GptModel model = new GptModel(SHAPE, 0, Device.cpu(), MlpActivation.GELU_TANH)) {
       model.initialise(3);
-      JsonNode c = JSON.readTree(export(model.weights(), model.activation()).get(HfGpt2Export.CONFIG));
+      JsonNode c = JSON.readTree(export(model.weights(), model.activation()).get(HfExportFiles.CONFIG));
       assertEquals("gpt2", c.path("model_type").asText());
       assertEquals("[\"GPT2LMHeadModel\"]", c.path("architectures").toString());
       assertEquals(272, c.path("vocab_size").asInt());
@@ -87,7 +87,7 @@ class HfExportGpt2Test {
     try (GptModel model = new GptModel(SHAPE, 0, Device.cpu())) {
       model.initialise(3);
       assertEquals(MlpActivation.GELU, model.activation());
-      JsonNode c = JSON.readTree(export(model.weights(), model.activation()).get(HfGpt2Export.CONFIG));
+      JsonNode c = JSON.readTree(export(model.weights(), model.activation()).get(HfExportFiles.CONFIG));
       assertEquals("gelu", c.path("activation_function").asText());
     }
   }
@@ -96,7 +96,7 @@ class HfExportGpt2Test {
   void weightsHaveGpt2sNamesAndShapesWithTheProjectionsTransposed() {
     try (GptModel model = new GptModel(SHAPE, 0, Device.cpu())) {
       model.initialise(4);
-      byte[] file = export(model.weights(), model.activation()).get(HfGpt2Export.WEIGHTS);
+      byte[] file = export(model.weights(), model.activation()).get(HfExportFiles.WEIGHTS);
       SortedMap<String, Float32Tensor> hf = new TreeMap<>();
       Safetensors.read(file).forEach(t -> hf.put(t.name(), t));
 
@@ -148,7 +148,7 @@ class HfExportGpt2Test {
     try (GptModel model = new GptModel(SHAPE, 0, Device.cpu())) {
       model.initialise(5);
       float[] kiln = model.parameters().get("transformer.h.0.attn.c_attn.weight").toFloatArray(); // [3d, d]
-      Float32Tensor hf = Safetensors.read(export(model.weights(), model.activation()).get(HfGpt2Export.WEIGHTS)).stream()
+      Float32Tensor hf = Safetensors.read(export(model.weights(), model.activation()).get(HfExportFiles.WEIGHTS)).stream()
           .filter(t -> t.name().equals("transformer.h.0.attn.c_attn.weight")).findFirst().orElseThrow(); // [d, 3d]
       int d = SHAPE.dModel();
       // The key projection's first output (Kiln row d) reads input feature 2 with weight hf[2][d].
@@ -162,7 +162,7 @@ class HfExportGpt2Test {
   void safetensorsCarryPytorchFormatMetadataAndAnAlignedHeader() throws IOException {
     try (GptModel model = new GptModel(SHAPE, 0, Device.cpu())) {
       model.initialise(6);
-      byte[] file = export(model.weights(), model.activation()).get(HfGpt2Export.WEIGHTS);
+      byte[] file = export(model.weights(), model.activation()).get(HfExportFiles.WEIGHTS);
       long headerLength = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
       assertEquals(0, headerLength % 8);
       JsonNode header = JSON.readTree(new String(file, 8, (int) headerLength, StandardCharsets.UTF_8));
@@ -185,8 +185,8 @@ class HfExportGpt2Test {
     try (GptModel model = new GptModel(SHAPE, 0, Device.cpu())) {
       model.initialise(7);
       Map<String, byte[]> files = export(model.weights(), model.activation());
-      assertArrayEquals(tokenizer, files.get(HfGpt2Export.TOKENIZER), "tokenizer.json as trained");
-      JsonNode config = JSON.readTree(files.get(HfGpt2Export.TOKENIZER_CONFIG));
+      assertArrayEquals(tokenizer, files.get(HfExportFiles.TOKENIZER), "tokenizer.json as trained");
+      JsonNode config = JSON.readTree(files.get(HfExportFiles.TOKENIZER_CONFIG));
       assertEquals("PreTrainedTokenizerFast", config.path("tokenizer_class").asText());
       assertEquals("<|endoftext|>", config.path("eos_token").asText());
       assertEquals("<|endoftext|>", config.path("bos_token").asText());
@@ -195,10 +195,10 @@ class HfExportGpt2Test {
       assertFalse(config.path("add_bos_token").asBoolean());
       assertEquals("<|endoftext|>", config.path("added_tokens_decoder").path("0").path("content").asText());
       assertTrue(config.path("added_tokens_decoder").path("1").path("special").asBoolean());
-      JsonNode map = JSON.readTree(files.get(HfGpt2Export.SPECIAL_TOKENS_MAP));
+      JsonNode map = JSON.readTree(files.get(HfExportFiles.SPECIAL_TOKENS_MAP));
       assertEquals("<|pad|>", map.path("pad_token").asText());
       assertEquals("<|endoftext|>", map.path("unk_token").asText());
-      JsonNode generation = JSON.readTree(files.get(HfGpt2Export.GENERATION_CONFIG));
+      JsonNode generation = JSON.readTree(files.get(HfExportFiles.GENERATION_CONFIG));
       assertEquals(0, generation.path("eos_token_id").asInt());
       assertEquals(1, generation.path("pad_token_id").asInt());
       assertFalse(generation.has("max_length"), "would clash with every max_new_tokens");
@@ -223,11 +223,11 @@ class HfExportGpt2Test {
     try (GptModel small = new GptModel(new ModelShape(200, 16, 24, 2, 3), 0, Device.cpu())) {
       small.initialise(1);
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HfGpt2Export.files(
-          small.weights(), small.shape(), MlpActivation.GELU, 0, tokenizer, "", Map.of()));
+          small.weights(), small.shape(), MlpActivation.GELU, 0, tokenizer, SpecialTokens.kilnDefaults(tokenizer), "", Map.of()));
       assertEquals("the tokenizer has id 269 but the model only 200 ids: it was not trained with this tokenizer", e.getMessage());
     }
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Gpt2TokenizerFiles.of("{\"added_tokens\": [], \"model\": {\"vocab\": {\"a\": 0}}}".getBytes(StandardCharsets.UTF_8)));
+        () -> SpecialTokens.kilnDefaults("{\"added_tokens\": [], \"model\": {\"vocab\": {\"a\": 0}}}".getBytes(StandardCharsets.UTF_8)));
     assertTrue(e.getMessage().startsWith("tokenizer.json has no <|endoftext|> token"), e.getMessage());
   }
 
@@ -238,7 +238,7 @@ class HfExportGpt2Test {
     try (GptModel model = new GptModel(SHAPE, 0, Device.cpu(), MlpActivation.GELU_TANH)) {
       model.initialise(8);
       Map<String, byte[]> files = export(model.weights(), model.activation());
-      HfGpt2Export.write(dir, files);
+      HfExportFiles.write(dir, files);
       try (dev.kiln.activities.hf.HfModelDirectory read = dev.kiln.activities.hf.HfModelDirectory.open(dir)) {
         assertEquals("gpt2", read.config().modelType());
         dev.kiln.activities.hf.Gpt2Config gpt2 = (dev.kiln.activities.hf.Gpt2Config) read.config();
@@ -246,7 +246,7 @@ class HfExportGpt2Test {
         assertEquals(96, gpt2.intermediateSize());
         assertEquals(List.of(), read.warnings());
         assertTrue(read.tokenizer().isPresent(), "tokenizer.json found");
-        Float32Tensor ours = Safetensors.read(files.get(HfGpt2Export.WEIGHTS)).stream()
+        Float32Tensor ours = Safetensors.read(files.get(HfExportFiles.WEIGHTS)).stream()
             .filter(t -> t.name().equals("transformer.h.1.mlp.c_fc.weight")).findFirst().orElseThrow();
         assertArrayEquals(ours.values(), read.parameter("transformer.h.1.mlp.c_fc.weight"));
       }

@@ -2,7 +2,6 @@ package dev.kiln.activities.hf.export;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kiln.activities.tokenizer.ByteLevelBpeTrainer;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -11,66 +10,42 @@ import java.util.TreeMap;
 /**
  * What {@code AutoTokenizer} reads beside {@code tokenizer.json}: {@code tokenizer_config.json} (the class, the special
  * tokens' roles, the length limit) and {@code special_tokens_map.json}. The class is {@code PreTrainedTokenizerFast},
- * which runs {@code tokenizer.json}'s pipeline as it is; {@code GPT2Tokenizer} would rebuild a pipeline from the
- * vocabulary and merges with GPT-2's own pre-tokenizer and could encode a Kiln tokenizer's text differently.
+ * which runs {@code tokenizer.json}'s pipeline as it is; a model-specific class ({@code GPT2Tokenizer},
+ * {@code LlamaTokenizer}) would rebuild a pipeline from the vocabulary and merges with that model's own pre-tokenizer
+ * and could encode the run's tokenizer differently.
  *
  * <p>{@code idCount} is one more than the largest id the tokenizer knows (vocabulary and added tokens).
- *
- * <p>Roles: {@code <|endoftext|>} is GPT-2's beginning, end and unknown token, and Kiln's document separator;
- * {@code <|pad|>}, when the tokenizer has it (Kiln's do, GPT-2's reference tokenizer does not), pads.
  */
-public record Gpt2TokenizerFiles(int eosId, Integer padId, Map<Integer, JsonNode> addedTokens, int idCount) {
+public record TokenizerFiles(SpecialTokens special, Map<Integer, JsonNode> addedTokens, int idCount) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Reads the special tokens of a Hugging Face {@code tokenizer.json} (Kiln's or GPT-2's). */
-  public static Gpt2TokenizerFiles of(byte[] tokenizerJson) {
+  /** A Hugging Face {@code tokenizer.json} (Kiln's or another model's) with its special tokens' roles. */
+  public static TokenizerFiles of(byte[] tokenizerJson, SpecialTokens special) {
     JsonNode root;
     try {
       root = JSON.readTree(tokenizerJson);
     } catch (IOException e) {
       throw new IllegalArgumentException("tokenizer.json is not readable JSON", e);
     }
-    Integer eos = null;
-    Integer pad = null;
     Map<Integer, JsonNode> added = new TreeMap<>();
     for (JsonNode token : root.path("added_tokens")) {
-      int id = token.path("id").asInt();
-      added.put(id, token);
-      String content = token.path("content").asText();
-      if (content.equals(ByteLevelBpeTrainer.END_OF_TEXT)) {
-        eos = id;
-      } else if (content.equals(ByteLevelBpeTrainer.PAD)) {
-        pad = id;
-      }
+      added.put(token.path("id").asInt(), token);
     }
     JsonNode vocab = root.path("model").path("vocab");
     int maxId = added.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1);
-    for (JsonNode id : vocab) {
-      maxId = Math.max(maxId, id.asInt());
+    if (vocab.isArray()) { // Unigram: the id is the position
+      maxId = Math.max(maxId, vocab.size() - 1);
+    } else {
+      for (JsonNode id : vocab) {
+        maxId = Math.max(maxId, id.asInt());
+      }
     }
-    if (eos == null && vocab.has(ByteLevelBpeTrainer.END_OF_TEXT)) {
-      eos = vocab.get(ByteLevelBpeTrainer.END_OF_TEXT).asInt();
-    }
-    if (pad == null && vocab.has(ByteLevelBpeTrainer.PAD)) {
-      pad = vocab.get(ByteLevelBpeTrainer.PAD).asInt();
-    }
-    if (eos == null) {
-      throw new IllegalArgumentException("tokenizer.json has no " + ByteLevelBpeTrainer.END_OF_TEXT
-          + " token, which a GPT-2 export needs as its end-of-text (and beginning) token");
-    }
-    return new Gpt2TokenizerFiles(eos, pad, added, maxId + 1);
+    return new TokenizerFiles(special, added, maxId + 1);
   }
 
   /** {@code special_tokens_map.json}. */
   public Map<String, Object> specialTokensMap() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("bos_token", ByteLevelBpeTrainer.END_OF_TEXT);
-    m.put("eos_token", ByteLevelBpeTrainer.END_OF_TEXT);
-    m.put("unk_token", ByteLevelBpeTrainer.END_OF_TEXT);
-    if (padId != null) {
-      m.put("pad_token", ByteLevelBpeTrainer.PAD);
-    }
-    return m;
+    return special.specialTokensMap();
   }
 
   /** {@code tokenizer_config.json}; {@code modelMaxLength} is the model's context length. */
@@ -79,8 +54,12 @@ public record Gpt2TokenizerFiles(int eosId, Integer padId, Map<Integer, JsonNode
     c.put("tokenizer_class", "PreTrainedTokenizerFast");
     c.putAll(specialTokensMap());
     c.put("model_max_length", modelMaxLength);
-    c.put("add_bos_token", false);
-    c.put("add_eos_token", false);
+    if (special.addBosToken() != null) {
+      c.put("add_bos_token", special.addBosToken());
+    }
+    if (special.addEosToken() != null) {
+      c.put("add_eos_token", special.addEosToken());
+    }
     c.put("add_prefix_space", false);
     c.put("clean_up_tokenization_spaces", false);
     c.put("errors", "replace");
