@@ -84,6 +84,12 @@ public record Gpt2TokenizerFiles(int eosId, Integer padId, Map<Integer, JsonNode
     c.put("add_prefix_space", false);
     c.put("clean_up_tokenization_spaces", false);
     c.put("errors", "replace");
+    c.put("added_tokens_decoder", addedTokensDecoder(addedTokens));
+    return c;
+  }
+
+  /** tokenizer_config.json's {@code added_tokens_decoder}: tokenizer.json's added tokens by id, with their flags. */
+  static Map<String, Object> addedTokensDecoder(Map<Integer, JsonNode> addedTokens) {
     Map<String, Object> decoder = new LinkedHashMap<>();
     addedTokens.forEach((id, token) -> {
       Map<String, Object> t = new LinkedHashMap<>();
@@ -93,7 +99,6 @@ public record Gpt2TokenizerFiles(int eosId, Integer padId, Map<Integer, JsonNode
       }
       decoder.put(Integer.toString(id), t);
     });
-    c.put("added_tokens_decoder", decoder);
-    return c;
+    return decoder;
   }
 }
