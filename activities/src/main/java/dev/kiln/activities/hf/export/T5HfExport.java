@@ -70,7 +70,7 @@ public final class T5HfExport {
   }
 
   /** transformers' name for the feed-forward: the activation, or gated-X, where gated-gelu means gelu_new. */
-  static String feedForwardProj(T5Architecture a) {
+  public static String feedForwardProj(T5Architecture a) {
     if (!a.gated()) {
       return a.activation();
     }
