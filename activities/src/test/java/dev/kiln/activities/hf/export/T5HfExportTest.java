@@ -52,7 +52,7 @@ class T5HfExportTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final double LOGIT_TOLERANCE = 1e-4;
   private static final String CARD = "---\nlibrary_name: transformers\npipeline_tag: text2text-generation\n---\n";
-  private static final int CONTEXT = 24;
+  private static final int CONTEXT = 64; // 3 spans, so 3 sentinels
   private static byte[] kilnTokenizer; // as trained, without the sentinels
   private static ModelShape shape;
 
@@ -193,6 +193,88 @@ class T5HfExportTest {
         a.layerNormEpsilon(), "gelu", true, a.tiedHead(), a.scaleDecoderOutputs(), a.padTokenId());
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> T5HfExport.feedForwardProj(erf));
     assertTrue(e.getMessage().contains("gated-gelu as gelu_new"), e.getMessage());
+  }
+
+  /**
+   * With {@code -Dkiln.t5.exportDir=DIR}: trains a T5 of each variant 30 steps from scratch on span corruption with
+   * Kiln's trainer, exports it to {@code DIR/<variant>/} as a run publishes it, and writes there Kiln's logits and loss
+   * on a held-out batch and its tokenizer's ids for a text with a sentinel, for
+   * {@code infra/hf-fixtures/check_t5_export.py} to compare with transformers'. Skipped without it.
+   */
+  @ParameterizedTest
+  @EnumSource(T5Variant.class)
+  void exportsWhatTransformersLoads(T5Variant variant) throws IOException {
+    String exportDir = System.getProperty("kiln.t5.exportDir");
+    org.junit.jupiter.api.Assumptions.assumeTrue(exportDir != null, "set kiln.t5.exportDir to export");
+    Path out = Files.createDirectories(Path.of(exportDir, variant.id()));
+    String text = "the quick brown fox jumps over the lazy dog; the dog sleeps, the fox runs and the hen clucks. ";
+    int[] stream;
+    try (BpeTokenizer tokenizer = BpeTokenizer.load(kilnTokenizer, "test")) {
+      stream = tokenizer.encode(text.repeat(60));
+    }
+    dev.kiln.workflows.training.TrainingConfig config = dev.kiln.workflows.training.TrainingConfig.builder()
+        .shape(shape).objective(Objective.SPAN_CORRUPTION).batchSize(8).steps(30).learningRate(1e-2, 1e-3)
+        .warmupSteps(5).weightDecay(0.1).gradClip(1.0).dropout(0.1).seed(11L).checkpointEvery(1000).device("cpu")
+        .manifestKey("m").t5(variant).build();
+    var batches = dev.kiln.activities.training.PretrainingObjective.of(
+        Objective.SPAN_CORRUPTION, stream, shape, config.batchSize(), config.seed());
+    byte[] tokenizerJson = ReservedTokens.addTo(kilnTokenizer, Objective.SPAN_CORRUPTION, shape.vocabSize(), CONTEXT);
+    try (dev.kiln.activities.training.Trainer trainer = new dev.kiln.activities.training.Trainer(shape, config, CPU)) {
+      trainer.initialise();
+      for (int step = 0; step < config.steps(); step++) {
+        trainer.trainStep(step, batches.batch(step));
+      }
+      T5Model model = (T5Model) trainer.model();
+      write(out, T5HfExport.files(trainer.modelState(), model.architecture(), config.dropout(), tokenizerJson, CARD,
+          Map.of("objective", "span_corruption", "t5", variant.id())));
+      TrainingBatch heldOut = batches.batch(1000);
+      Map<String, Object> kiln = new java.util.LinkedHashMap<>();
+      kiln.put("input_ids", rows(heldOut.inputs(), heldOut.rows()));
+      kiln.put("labels", rows(heldOut.targets(), heldOut.rows()));
+      kiln.put("decoder_input_ids", rows(heldOut.decoderInputs(), heldOut.rows()));
+      try (NDManager step = model.newStepManager()) {
+        float[] logits = model.logits(step, heldOut, false).toFloatArray();
+        kiln.put("logits", logits);
+        kiln.put("loss", meanCrossEntropy(logits, heldOut.targets(), shape.vocabSize()));
+      }
+      String sample = "the lazy <extra_id_0> sleeps<extra_id_1> the <extra_id_2>";
+      try (BpeTokenizer tokenizer = BpeTokenizer.load(tokenizerJson, "export")) {
+        kiln.put("text", sample);
+        kiln.put("text_ids", tokenizer.encode(sample));
+      }
+      Map<String, Integer> sentinels = new java.util.LinkedHashMap<>();
+      for (int i = 0; i < Objective.SPAN_CORRUPTION.reservedTokens(CONTEXT); i++) {
+        sentinels.put("<extra_id_" + i + ">", SpanCorruption.sentinel(shape.vocabSize(), i));
+      }
+      kiln.put("sentinel_ids", sentinels);
+      kiln.put("decoder_start_token_id", TrainingBatch.PAD);
+      JSON.writeValue(out.resolve("kiln_logits.json").toFile(), kiln);
+    }
+  }
+
+  private static int[][] rows(int[] flat, int rows) {
+    int length = flat.length / rows;
+    int[][] out = new int[rows][];
+    for (int r = 0; r < rows; r++) {
+      out[r] = java.util.Arrays.copyOfRange(flat, r * length, (r + 1) * length);
+    }
+    return out;
+  }
+
+  private static double meanCrossEntropy(float[] logits, int[] targets, int vocab) {
+    double sum = 0;
+    for (int p = 0; p < targets.length; p++) {
+      double max = Double.NEGATIVE_INFINITY;
+      for (int v = 0; v < vocab; v++) {
+        max = Math.max(max, logits[p * vocab + v]);
+      }
+      double normaliser = 0;
+      for (int v = 0; v < vocab; v++) {
+        normaliser += Math.exp(logits[p * vocab + v] - max);
+      }
+      sum += max + Math.log(normaliser) - logits[p * vocab + targets[p]];
+    }
+    return sum / targets.length;
   }
 
   /** The largest difference between the T5 a directory loads into and golden.json's transformers logits. */
