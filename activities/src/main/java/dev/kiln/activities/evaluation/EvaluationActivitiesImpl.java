@@ -4,6 +4,7 @@ import dev.kiln.activities.hf.StoreHfFiles;
 import dev.kiln.activities.hf.export.HfGpt2Export;
 import dev.kiln.activities.hf.export.HfLlamaExport;
 import dev.kiln.activities.hf.export.SpecialTokens;
+import dev.kiln.activities.hf.export.T5HfExport;
 import dev.kiln.activities.tokenizer.TokenCorpus;
 import dev.kiln.activities.hub.ModelCard;
 import dev.kiln.activities.hub.ModelHub;
@@ -18,6 +19,7 @@ import dev.kiln.activities.training.CheckpointStore;
 import dev.kiln.activities.training.Devices;
 import dev.kiln.activities.training.Seq2SeqModel;
 import dev.kiln.activities.training.CausalDecoder;
+import dev.kiln.activities.training.T5Architecture;
 import dev.kiln.activities.training.TransformerModel;
 import dev.kiln.workflows.training.Objective;
 import dev.kiln.activities.training.LanguageModelEvaluator;
@@ -43,8 +45,9 @@ import java.util.Map;
  * Stage 5: held-out perplexity against a unigram baseline, samples, the loss curve, the model card; then
  * publishes the model under {@code runs/<run>/model/} and to the hub. A decoder's {@code runs/<run>/model/} is a
  * Hugging Face GPT-2 directory ({@link HfGpt2Export}), or a Llama directory ({@link HfLlamaExport}) for a Llama run,
- * with Kiln's description of the run under {@code "kiln"} in its config.json; the hub entry keeps Kiln's own layout,
- * which continued pretraining loads.
+ * and a T5's ({@code TrainingConfig.t5}) a Hugging Face T5 directory ({@link T5HfExport}), each with Kiln's
+ * description of the run under {@code "kiln"} in its config.json; the hub entry keeps Kiln's own layout, which
+ * continued pretraining loads.
  */
 public final class EvaluationActivitiesImpl implements EvaluationActivities {
   static final List<String> DEFAULT_PROMPTS = List.of("The ", "It was a ", "In the beginning");
@@ -100,8 +103,12 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
       SpecialTokens special = specialTokens(store, r.curation().tokenizerKey(), tokenizerJson);
       decoderDirectory(config, weights, tokenizerJson, special, card, modelConfig(r))
           .forEach((name, bytes) -> store.put(prefix + name, bytes));
+    } else if (config.t5() != null) {
+      // A Hugging Face T5 directory (only span corruption trains a T5).
+      T5HfExport.files(weights, T5Architecture.of(config.shape(), config.t5()), config.dropout(), tokenizerJson, card,
+          modelConfig(r)).forEach((name, bytes) -> store.put(prefix + name, bytes));
     } else {
-      // Encoders and encoder-decoders are written as before (a BERT's config.json has transformers' fields).
+      // Encoders and Kiln's encoder-decoder are written as before (a BERT's config.json has transformers' fields).
       store.put(prefix + "model.safetensors", weights);
       store.put(prefix + "tokenizer.json", tokenizerJson);
       store.put(prefix + "config.json", Json.pretty(modelConfig(r)));
@@ -299,6 +306,13 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
       BertArchitecture bert = BertArchitecture.forKiln(r.config().encoderFlavor(), s);
       c.putAll(BertHfExport.configFields(bert, r.config().dropout()));
       c.put("parameters", bert.parameterCount());
+    }
+    if (r.config().t5() != null) {
+      T5Architecture t5 = T5Architecture.of(s, r.config().t5());
+      c.put("t5", r.config().t5().id());
+      c.put("tie_word_embeddings", t5.tiedHead());
+      c.put("mlp_activation", t5.activation());
+      c.put("parameters", t5.parameterCount());
     }
     return c;
   }

@@ -2,6 +2,8 @@ package dev.kiln.activities.evaluation;
 
 import dev.kiln.workflows.scope.Architecture;
 import dev.kiln.activities.curation.CurationReport;
+import dev.kiln.activities.hf.export.T5HfExport;
+import dev.kiln.activities.training.T5Architecture;
 import dev.kiln.workflows.curation.CurationResult;
 import dev.kiln.workflows.curation.StepStats;
 import dev.kiln.workflows.evaluation.EvaluationRequest;
@@ -40,10 +42,11 @@ public final class ModelCardWriter {
     b.append("language:\n");
     r.spec().useCase().languages().forEach(l -> b.append("- ").append(l).append('\n'));
     b.append("license: other\n");
-    // A decoder's directory is a Hugging Face GPT-2's, or a Llama's for a Llama run.
+    // A decoder's directory is a Hugging Face GPT-2's, or a Llama's for a Llama run; a T5 run's a T5's.
     boolean transformers = r.plan().objective() == Objective.CLM;
     boolean llama = transformers && c.llama() != null;
-    b.append("library_name: ").append(transformers ? "transformers" : "kiln").append('\n');
+    T5Architecture t5 = c.t5() == null ? null : T5Architecture.of(s, c.t5());
+    b.append("library_name: ").append(transformers || t5 != null ? "transformers" : "kiln").append('\n');
     if (r.selection() != null && r.selection().continues() && r.selection().hubModelId() != null) {
       b.append("base_model: ").append(yamlString(r.selection().hubModelId())).append('\n');
     }
@@ -51,6 +54,9 @@ public final class ModelCardWriter {
     b.append("tags:\n- kiln\n- ").append(r.plan().architecture()).append("\n- ").append(r.plan().objective()).append('\n');
     if (transformers) {
       b.append(llama ? "- llama\n" : "- gpt2\n").append("- text-generation\n");
+    }
+    if (t5 != null) {
+      b.append("- t5\n- text2text-generation\n");
     }
     b.append("datasets:\n");
     r.spec().data().rawPrefixes().forEach(d -> b.append("- ").append(yamlString(d)).append('\n'));
@@ -101,8 +107,9 @@ public final class ModelCardWriter {
           c.llama().intermediateSize(), s.contextLength(), s.vocabSize(), c.llama().tieWordEmbeddings() ? "tied" : "untied"));
     } else {
       b.append(String.format(Locale.ROOT,
-          "- Parameters: %,d (d_model %d, %d layers, %d heads, context %d, vocabulary %d, tied embeddings)%n",
-          s.parameters(r.plan().architecture()), s.dModel(), s.layers(), s.heads(), s.contextLength(), s.vocabSize()));
+          "- Parameters: %,d (d_model %d, %d layers, %d heads, context %d, vocabulary %d, %s)%n",
+          t5 == null ? s.parameters(r.plan().architecture()) : t5.parameterCount(), s.dModel(), s.layers(), s.heads(),
+          s.contextLength(), s.vocabSize(), t5 == null || t5.tiedHead() ? "tied embeddings" : "separate lm_head"));
     }
     b.append("- Why this architecture: ").append(r.plan().architectureReason()).append('\n');
     b.append("- Size: ").append(r.plan().sizingReason()).append('\n');
@@ -118,6 +125,19 @@ public final class ModelCardWriter {
           + "model = AutoModelForCausalLM.from_pretrained(\"path/to/this/directory\")\n"
           + "ids = tokenizer(\"It was a \", return_tensors=\"pt\")\n"
           + "print(tokenizer.decode(model.generate(**ids, max_new_tokens=40)[0]))\n```\n\n");
+    }
+    if (t5 != null) {
+      b.append("## How to use\n\n");
+      b.append(String.format(Locale.ROOT, "A T5 (`T5ForConditionalGeneration`, %s, `feed_forward_proj: %s`) that"
+          + " transformers loads as it is. It was pretrained on span corruption only: it writes the text that the"
+          + " sentinels `<extra_id_0>`, `<extra_id_1>`, ... stand for, each after its sentinel. Its training inputs and"
+          + " targets had no end token, so give generation a length; inputs of at most %d tokens.%n%n", c.t5().id(),
+          T5HfExport.feedForwardProj(t5), s.contextLength()));
+      b.append("```python\nfrom transformers import AutoModelForSeq2SeqLM, AutoTokenizer\n\n"
+          + "tokenizer = AutoTokenizer.from_pretrained(\"path/to/this/directory\")\n"
+          + "model = AutoModelForSeq2SeqLM.from_pretrained(\"path/to/this/directory\")\n"
+          + "ids = tokenizer(\"It was a <extra_id_0> day.\", return_tensors=\"pt\")\n"
+          + "print(tokenizer.decode(model.generate(**ids, max_new_tokens=10)[0]))\n```\n\n");
     }
     b.append("## Intended uses\n\n");
     b.append("- ").append(r.spec().useCase().description() == null ? r.plan().task() : r.spec().useCase().description()).append('\n');

@@ -63,6 +63,12 @@ public record TokenizerFiles(SpecialTokens special, Map<Integer, JsonNode> added
     c.put("add_prefix_space", false);
     c.put("clean_up_tokenization_spaces", false);
     c.put("errors", "replace");
+    c.put("added_tokens_decoder", addedTokensDecoder(addedTokens));
+    return c;
+  }
+
+  /** tokenizer_config.json's {@code added_tokens_decoder}: tokenizer.json's added tokens by id, with their flags. */
+  static Map<String, Object> addedTokensDecoder(Map<Integer, JsonNode> addedTokens) {
     Map<String, Object> decoder = new LinkedHashMap<>();
     addedTokens.forEach((id, token) -> {
       Map<String, Object> t = new LinkedHashMap<>();
@@ -72,7 +78,6 @@ public record TokenizerFiles(SpecialTokens special, Map<Integer, JsonNode> added
       }
       decoder.put(Integer.toString(id), t);
     });
-    c.put("added_tokens_decoder", decoder);
-    return c;
+    return decoder;
   }
 }
