@@ -10,6 +10,7 @@ import dev.kiln.activities.hf.export.Safetensors;
 import dev.kiln.workflows.scope.ModelShape;
 import dev.kiln.workflows.training.MlpActivation;
 import java.io.IOException;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -21,8 +22,8 @@ import java.util.SplittableRandom;
  * A Hugging Face GPT-2 directory with random weights: GPT-2 small's config.json (vocabulary 50257, 1024 positions,
  * n_embd 768, 12 layers, 12 heads, gelu_new, tied embeddings) and a float32 model.safetensors with GPT-2's names and
  * Conv1D [in, out] layouts, 124 M parameters (498 MB), as transformers' {@code save_pretrained} writes them. No
- * tokenizer: the import benchmark measures weights. Written by Kiln's streaming safetensors writer, one tensor in
- * memory at a time; the same seed gives the same bytes.
+ * tokenizer: the import benchmark measures weights. Written by Kiln's safetensors writer straight into the file, no
+ * tensor in the heap; the same seed gives the same bytes.
  *
  * <p>Argument: the directory (default {@code ~/.cache/kiln/import-bench/gpt2-124m-random}); an existing complete one is
  * kept.
@@ -62,7 +63,7 @@ public final class RandomGpt2Directory {
       }
     }
     Path partial = dir.resolve("model.safetensors.partial"); // a killed run leaves no file that looks complete
-    Safetensors.write(partial, shapes, Map.of(), name -> values(name, shapes.get(name)));
+    Safetensors.write(partial, shapes, Map.of(), RandomGpt2Directory::values);
     Files.move(partial, weights, StandardCopyOption.REPLACE_EXISTING);
     Files.write(config, configJson);
     return dir;
@@ -72,18 +73,12 @@ public final class RandomGpt2Directory {
    * Uniform values of GPT-2's init scale (std 0.02), LayerNorm gains around 1; one generator per tensor, seeded by its
    * name, so a tensor's values do not depend on the order they are written in.
    */
-  private static float[] values(String name, long[] shape) {
-    long size = 1;
-    for (long d : shape) {
-      size = Math.multiplyExact(size, d);
-    }
-    float[] v = new float[Math.toIntExact(size)];
+  private static void values(String name, FloatBuffer out) {
     SplittableRandom random = new SplittableRandom(SEED ^ name.hashCode());
     float scale = (float) (0.02 * Math.sqrt(3)); // uniform on [-a, a] has std a / sqrt(3)
     float center = name.contains("ln_") && name.endsWith(".weight") ? 1f : 0f;
-    for (int i = 0; i < v.length; i++) {
-      v[i] = center + scale * (float) (2 * random.nextDouble() - 1);
+    while (out.hasRemaining()) {
+      out.put(center + scale * (float) (2 * random.nextDouble() - 1));
     }
-    return v;
   }
 }

@@ -8,11 +8,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,60 +49,78 @@ public final class Safetensors {
   /** A safetensors file of the tensors, in the order given, with {@code metadata} (plus {@code "format": "pt"}). */
   public static byte[] write(List<Float32Tensor> tensors, Map<String, String> metadata) {
     Map<String, long[]> shapes = new LinkedHashMap<>();
+    Map<String, float[]> values = new HashMap<>();
     for (Float32Tensor t : tensors) {
       shapes.put(t.name(), t.shape());
+      values.put(t.name(), t.values());
     }
-    byte[] header = header(shapes, metadata);
-    long dataBytes = tensors.stream().mapToLong(t -> 4L * t.values().length).sum();
-    ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(header.length + dataBytes)).order(ByteOrder.LITTLE_ENDIAN);
-    out.put(header);
-    for (Float32Tensor t : tensors) {
-      out.asFloatBuffer().put(t.values());
-      out.position(out.position() + 4 * t.values().length);
+    try {
+      return write(shapes, metadata, (name, out) -> out.put(values.get(name)));
+    } catch (IOException e) {
+      throw new UncheckedIOException("arrays in memory cannot fail to copy", e);
     }
-    return out.array();
   }
 
-  /** A tensor's values, asked for when its turn comes to be written. */
+  /** Puts one tensor's values, row-major, into {@code out}, which holds exactly as many floats as the tensor. */
   @FunctionalInterface
   public interface Values {
-    float[] of(String name) throws IOException;
+    void put(String name, FloatBuffer out) throws IOException;
   }
 
   /**
-   * Writes a safetensors file of tensors of these shapes, in this order, asking for each one's values only when it is
-   * written: a model as large as the heap is written while one tensor at a time is in memory (the byte[]
-   * {@link #write(List, Map)} needs every tensor and the whole file at once).
+   * A safetensors file of tensors of these shapes, in this order: each tensor's values are put straight into the
+   * file's bytes, so the caller needs no arrays of its own for tensors it copies or converts from another buffer.
+   */
+  public static byte[] write(Map<String, long[]> shapes, Map<String, String> metadata, Values values)
+      throws IOException {
+    byte[] header = header(shapes, metadata);
+    long size = header.length;
+    for (long[] shape : shapes.values()) {
+      size = Math.addExact(size, 4 * elements(shape));
+    }
+    byte[] file = new byte[Math.toIntExact(size)];
+    System.arraycopy(header, 0, file, 0, header.length);
+    long at = header.length;
+    for (Map.Entry<String, long[]> t : shapes.entrySet()) {
+      int bytes = Math.toIntExact(4 * elements(t.getValue()));
+      put(t.getKey(), t.getValue(), ByteBuffer.wrap(file, (int) at, bytes).slice(), values);
+      at += bytes;
+    }
+    return file;
+  }
+
+  /**
+   * As {@link #write(Map, Map, Values)}, into {@code file} (replaced if it exists) through one mapping per tensor: a
+   * model as large as the heap is written while the caller holds at most one tensor's values.
    */
   public static void write(Path file, Map<String, long[]> shapes, Map<String, String> metadata, Values values)
       throws IOException {
-    ByteBuffer chunk = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
-    try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
-      writeFully(out, ByteBuffer.wrap(header(shapes, metadata)));
-      for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-        float[] v = values.of(e.getKey());
-        long size = Arrays.stream(e.getValue()).reduce(1, Math::multiplyExact);
-        if (v.length != size) {
-          throw new IllegalArgumentException("tensor '" + e.getKey() + "' of shape " + Arrays.toString(e.getValue())
-              + " needs " + size + " values, got " + v.length);
-        }
-        for (int at = 0; at < v.length; ) {
-          int n = Math.min(v.length - at, chunk.capacity() / 4);
-          chunk.clear();
-          chunk.asFloatBuffer().put(v, at, n);
-          chunk.limit(4 * n);
-          writeFully(out, chunk);
-          at += n;
-        }
+    try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+        StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+      ByteBuffer header = ByteBuffer.wrap(header(shapes, metadata));
+      while (header.hasRemaining()) {
+        out.write(header);
+      }
+      long at = out.position();
+      for (Map.Entry<String, long[]> t : shapes.entrySet()) {
+        long bytes = 4 * elements(t.getValue());
+        put(t.getKey(), t.getValue(), out.map(FileChannel.MapMode.READ_WRITE, at, bytes), values);
+        at += bytes;
       }
     }
   }
 
-  private static void writeFully(FileChannel out, ByteBuffer bytes) throws IOException {
-    while (bytes.hasRemaining()) {
-      out.write(bytes);
+  private static void put(String name, long[] shape, ByteBuffer bytes, Values values) throws IOException {
+    FloatBuffer out = bytes.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    values.put(name, out);
+    if (out.hasRemaining()) {
+      throw new IllegalArgumentException("tensor '" + name + "' of shape " + Arrays.toString(shape) + " needs "
+          + out.capacity() + " values, got " + out.position());
     }
+  }
+
+  private static long elements(long[] shape) {
+    return Arrays.stream(shape).reduce(1, Math::multiplyExact);
   }
 
   /**
@@ -122,7 +142,7 @@ public final class Safetensors {
       for (long dim : t.getValue()) {
         shape.add(dim);
       }
-      long size = 4L * Arrays.stream(t.getValue()).reduce(1, Math::multiplyExact);
+      long size = 4 * elements(t.getValue());
       info.putArray("data_offsets").add(offset).add(offset + size);
       offset += size;
     }

@@ -13,14 +13,13 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The streaming writer (one tensor in memory at a time) writes the bytes the in-memory one does. */
+/** The file writer (one tensor in memory at a time) writes the bytes the in-memory one does. */
 class HfSafetensorsWriterTest {
 
   @Test
   void streamingWritesTheSameBytesAsInMemory(@TempDir Path dir) throws Exception {
     Random random = new Random(3);
-    // 300,000 values cross the writer's 1 MiB chunk; the others are smaller than one
-    List<Float32Tensor> tensors = List.of(
+        List<Float32Tensor> tensors = List.of(
         tensor("b.weight", random, 600, 500), tensor("a.bias", random, 7), tensor("c", random, 2, 3));
     Map<String, long[]> shapes = new LinkedHashMap<>();
     Map<String, float[]> values = new LinkedHashMap<>();
@@ -29,7 +28,7 @@ class HfSafetensorsWriterTest {
       values.put(t.name(), t.values());
     });
     Path file = dir.resolve("model.safetensors");
-    Safetensors.write(file, shapes, Map.of("source", "test"), values::get);
+    Safetensors.write(file, shapes, Map.of("source", "test"), (name, out) -> out.put(values.get(name)));
     assertArrayEquals(Safetensors.write(tensors, Map.of("source", "test")), Files.readAllBytes(file));
     List<Float32Tensor> read = Safetensors.read(Files.readAllBytes(file));
     assertEquals(tensors.size(), read.size());
@@ -40,7 +39,7 @@ class HfSafetensorsWriterTest {
   void valuesOfAnotherSizeAreRefused(@TempDir Path dir) {
     Map<String, long[]> shapes = Map.of("w", new long[] {2, 3});
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Safetensors.write(dir.resolve("x.safetensors"), shapes, Map.of(), name -> new float[5]));
+        () -> Safetensors.write(dir.resolve("x.safetensors"), shapes, Map.of(), (name, out) -> out.put(new float[5])));
     assertEquals("tensor 'w' of shape [2, 3] needs 6 values, got 5", e.getMessage());
   }
 
