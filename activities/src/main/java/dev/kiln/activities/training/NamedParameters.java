@@ -156,8 +156,8 @@ final class NamedParameters implements AutoCloseable {
         largest = Math.max(largest, source.byteLength());
       }
       // One direct buffer for every tensor, which libtorch wraps without a copy: each tensor is copied once into it and
-      // once into the parameter. DJL's decode copied the whole file into the heap again and allocated (and zeroed) a
-      // direct buffer per tensor: loading GPT-2 small took 0.5-2.5 s that way, 0.25-0.8 s this way (run-import.sh).
+      // once into the parameter. DJL's decode copied the whole file into the heap again (500 MB more for GPT-2 small)
+      // and allocated and zeroed a direct buffer per tensor (docs/benchmarks.md has the figures).
       ByteBuffer staging = ByteBuffer.allocateDirect(Math.toIntExact(largest)).order(ByteOrder.LITTLE_ENDIAN);
       try (NDManager scratch = manager.newSubManager()) {
         for (Map.Entry<String, NDArray> entry : parameters.entrySet()) {
