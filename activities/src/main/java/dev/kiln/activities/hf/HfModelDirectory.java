@@ -1,6 +1,7 @@
 package dev.kiln.activities.hf;
 
 import java.io.IOException;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -150,13 +151,22 @@ public final class HfModelDirectory implements AutoCloseable {
    * a legacy spelling, or leaves it out because it is tied (then it is the tensor it is tied to).
    */
   public float[] parameter(String name) throws IOException {
+    return checkpoint.floats(storedName(name));
+  }
+
+  /** As {@link #parameter(String)}, as a read-only buffer (see {@link SafetensorsFile#floatBuffer(String)}). */
+  public FloatBuffer parameterBuffer(String name) throws IOException {
+    return checkpoint.floatBuffer(storedName(name));
+  }
+
+  private String storedName(String name) {
     String stored = weights.stored().get(name);
     if (stored != null) {
-      return checkpoint.floats(stored);
+      return stored;
     }
     String tiedTo = weights.tied().get(name);
     if (tiedTo != null) {
-      return parameter(tiedTo);
+      return storedName(tiedTo);
     }
     throw new HfWeightsMismatchException(
         name, name + " is not a parameter of the " + config.modelType() + " model in " + source.describe());

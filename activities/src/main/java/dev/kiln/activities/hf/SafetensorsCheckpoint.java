@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -76,6 +77,11 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
 
   public float[] floats(String name) throws IOException {
     return fileOf(name).floats(name);
+  }
+
+  /** {@link SafetensorsFile#floatBuffer(String)} of the file that holds {@code name}. */
+  public FloatBuffer floatBuffer(String name) throws IOException {
+    return fileOf(name).floatBuffer(name);
   }
 
   public long[] longs(String name) throws IOException {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
+import java.nio.FloatBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -169,25 +170,40 @@ public final class SafetensorsFile implements AutoCloseable {
    * refused, as silently rounding a F64 or an integer tensor would hide a mistake.
    */
   public float[] floats(String name) throws IOException {
+    float[] out = new float[arrayLength(tensor(name))];
+    floatBuffer(name).get(out);
+    return out;
+  }
+
+  /**
+   * As {@link #floats(String)}, as a read-only buffer: a F32 tensor is a view of the file's bytes (no copy, so a
+   * caller that copies or transposes it into a buffer of its own copies it once); F16 and BF16 are widened into a new
+   * buffer.
+   */
+  public FloatBuffer floatBuffer(String name) throws IOException {
     SafetensorsTensor tensor = tensor(name);
     int count = arrayLength(tensor);
     ByteBuffer data = rawBytes(name);
-    float[] out = new float[count];
+    float[] out;
     switch (tensor.dtype()) {
-      case F32 -> data.asFloatBuffer().get(out);
+      case F32 -> {
+        return data.asFloatBuffer();
+      }
       case F16 -> {
+        out = new float[count];
         for (int i = 0; i < count; i++) {
           out[i] = HalfFloats.f16ToFloat(data.getShort(2 * i));
         }
       }
       case BF16 -> {
+        out = new float[count];
         for (int i = 0; i < count; i++) {
           out[i] = HalfFloats.bf16ToFloat(data.getShort(2 * i));
         }
       }
       default -> throw wrongDtype(tensor, "floats() reads F32, F16 and BF16; longs() reads I64 and I32");
     }
-    return out;
+    return FloatBuffer.wrap(out).asReadOnlyBuffer();
   }
 
   /** An integer tensor (I64, or I32 widened), e.g. stored position ids. */

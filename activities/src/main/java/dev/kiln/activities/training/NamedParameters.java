@@ -7,6 +7,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.kiln.activities.hf.SafetensorsDtype;
+import dev.kiln.activities.hf.SafetensorsFile;
+import dev.kiln.activities.hf.SafetensorsTensor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -129,29 +136,40 @@ final class NamedParameters implements AutoCloseable {
   void load(byte[] safetensors) {
     GradMode.offOnThisThread();
     SortedMap<String, NDArray> parameters = all();
-    try (NDManager scratch = manager.newSubManager()) {
-      NDList loaded = NDList.decode(scratch, safetensors);
-      Map<String, NDArray> byName = new HashMap<>();
-      for (NDArray array : loaded) {
-        if (!parameters.containsKey(array.getName())) {
-          throw new IllegalArgumentException(
-              "Weights contain tensor '" + array.getName() + "' which " + owner + " does not have");
+    try (SafetensorsFile file = SafetensorsFile.of(safetensors, "the weights of " + owner)) {
+      for (String name : file.names()) {
+        if (!parameters.containsKey(name)) {
+          throw new IllegalArgumentException("Weights contain tensor '" + name + "' which " + owner + " does not have");
         }
-        byName.put(array.getName(), array);
       }
+      long largest = 0;
       for (Map.Entry<String, NDArray> entry : parameters.entrySet()) {
-        NDArray source = byName.get(entry.getKey());
-        NDArray target = entry.getValue();
-        if (source == null) {
-          throw new IllegalArgumentException("Weights lack tensor '" + entry.getKey() + "' of shape " + target.getShape());
+        Shape shape = entry.getValue().getShape();
+        if (!file.contains(entry.getKey())) {
+          throw new IllegalArgumentException("Weights lack tensor '" + entry.getKey() + "' of shape " + shape);
         }
-        if (!source.getShape().equals(target.getShape()) || source.getDataType() != target.getDataType()) {
-          throw new IllegalArgumentException(
-              "Tensor '" + entry.getKey() + "' is " + source.getDataType() + source.getShape()
-                  + " but " + owner + " needs " + target.getDataType() + target.getShape());
+        SafetensorsTensor source = file.tensor(entry.getKey());
+        if (source.dtype() != SafetensorsDtype.F32 || !Arrays.equals(source.dims(), shape.getShape())) {
+          throw new IllegalArgumentException("Tensor '" + entry.getKey() + "' is " + source.dtype() + source.shapeText()
+              + " but " + owner + " needs " + SafetensorsDtype.F32 + shape);
         }
-        copyInto(target, source);
+        largest = Math.max(largest, source.byteLength());
       }
+      // One direct buffer for every tensor, which libtorch wraps without a copy: each tensor is copied once into it and
+      // once into the parameter. DJL's decode copied the whole file into the heap again (500 MB more for GPT-2 small)
+      // and allocated and zeroed a direct buffer per tensor (docs/benchmarks.md has the figures).
+      ByteBuffer staging = ByteBuffer.allocateDirect(Math.toIntExact(largest)).order(ByteOrder.LITTLE_ENDIAN);
+      try (NDManager scratch = manager.newSubManager()) {
+        for (Map.Entry<String, NDArray> entry : parameters.entrySet()) {
+          staging.clear();
+          staging.put(file.rawBytes(entry.getKey())).flip();
+          try (NDArray source = scratch.create(staging, entry.getValue().getShape(), DataType.FLOAT32)) {
+            copyInto(entry.getValue(), source);
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("weights in memory cannot fail to read", e);
     }
   }
 

@@ -6,8 +6,7 @@ import dev.kiln.activities.hf.HfModelDirectory;
 import dev.kiln.workflows.scope.ModelShape;
 import dev.kiln.workflows.training.MlpActivation;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
+import java.nio.FloatBuffer;
 import java.util.Map;
 
 /**
@@ -43,16 +42,18 @@ public record Gpt2Import(ModelShape shape, MlpActivation activation, byte[] safe
     };
     ModelShape shape = new ModelShape(c.vocabSize(), c.maxPositionEmbeddings(), c.hiddenSize(), c.numHiddenLayers(),
         c.numAttentionHeads());
-    List<Float32Tensor> kiln = new ArrayList<>();
-    for (Map.Entry<String, long[]> e : Gpt2Weights.kilnShapes(shape).entrySet()) {
-      String name = e.getKey();
-      long[] kilnShape = e.getValue();
-      float[] values = directory.parameter(name);
-      kiln.add(Gpt2Weights.isConv1D(name)
-          ? new Float32Tensor(name, new long[] {kilnShape[1], kilnShape[0]}, values).transposed(name)
-          : new Float32Tensor(name, kilnShape, values));
-    }
-    return new Gpt2Import(shape, activation, Safetensors.write(kiln, Map.of("format", "pt")));
+    Map<String, long[]> kiln = Gpt2Weights.kilnShapes(shape);
+    // Each tensor goes straight from the checkpoint's bytes into Kiln's: one copy (or transpose), no arrays between.
+    byte[] weights = Safetensors.write(kiln, Map.of(), (name, out) -> {
+      FloatBuffer hf = directory.parameterBuffer(name);
+      if (Gpt2Weights.isConv1D(name)) {
+        long[] kilnShape = kiln.get(name);
+        Float32Tensor.transpose(hf, Math.toIntExact(kilnShape[1]), Math.toIntExact(kilnShape[0]), out);
+      } else {
+        out.put(hf);
+      }
+    });
+    return new Gpt2Import(shape, activation, weights);
   }
 
   private static void require(boolean ok, String where, String field, Object value, Object supported) {
