@@ -31,6 +31,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -123,6 +125,20 @@ class GenerateAndEvaluateCommandsTest {
     }
   }
 
+  /** BERT, RoBERTa and T5 directories transformers saved are scored with their objective's metric. */
+  @ParameterizedTest
+  @CsvSource({"bert, pseudo-perplexity", "roberta, pseudo-perplexity", "t5-v1_1, span-target perplexity"})
+  void huggingFaceEncodersAndT5sEvaluateWithTheirObjective(String fixture, String metric) throws Exception {
+    Path hf = Path.of("..", "activities", "src", "test", "resources", "hf", fixture);
+    Path text = dir.resolve(fixture + "-text.txt");
+    Files.writeString(text, "the cat sat on the mat and the dog ran to the park . ".repeat(120));
+    CliRunner.Result scored = CLI.kiln("evaluate", hf.toString(), "--text", text.toString());
+    assertEquals(0, scored.code(), scored.err());
+    assertTrue(scored.out().startsWith(metric + " of ") && scored.out().contains(" on " + text + ": "), scored.out());
+    SavedModel saved = SavedModel.fromDirectory(HfFileSource.directory(hf));
+    assertEquals(fixture.startsWith("t5") ? Objective.SPAN_CORRUPTION : Objective.MLM, saved.objective());
+  }
+
   /** A Llama trained here a few steps and exported as evaluation exports a Llama run, read back by the commands. */
   @Test
   void anExportedLlamaRunGeneratesAsTheEvaluatorDoes() throws Exception {
@@ -205,11 +221,11 @@ class GenerateAndEvaluateCommandsTest {
     for (String f : new String[] {"model.safetensors", "tokenizer.json"}) {
       Files.copy(model.resolve(f), hf.resolve(f));
     }
-    Files.writeString(hf.resolve("config.json"), "{\"model_type\": \"bert\"}");
+    Files.writeString(hf.resolve("config.json"), "{\"model_type\": \"mistral\"}");
     CliRunner.Result foreign = CLI.kiln("evaluate", hf.toString(), "--text", model.resolve("config.json").toString());
     assertEquals(2, foreign.code());
-    assertTrue(foreign.err().contains("holds a Hugging Face bert model")
-        && foreign.err().contains("gpt2 and llama"), foreign.err());
+    assertTrue(foreign.err().contains("holds a Hugging Face mistral model")
+        && foreign.err().contains("gpt2, llama, bert, roberta and t5"), foreign.err());
 
     CliRunner.Result noText = CLI.kiln("evaluate", model.toString(), "--text", dir.resolve("none.txt").toString());
     assertEquals(2, noText.code());

@@ -55,7 +55,7 @@ public final class TestSpecs {
     RunSpec.TrainingSpec t = s.training();
     return withTraining(s, new RunSpec.TrainingSpec(t.contextLength(), t.batchSize(), t.steps(), t.dModel(), t.layers(),
         t.heads(), t.learningRate(), t.minLearningRate(), t.warmupSteps(), t.weightDecay(), t.gradClip(), t.dropout(),
-        t.seed(), t.checkpointEvery(), t.segmentSteps(), device));
+        t.seed(), t.checkpointEvery(), t.segmentSteps(), device, t.activation(), t.architecture()));
   }
 
   /** The spec with training.activation set (null: left out). */
@@ -63,7 +63,12 @@ public final class TestSpecs {
     RunSpec.TrainingSpec t = s.training();
     return withTraining(s, new RunSpec.TrainingSpec(t.contextLength(), t.batchSize(), t.steps(), t.dModel(), t.layers(),
         t.heads(), t.learningRate(), t.minLearningRate(), t.warmupSteps(), t.weightDecay(), t.gradClip(), t.dropout(),
-        t.seed(), t.checkpointEvery(), t.segmentSteps(), t.device(), activation));
+        t.seed(), t.checkpointEvery(), t.segmentSteps(), t.device(), activation, t.architecture()));
+  }
+
+  /** The spec with training.architecture set (null: left out, the family's default). */
+  public static RunSpec withArchitecture(RunSpec s, String architecture) {
+    return withTraining(s, s.training().withArchitecture(architecture));
   }
 
   public static RunSpec withTraining(RunSpec s, RunSpec.TrainingSpec t) {

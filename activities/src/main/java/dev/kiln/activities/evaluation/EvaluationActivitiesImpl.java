@@ -21,6 +21,7 @@ import dev.kiln.activities.training.Seq2SeqModel;
 import dev.kiln.activities.training.CausalDecoder;
 import dev.kiln.activities.training.T5Architecture;
 import dev.kiln.activities.training.TransformerModel;
+import dev.kiln.workflows.scope.ModelType;
 import dev.kiln.workflows.training.Objective;
 import dev.kiln.activities.training.LanguageModelEvaluator;
 import dev.kiln.activities.training.UnigramBaseline;
@@ -199,7 +200,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
         hubResults(m),
         "kiln run " + r.runId(),
         java.time.Instant.now().toString(),
-        r.config().llama(), r.config().activation(), null, null);
+        ModelType.of(r.config()), r.config().llama(), r.config().activation(), null, null);
   }
 
   /** The model's parameter count: a Llama's from its options, the others' from the architecture's shape. */

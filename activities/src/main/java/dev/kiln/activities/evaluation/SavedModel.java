@@ -11,28 +11,39 @@ import dev.kiln.activities.hf.RandomAccessBytes;
 import dev.kiln.activities.hub.ModelCard;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.activities.tokenizer.BpeTokenizer;
+import dev.kiln.activities.training.BertArchitecture;
+import dev.kiln.activities.training.BertModel;
 import dev.kiln.activities.training.LlamaModel;
+import dev.kiln.activities.training.T5Architecture;
+import dev.kiln.activities.training.T5HfWeights;
+import dev.kiln.activities.training.T5Model;
 import dev.kiln.activities.training.TransformerModel;
 import dev.kiln.workflows.scope.LlamaOptions;
 import dev.kiln.workflows.scope.ModelShape;
+import dev.kiln.workflows.scope.ModelType;
 import dev.kiln.workflows.training.MlpActivation;
 import dev.kiln.workflows.training.Objective;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.List;
 
 /**
  * A model to generate or evaluate with, read whole: a model directory as Kiln saves it under {@code runs/<run>/model/}
- * (a Hugging Face GPT-2 or Llama directory for a decoder; Kiln's own config.json for the other families), any Hugging
- * Face GPT-2 ({@link Gpt2Import}) or Llama ({@link LlamaImport}) directory, or a hub entry (card, weights, tokenizer).
+ * (a Hugging Face GPT-2, Llama, BERT, RoBERTa or T5 directory, or Kiln's own config.json for its pre-LN encoder and
+ * encoder-decoder), any Hugging Face directory of those model types, or a hub entry (card, weights, tokenizer).
  *
  * @param source where it was read from, for messages
  * @param activation a GPT's MLP activation, or null (the default, exact GELU)
  * @param llama a Llama's options, or null when the model is not a Llama
+ * @param bert a BERT's or RoBERTa's architecture, or null
+ * @param t5 a T5's architecture, or null
  * @param weights in Kiln's names and layouts
  */
 public record SavedModel(String source, Objective objective, ModelShape shape, MlpActivation activation,
-    LlamaOptions llama, byte[] weights, byte[] tokenizerJson) {
+    LlamaOptions llama, BertArchitecture bert, T5Architecture t5, byte[] weights, byte[] tokenizerJson) {
+  /** T5 has no length limit of its own: the windows a Hugging Face T5 is scored on, when no Kiln run says. */
+  static final int T5_CONTEXT = 512;
   private static final long MAX_CONFIG_BYTES = 1 << 20;
   private static final long MAX_TOKENIZER_BYTES = 256L << 20;
 
@@ -48,7 +59,9 @@ public record SavedModel(String source, Objective objective, ModelShape shape, M
       }
       JsonNode config = new ObjectMapper().readTree(files.readAll("config.json", MAX_CONFIG_BYTES));
       if (config.has("model_type")) {
-        return fromHuggingFace(files, config.get("model_type").asText());
+        // a T5 Kiln trained says its context under "kiln"; another T5 is scored in windows of T5's usual length
+        int t5Context = config.path("kiln").path("n_positions").asInt(T5_CONTEXT);
+        return fromHuggingFace(files, config.get("model_type").asText(), t5Context);
       }
       if (!config.has("objective")) {
         throw new IllegalArgumentException(where + "/config.json names no objective and no model_type: it is neither"
@@ -63,32 +76,46 @@ public record SavedModel(String source, Objective objective, ModelShape shape, M
         weights = new byte[all.remaining()];
         all.get(weights);
       }
-      return new SavedModel(
-          where, objective, shape, null, null, weights, files.readAll("tokenizer.json", MAX_TOKENIZER_BYTES));
+      return new SavedModel(where, objective, shape, null, null, null, null, weights,
+          files.readAll("tokenizer.json", MAX_TOKENIZER_BYTES));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the model at " + where + ": " + e.getMessage(), e);
     }
   }
 
-  /**
-   * A Hugging Face directory; of its model types, Kiln reads the decoders GPT-2 and Llama here (the others train, see
-   * docs/huggingface.md).
-   */
-  private static SavedModel fromHuggingFace(HfFileSource files, String modelType) throws IOException {
-    if (!modelType.equals("gpt2") && !modelType.equals("llama")) {
+  /** A Hugging Face directory of a model type Kiln computes exactly. */
+  private static SavedModel fromHuggingFace(HfFileSource files, String modelType, int t5Context) throws IOException {
+    if (!List.of("gpt2", "llama", "bert", "roberta", "t5").contains(modelType)) {
       throw new IllegalArgumentException(files.describe() + " holds a Hugging Face " + modelType + " model; kiln generate"
-          + " and kiln evaluate read Kiln's own models and Hugging Face gpt2 and llama directories");
+          + " and kiln evaluate read Kiln's own models and Hugging Face gpt2, llama, bert, roberta and t5 directories");
     }
     try (HfModelDirectory directory = HfModelDirectory.open(files)) {
       byte[] tokenizer = files.readAll(HfModelDirectory.TOKENIZER, MAX_TOKENIZER_BYTES);
-      if (modelType.equals("llama")) {
-        LlamaImport llama = LlamaImport.of(directory);
-        return new SavedModel(files.describe(), Objective.CLM, llama.shape(), null, llama.options(), llama.safetensors(),
-            tokenizer);
+      String where = files.describe();
+      switch (modelType) {
+        case "llama" -> {
+          LlamaImport llama = LlamaImport.of(directory);
+          return new SavedModel(where, Objective.CLM, llama.shape(), null, llama.options(), null, null,
+              llama.safetensors(), tokenizer);
+        }
+        case "gpt2" -> {
+          Gpt2Import gpt2 = Gpt2Import.of(directory);
+          return new SavedModel(where, Objective.CLM, gpt2.shape(), gpt2.activation(), null, null, null,
+              gpt2.safetensors(), tokenizer);
+        }
+        case "t5" -> {
+          try (T5Model model = T5HfWeights.load(directory, t5Context, 0, Device.cpu())) {
+            return new SavedModel(where, Objective.SPAN_CORRUPTION, model.architecture().shape(), null, null, null,
+                model.architecture(), model.weights(), tokenizer);
+          }
+        }
+        default -> {
+          try (BertModel model = BertModel.fromHf(directory, 0, Device.cpu())) {
+            return new SavedModel(where, Objective.MLM, model.architecture().modelShape(), null, null,
+                model.architecture(), null, model.weights(), tokenizer);
+          }
+        }
       }
-      Gpt2Import gpt2 = Gpt2Import.of(directory);
-      return new SavedModel(files.describe(), Objective.CLM, gpt2.shape(), gpt2.activation(), null, gpt2.safetensors(),
-          tokenizer);
     }
   }
 
@@ -98,16 +125,20 @@ public record SavedModel(String source, Objective objective, ModelShape shape, M
       throw new IllegalArgumentException("hub model '" + card.id() + "' has no weights, tokenizer or exact shape on"
           + " its card: it describes a model, it cannot be run");
     }
+    ModelType type = card.modelTypeOrLegacy();
     return new SavedModel("hub model " + card.id(), card.objective(), card.shape(), card.activation(), card.llama(),
+        type.encoderFlavor() == null ? null : BertArchitecture.forKiln(type.encoderFlavor(), card.shape()),
+        type.t5Variant() == null ? null : T5Architecture.of(card.shape(), type.t5Variant()),
         store.get(card.weights()), store.get(card.tokenizer()));
   }
 
   /** The model with its weights, on {@code device}; the caller closes it. */
   public TransformerModel load(Device device) {
-    if (llama == null) {
+    if (llama == null && bert == null && t5 == null) {
       return TransformerModel.load(objective, shape, activation, weights, device);
     }
-    LlamaModel model = new LlamaModel(shape, llama, 0, device);
+    TransformerModel model = llama != null ? new LlamaModel(shape, llama, 0, device)
+        : bert != null ? new BertModel(bert, 0, device) : new T5Model(t5, 0, device);
     try {
       model.loadWeights(weights);
       return model;

@@ -12,6 +12,7 @@ import dev.kiln.activities.hf.export.HfDecoderImport;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.activities.tokenizer.StoredTokenizer;
 import dev.kiln.workflows.scope.Architecture;
+import dev.kiln.workflows.scope.ModelType;
 import dev.kiln.workflows.training.Objective;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -107,7 +108,7 @@ final class HfModelImport {
         readme.map(r -> r.datasets().isEmpty() ? null : String.join(", ", r.datasets())).orElse(null),
         readme.flatMap(HfReadme::limitations).map(List::of).orElse(null),
         Map.of(), "imported from " + source.provenance() + " (" + model.modelType() + ")", null,
-        model.llama(), model.activation(), source.provenance(),
+        model.llama() != null ? ModelType.LLAMA : ModelType.GPT2, model.llama(), model.activation(), source.provenance(),
         readme.map(HfReadme::datasets).filter(d -> !d.isEmpty()).orElse(null));
   }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kiln.workflows.scope.LlamaOptions;
 import dev.kiln.workflows.scope.ModelShape;
+import dev.kiln.workflows.scope.ModelType;
 import dev.kiln.workflows.training.MlpActivation;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +21,9 @@ import java.util.Map;
  * @param tokenizer S3 key of the tokenizer.json, or null
  * @param published when Kiln published it (ISO-8601), or null for a card seeded from configs/hub; with
  *     {@code model.strategy: auto} the newest published fitting model is continued from
- * @param llama the model is a Llama of these options (with {@code shape}); null for Kiln's architectures
+ * @param modelType the network, or null on cards written before it was recorded: the family's legacy network (Kiln's
+ *     GPT, encoder or encoder-decoder)
+ * @param llama the model is a Llama of these options (with {@code shape}); null for the other networks
  * @param activation a GPT's MLP activation when it is not the exact GELU (GPT-2's {@code gelu_new}), else null
  * @param source where an imported Hugging Face model came from ({@code hf:org/name@commit}, {@code s3:hub/<id>/},
  *     {@code file:/path}); null for a model Kiln trained or a seeded card. A later import of the same source reuses
@@ -45,6 +48,7 @@ public record ModelCard(
     Map<String, Double> evalResults,
     String publishedBy,
     String published,
+    ModelType modelType,
     LlamaOptions llama,
     MlpActivation activation,
     String source,
@@ -56,6 +60,12 @@ public record ModelCard(
       String trainingData, List<String> limitations, Map<String, Double> evalResults, String publishedBy,
       String published) {
     this(id, architecture, objective, parameters, shape, tokenizer, weights, license, languages, intendedUses,
-        trainingData, limitations, evalResults, publishedBy, published, null, null, null, null);
+        trainingData, limitations, evalResults, publishedBy, published, null, null, null, null, null);
+  }
+
+  /** The network, with the legacy one of the family for cards that name none. */
+  @com.fasterxml.jackson.annotation.JsonIgnore
+  public ModelType modelTypeOrLegacy() {
+    return modelType != null ? modelType : ModelType.legacyFor(architecture);
   }
 }

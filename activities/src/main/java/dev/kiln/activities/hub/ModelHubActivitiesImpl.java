@@ -132,6 +132,10 @@ public final class ModelHubActivitiesImpl implements ModelHubActivities {
     if (card.shape() == null) {
       return Optional.of("its card gives no exact shape, so Kiln cannot load its weights");
     }
+    String named = spec.training().architecture();
+    if (named != null && !card.modelTypeOrLegacy().id().equals(named)) {
+      return Optional.of("it is a " + card.modelTypeOrLegacy() + ", the spec's training.architecture is " + named);
+    }
     if (card.llama() != null) {
       // rotary positions have no table of learned positions: a Llama trains on any context up to its own
       if (spec.training().contextLength() > card.shape().contextLength()) {
@@ -163,7 +167,7 @@ public final class ModelHubActivitiesImpl implements ModelHubActivities {
         spec.training().contextLength(), card.shape().dModel(), card.shape().layers(), card.shape().heads());
     return new ModelSelection(
         "continue", card.id(), "continue pretraining from '" + card.id() + "': " + reason,
-        card.weights(), card.tokenizer(), shape, card.llama(), card.activation());
+        card.weights(), card.tokenizer(), shape, card.modelType(), card.llama(), card.activation());
   }
 
   /** Imports while heartbeating: a download and conversion of a large model takes minutes. */

@@ -4,7 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.activities.spec.RunSpecLoader;
+import dev.kiln.activities.training.BertArchitecture;
+import dev.kiln.workflows.scope.LlamaOptions;
 import dev.kiln.workflows.scope.ModelShape;
+import dev.kiln.workflows.scope.ModelType;
+import dev.kiln.workflows.training.EncoderFlavor;
 import dev.kiln.workflows.scope.ScopePlan;
 import dev.kiln.workflows.spec.RunSpec;
 import java.nio.file.Path;
@@ -30,6 +34,28 @@ class ScopeActivitiesImplTest {
     assertEquals(architecture, plan.architecture().id());
     assertEquals(objective, plan.objective().id());
     assertTrue(plan.architectureReason().length() > 40);
+  }
+
+  @ParameterizedTest
+  @CsvSource({"generation, gpt2", "classification, bert", "summarization, t5-v1_1"})
+  void eachFamilyDefaultsToANetworkTransformersLoads(String task, String type) {
+    ScopePlan plan = new ScopeActivitiesImpl().scope(withTask(bundled, task));
+    assertEquals(type, plan.modelType().id());
+    assertTrue(plan.architectureReason().contains("network: " + type + ", the"), plan.architectureReason());
+  }
+
+  @Test
+  void aNetworkTheSpecNamesIsPlannedAndCountedAsItself() {
+    RunSpec llama = new RunSpec(bundled.name(), bundled.useCase(), bundled.budget(), bundled.model(), bundled.data(),
+        bundled.curation(), bundled.tokenizer(), bundled.training().withArchitecture("llama"), bundled.evaluation(),
+        bundled.resilience());
+    ScopePlan plan = new ScopeActivitiesImpl().scope(llama);
+    assertEquals(ModelType.LLAMA, plan.modelType());
+    assertEquals(LlamaOptions.defaultsFor(plan.shape()).parameters(plan.shape()), plan.parameters());
+    assertTrue(plan.sizingReason().contains("parameters as llama"), plan.sizingReason());
+    assertEquals(BertArchitecture.forKiln(EncoderFlavor.BERT, plan.shape()).parameterCount(),
+        ScopeActivitiesImpl.parameters(ModelType.BERT, plan.shape()));
+    assertEquals(plan.shape().parameters(), ScopeActivitiesImpl.parameters(ModelType.GPT2, plan.shape()));
   }
 
   @Test

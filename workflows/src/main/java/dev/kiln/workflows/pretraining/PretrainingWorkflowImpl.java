@@ -17,7 +17,9 @@ import dev.kiln.workflows.evaluation.EvaluationResult;
 import dev.kiln.workflows.hub.ModelHubActivities;
 import dev.kiln.workflows.hub.ModelSelection;
 import dev.kiln.workflows.hub.SelectModelRequest;
+import dev.kiln.workflows.scope.LlamaOptions;
 import dev.kiln.workflows.scope.ModelShape;
+import dev.kiln.workflows.scope.ModelType;
 import dev.kiln.workflows.scope.ScopeActivities;
 import dev.kiln.workflows.scope.ScopePlan;
 import dev.kiln.workflows.spec.InvalidRunSpecException;
@@ -181,17 +183,25 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
     ModelShape shape = selection.continues()
         ? selection.shape()
         : plan.shape().withVocabSize(plan.objective().modelVocabSize(curation.vocabSize(), contextLength));
+    // A continued model keeps its own network; one from scratch is the plan's. Plans and selections recorded before
+    // either could name one name none and mean Kiln's own network of the family, so their configs are unchanged and
+    // this needs no version marker.
+    ModelType type = selection.continues()
+        ? (selection.modelType() != null ? selection.modelType() : ModelType.legacyFor(plan.architecture()))
+        : plan.modelTypeOrLegacy();
+    LlamaOptions llama = type != ModelType.LLAMA ? null
+        : selection.continues() && selection.llama() != null ? selection.llama() : LlamaOptions.defaultsFor(shape);
+    // Null for every spec without one: the config (and its hash) of such a run is what it always was. A continued
+    // GPT-2 brings its own.
+    MlpActivation activation = type != ModelType.GPT2 ? null
+        : selection.activation() != null ? selection.activation()
+        : t.activation() == null ? null : MlpActivation.of(t.activation());
     return TrainingConfig.builder()
         .shape(shape).objective(plan.objective()).batchSize(t.batchSize()).steps(plan.steps())
         .learningRate(t.learningRate(), t.minLearningRate()).warmupSteps(t.warmupSteps()).weightDecay(t.weightDecay())
         .gradClip(t.gradClip()).dropout(t.dropout()).seed(t.seed()).checkpointEvery(t.checkpointEvery())
         .device(t.device()).manifestKey(curation.manifestKey()).initWeightsKey(selection.weightsKey())
-        // Null for every spec without one: the config (and its hash) of such a run is what it always was, so this
-        // needs no version marker. A new default would (docs/huggingface.md). A continued model brings its own
-        // architecture; selections recorded before they could carry one have none, so their configs are unchanged.
-        .activation(selection.activation() != null ? selection.activation()
-            : t.activation() == null ? null : MlpActivation.of(t.activation()))
-        .llama(selection.llama())
+        .activation(activation).llama(llama).encoderFlavor(type.encoderFlavor()).t5(type.t5Variant())
         .build();
   }
 

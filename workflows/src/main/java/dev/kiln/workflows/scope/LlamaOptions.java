@@ -33,6 +33,16 @@ public record LlamaOptions(
     return new LlamaOptions(keyValueHeads, intermediateSize, 10000.0, 1e-6, false, 0);
   }
 
+  /**
+   * transformers' LlamaConfig defaults for a model of {@code shape} trained from scratch: one key-value head per
+   * query head, rope theta 10000, RMSNorm epsilon 1e-6, an untied head, and the SwiGLU width Llama sizes its MLP by
+   * (two thirds of 4 x hidden, rounded up to a multiple of 8), so the MLP costs about what a 4x GELU MLP does.
+   */
+  public static LlamaOptions defaultsFor(ModelShape shape) {
+    int intermediate = (8 * shape.dModel() / 3 + 7) / 8 * 8;
+    return new LlamaOptions(shape.heads(), intermediate, 10000.0, 1e-6, false, 0);
+  }
+
   /** The width of one attention head in a model of this shape. */
   public int headDim(ModelShape shape) {
     return headDim > 0 ? headDim : shape.dModel() / shape.heads();

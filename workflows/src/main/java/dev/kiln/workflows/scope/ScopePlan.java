@@ -5,6 +5,9 @@ package dev.kiln.workflows.scope;
  * size for the budget, and how much raw data that needs given the expected curation yield.
  *
  * @param architecture the family; always {@code objective.architecture()}
+ * @param modelType the network of that family to train from scratch: the spec's {@code training.architecture}, else
+ *     the family's default. Null in plans recorded before it existed, which meant {@link ModelType#legacyFor}; left out
+ *     of the JSON when null
  */
 public record ScopePlan(
     String task,
@@ -16,4 +19,21 @@ public record ScopePlan(
     long trainingTokens,
     long rawTokensNeeded,
     int steps,
-    String sizingReason) {}
+    String sizingReason,
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    ModelType modelType) {
+
+  /** A plan of the family's legacy network (as every plan recorded before the model type could be chosen). */
+  public ScopePlan(String task, Architecture architecture, dev.kiln.workflows.training.Objective objective,
+      String architectureReason, ModelShape shape, long parameters, long trainingTokens, long rawTokensNeeded, int steps,
+      String sizingReason) {
+    this(task, architecture, objective, architectureReason, shape, parameters, trainingTokens, rawTokensNeeded, steps,
+        sizingReason, null);
+  }
+
+  /** The network to train from scratch, never null. */
+  @com.fasterxml.jackson.annotation.JsonIgnore
+  public ModelType modelTypeOrLegacy() {
+    return modelType != null ? modelType : ModelType.legacyFor(architecture);
+  }
+}

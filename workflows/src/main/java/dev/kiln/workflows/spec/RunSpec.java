@@ -79,6 +79,10 @@ public record RunSpec(
    * @param activation the GPT's MLP activation: {@code gelu} (exact, the default when left out) or {@code gelu_new}
    *     (GPT-2's tanh approximation, which makes an exported decoder GPT-2's maths exactly); only for tasks that train
    *     a decoder. Optional; a spec without it is carried as it was (no field in its JSON)
+   * @param architecture the network within the task's family, a {@code ModelType} id: {@code gpt2} or {@code llama}
+   *     (decoders), {@code bert}, {@code roberta} or {@code kiln-encoder} (encoders), {@code t5-v1_1}, {@code t5-v1_0}
+   *     or {@code kiln-encoder-decoder} (encoder-decoders). Optional: the scope stage picks the family's default (GPT-2,
+   *     BERT, T5 v1.1); a spec without it is carried as it was (no field in its JSON)
    */
   public record TrainingSpec(
       int contextLength,
@@ -98,15 +102,24 @@ public record RunSpec(
       int segmentSteps,
       String device,
       @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-      String activation) {
+      String activation,
+      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+      String architecture) {
 
-    /** The hyperparameters without an activation (the exact GELU). */
+    /** The hyperparameters without an activation (the exact GELU) or architecture (the family's default). */
     public TrainingSpec(
         int contextLength, int batchSize, int steps, int dModel, int layers, int heads, double learningRate,
         double minLearningRate, int warmupSteps, double weightDecay, double gradClip, double dropout, long seed,
         int checkpointEvery, int segmentSteps, String device) {
       this(contextLength, batchSize, steps, dModel, layers, heads, learningRate, minLearningRate, warmupSteps,
-          weightDecay, gradClip, dropout, seed, checkpointEvery, segmentSteps, device, null);
+          weightDecay, gradClip, dropout, seed, checkpointEvery, segmentSteps, device, null, null);
+    }
+
+    /** These hyperparameters training {@code architecture} (a {@code ModelType} id, or null for the default). */
+    public TrainingSpec withArchitecture(String architecture) {
+      return new TrainingSpec(contextLength, batchSize, steps, dModel, layers, heads, learningRate, minLearningRate,
+          warmupSteps, weightDecay, gradClip, dropout, seed, checkpointEvery, segmentSteps, device, activation,
+          architecture);
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.kiln.workflows.spec;
 
+import dev.kiln.workflows.scope.ModelType;
+
 import dev.kiln.workflows.training.DeviceSpec;
 import java.util.Arrays;
 import dev.kiln.workflows.training.MlpActivation;
@@ -295,6 +297,22 @@ public final class RunSpecValidator {
           "is " + context + ", too short for span corruption (task " + s.useCase().task() + "): 15 % of it is "
               + Objective.noiseTokens(context) + " token(s), less than one span of mean length " + Objective.MEAN_SPAN_LENGTH,
           "use contextLength >= " + Objective.minimumSpanCorruptionContext());
+    }
+    String architecture = s.training().architecture();
+    if (architecture != null) {
+      java.util.Optional<ModelType> type =
+          Arrays.stream(ModelType.values()).filter(m -> m.id().equals(architecture)).findFirst();
+      List<String> fitting = Arrays.stream(ModelType.values()).filter(m -> m.family() == objective.architecture())
+          .map(ModelType::id).toList();
+      if (type.isEmpty() || type.get().family() != objective.architecture()) {
+        problem("training.architecture", "is " + quoted(architecture) + (type.isEmpty() ? "" : ", a "
+                + type.get().family() + ", but task " + s.useCase().task() + " trains a " + objective.architecture()),
+            "use one of " + fitting + " for task " + s.useCase().task() + ", or leave it out (the default: "
+                + ModelType.defaultFor(objective.architecture()) + ")");
+      } else if (type.get() != ModelType.GPT2 && s.training().activation() != null) {
+        problem("training.activation", "is " + quoted(s.training().activation()) + ", but it chooses the MLP of Kiln's"
+            + " GPT and training.architecture is " + architecture, "leave training.activation out");
+      }
     }
     if (objective != Objective.CLM && MlpActivation.GELU_TANH.id().equals(s.training().activation())) {
       problem("training.activation", "is gelu_new, but task " + s.useCase().task() + " trains " + objective.id()

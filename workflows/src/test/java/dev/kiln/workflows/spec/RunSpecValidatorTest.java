@@ -62,6 +62,32 @@ class RunSpecValidatorTest {
   }
 
   @Test
+  void theArchitectureIsANetworkOfTheTasksFamily() {
+    assertEquals(List.of(), RunSpecValidator.validate(TestSpecs.withArchitecture(TestSpecs.valid(), "llama")));
+    assertEquals(List.of(), RunSpecValidator.validate(
+        TestSpecs.withArchitecture(TestSpecs.withTask(TestSpecs.valid(), "classification"), "roberta")));
+    List<SpecProblem> wrongFamily = RunSpecValidator.validate(TestSpecs.withArchitecture(TestSpecs.valid(), "bert"));
+    assertEquals(List.of("training.architecture"), wrongFamily.stream().map(SpecProblem::field).toList());
+    assertTrue(wrongFamily.get(0).problem().contains("encoder") && wrongFamily.get(0).fix().contains("[gpt2, llama]"),
+        wrongFamily.toString());
+    List<SpecProblem> unknown = RunSpecValidator.validate(TestSpecs.withArchitecture(TestSpecs.valid(), "mamba"));
+    assertEquals(List.of("training.architecture"), unknown.stream().map(SpecProblem::field).toList());
+    assertTrue(unknown.get(0).fix().contains("the default: gpt2"), unknown.get(0).fix());
+    List<SpecProblem> activation = RunSpecValidator.validate(
+        TestSpecs.withArchitecture(TestSpecs.withActivation(TestSpecs.valid(), "gelu_new"), "llama"));
+    assertEquals(List.of("training.activation"), activation.stream().map(SpecProblem::field).toList());
+  }
+
+  @Test
+  void aSpecWithoutAnArchitectureIsCarriedWithoutTheField() {
+    io.temporal.common.converter.DataConverter converter = io.temporal.common.converter.DefaultDataConverter.STANDARD_INSTANCE;
+    String json = converter.toPayload(TestSpecs.valid()).orElseThrow().getData().toStringUtf8();
+    assertTrue(!json.contains("\"architecture\""), json);
+    RunSpec llama = TestSpecs.withArchitecture(TestSpecs.valid(), "llama");
+    assertEquals(llama, converter.fromPayload(converter.toPayload(llama).orElseThrow(), RunSpec.class, RunSpec.class));
+  }
+
+  @Test
   void theDecoderComparisonIsForEncoderTasksOnly() {
     RunSpec encoder = TestSpecs.withTask(TestSpecs.valid(), "classification");
     assertEquals(List.of(), RunSpecValidator.validate(TestSpecs.comparingWithDecoder(encoder, true)));
