@@ -58,7 +58,7 @@ class DurableRunIT {
     KilnProcess second = KilnProcess.start(logs, "durable-second", command);
     int resumedFrom = Integer.parseInt(second.awaitLog(RESUMING, Duration.ofMinutes(5)).group(1));
     // the rest of the run may train in less time than the CLI takes between progress lines: then its end is the sign
-    int firstResumedStep = awaitStepOrEnd(second, resumedFrom + 1);
+    int firstResumedStep = awaitStep(second, resumedFrom + 1, true);
     Duration toFirstStep = Duration.between(restarted, Instant.now());
     int exit = second.awaitExit(Duration.ofMinutes(10));
     String log = second.log();
@@ -101,6 +101,14 @@ class DurableRunIT {
   }
 
   private static int awaitStep(KilnProcess run, int atLeast) throws IOException, InterruptedException {
+    return awaitStep(run, atLeast, false);
+  }
+
+  /**
+   * The newest step the run's progress lines show, once it is at least {@code atLeast}; with {@code orEnd}, also the
+   * run's total steps once it has ended with its summary before printing such a line.
+   */
+  private static int awaitStep(KilnProcess run, int atLeast, boolean orEnd) throws IOException, InterruptedException {
     Instant deadline = Instant.now().plus(Duration.ofMinutes(10));
     while (Instant.now().isBefore(deadline)) {
       Matcher m = STEP.matcher(run.log());
@@ -112,31 +120,11 @@ class DurableRunIT {
         return last;
       }
       if (!run.isAlive()) {
-        throw new AssertionError("kiln run exited before step " + atLeast + "; its log:\n" + run.log());
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("kiln run never reached step " + atLeast + "; its log:\n" + run.log());
-  }
-
-  /** As {@link #awaitStep}, or the run's total steps once it has ended with its summary before printing one. */
-  private static int awaitStepOrEnd(KilnProcess run, int atLeast) throws IOException, InterruptedException {
-    Instant deadline = Instant.now().plus(Duration.ofMinutes(10));
-    while (Instant.now().isBefore(deadline)) {
-      Matcher m = STEP.matcher(run.log());
-      int last = -1;
-      while (m.find()) {
-        last = Integer.parseInt(m.group(1));
-      }
-      if (last >= atLeast) {
-        return last;
-      }
-      if (!run.isAlive()) {
         Matcher total = TOTAL_STEPS.matcher(run.log());
-        if (run.log().contains("=== Kiln run") && total.find()) {
+        if (orEnd && run.log().contains("=== Kiln run") && total.find()) {
           return Integer.parseInt(total.group(1));
         }
-        throw new AssertionError("kiln run exited before step " + atLeast + " without its summary; its log:\n" + run.log());
+        throw new AssertionError("kiln run exited before step " + atLeast + "; its log:\n" + run.log());
       }
       Thread.sleep(200);
     }
