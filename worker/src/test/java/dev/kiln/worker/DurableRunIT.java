@@ -82,21 +82,37 @@ class DurableRunIT {
 
   /** Serves the crashed home again ({@code kiln dev}) and reads the curation child's history from its database. */
   private void assertCurationRanOnce(Path home) throws Exception {
-    int port = EmbeddedStack.freePort();
-    try (KilnProcess dev = KilnProcess.start(logs, "durable-dev", "dev", "--home", home.toString(), "--temporal-port",
-        Integer.toString(port), "--ui-port", Integer.toString(EmbeddedStack.freePort()),
-        "--s3-port", Integer.toString(EmbeddedStack.freePort()), "--hub", home.resolve("no-hub").toString())) {
-      dev.awaitLog("READY", Duration.ofMinutes(5)); // on a loaded machine the dev server can take minutes to start
-      try (TemporalConnection connection = TemporalConnection.connect("127.0.0.1:" + port, "default")) {
-        WorkflowExecutionHistory history = connection.client().fetchHistory("durable-curate");
-        long scheduled = history.getEvents().stream().filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED).count();
-        List<HistoryEvent> started = history.getEvents().stream()
-            .filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED).toList();
-        assertTrue(scheduled > 0);
-        assertEquals(scheduled, started.size());
-        assertTrue(started.stream().allMatch(e -> e.getActivityTaskStartedEventAttributes().getAttempt() == 1),
-            "every curation activity ran once: " + started);
+    for (int attempt = 1; ; attempt++) {
+      int port = EmbeddedStack.freePort();
+      try (KilnProcess dev = KilnProcess.start(logs, "durable-dev", "dev", "--home", home.toString(), "--temporal-port",
+          Integer.toString(port), "--ui-port", Integer.toString(EmbeddedStack.freePort()),
+          "--s3-port", Integer.toString(EmbeddedStack.freePort()), "--hub", home.resolve("no-hub").toString())) {
+        try {
+          dev.awaitLog("READY", Duration.ofMinutes(5)); // on a loaded machine the dev server can take minutes to start
+        } catch (AssertionError notReady) {
+          // a port found free can be taken by another process before kiln dev binds it: pick others and try again
+          if (attempt < 3 && dev.log().contains("is already in use")) {
+            continue;
+          }
+          throw notReady;
+        }
+        assertEveryCurationActivityStartedOnce(port);
+        return;
       }
+    }
+  }
+
+  /** Reads the curation child's history from the dev server on {@code port}: every activity started once. */
+  private static void assertEveryCurationActivityStartedOnce(int port) throws Exception {
+    try (TemporalConnection connection = TemporalConnection.connect("127.0.0.1:" + port, "default")) {
+      WorkflowExecutionHistory history = connection.client().fetchHistory("durable-curate");
+      long scheduled = history.getEvents().stream().filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED).count();
+      List<HistoryEvent> started = history.getEvents().stream()
+          .filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED).toList();
+      assertTrue(scheduled > 0);
+      assertEquals(scheduled, started.size());
+      assertTrue(started.stream().allMatch(e -> e.getActivityTaskStartedEventAttributes().getAttempt() == 1),
+          "every curation activity ran once: " + started);
     }
   }
 
