@@ -1,12 +1,14 @@
 """PyTorch's half of the comparison: Kiln's three architectures written as ordinary PyTorch modules whose
-state_dict names and shapes are those of Kiln's safetensors, trained in eager mode with torch.optim.AdamW and
+state_dict names and shapes are those of Kiln's safetensors, and Kiln's transformers-exact architectures (GPT-2,
+Llama, BERT, RoBERTa, T5 v1.0 and v1.1) as transformers' own classes loaded with from_pretrained from the Hugging
+Face directory Kiln's exporter wrote, trained in eager mode with torch.optim.AdamW and
 torch.nn.utils.clip_grad_norm_ on the batches Kiln exported (bench/pytorch/run.sh). Nothing random happens
 here: the initial weights are Kiln's seeded initialisation, the batches (windows, MLM masking, span
 corruption) are the ones Kiln drew, and dropout is 0.
 
-  reference.py train OUT_DIR OBJECTIVE RESULT_JSON [--attention math|sdpa] [--threads N] [--turns IN OUT]
+  reference.py train OUT_DIR CASE RESULT_JSON [--attention math|sdpa] [--threads N] [--turns IN OUT]
   reference.py compare OUT_DIR RESULTS_DIR
-  reference.py optimizer OUT_DIR OBJECTIVE UPDATES
+  reference.py optimizer OUT_DIR CASE UPDATES
 """
 import json
 import math
@@ -187,6 +189,48 @@ class EncoderDecoder(nn.Module):
 
 
 ARCHITECTURES = {"decoder": Gpt, "encoder": Encoder, "encoder-decoder": EncoderDecoder}
+# ReferenceBench.Case.ALL, in its order: Kiln's own models, then those the reference trains as transformers' classes
+CASES = ("clm", "mlm", "span-corruption", "hf-gpt2", "hf-llama", "hf-bert", "hf-roberta", "hf-t5-v1_0", "hf-t5-v1_1")
+
+
+class Transformers(nn.Module):
+    """transformers' own class (config.json's hfClass) from the Hugging Face directory Kiln's exporter wrote of its
+    initial weights, eager attention, fp32. forward returns the loss Kiln's objective takes:
+    - causal LM: the mean cross-entropy of the logits against Kiln's targets, which are the inputs shifted by one
+      already (labels= would make transformers shift them once more);
+    - masked LM: transformers' own loss with labels = Kiln's targets, its unselected positions -100;
+    - span corruption: transformers' own loss with labels = Kiln's targets; transformers builds the decoder input
+      by shifting them right from decoder_start_token_id (the pad id), which must be exactly Kiln's decoder input."""
+
+    def __init__(self, c, directory, attention):
+        super().__init__()
+        import transformers
+        transformers.logging.set_verbosity_error()
+        transformers.logging.disable_progress_bar()
+        cls = getattr(transformers, c["hfClass"])
+        self.model, info = cls.from_pretrained(directory / "hf", attn_implementation="eager" if attention == "math" else attention,
+                                               dtype=torch.float32, output_loading_info=True)
+        if any(info[k] for k in ("missing_keys", "unexpected_keys", "mismatched_keys")):
+            raise SystemExit(f"{c['hfClass']} from {directory / 'hf'}: {info}")
+        count = sum(p.numel() for p in self.model.parameters())
+        if count != c["parameters"]:
+            raise SystemExit(f"{c['hfClass']} has {count:,} parameters, Kiln's model {c['parameters']:,}")
+        self.model.train()  # from_pretrained returns it in eval mode; dropout is 0 either way
+        self.objective, self.pad, self.ignored = c["objective"], c["padToken"], c["ignoredTarget"]
+
+    def forward(self, batch):
+        inputs, targets = batch["inputs"], batch["targets"]
+        is_pad = inputs == self.pad
+        mask = (~is_pad).long() if bool(is_pad.any()) else None  # as Kiln: pad keys hidden, none when there is none
+        if self.objective == "clm":
+            logits = self.model(input_ids=inputs).logits
+            return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=self.ignored)
+        labels = targets.masked_fill(targets == self.ignored, -100)
+        if self.objective == "span-corruption":
+            shifted = self.model._shift_right(labels)
+            if not torch.equal(shifted, batch["decoder_inputs"]):
+                raise SystemExit("transformers' decoder input (labels shifted right) is not Kiln's")
+        return self.model(input_ids=inputs, attention_mask=mask, labels=labels).loss
 
 
 def learning_rate(c, step):
@@ -243,9 +287,12 @@ def run_steps(c, directory, attention, batches, steps, profile_dir=None, check=0
     """Trains a fresh model from Kiln's initial weights for `steps` steps: each step's loss, gradient norm and time, and
     the weights against Kiln's after `check` steps (0: not compared). profile_dir: record steps PROFILED_FROM to
     PROFILED_UNTIL there. Each step (with what follows it) takes a turn."""
-    model = ARCHITECTURES[c["architecture"]](c, attention)
-    weights = {name: torch.from_numpy(array) for name, array in load_file(directory / "init.safetensors").items()}
-    model.load_state_dict(weights, strict=True)  # every name and shape must match Kiln's
+    if "hfClass" in c:
+        model = Transformers(c, directory, attention)
+    else:
+        model = ARCHITECTURES[c["architecture"]](c, attention)
+        weights = {name: torch.from_numpy(array) for name, array in load_file(directory / "init.safetensors").items()}
+        model.load_state_dict(weights, strict=True)  # every name and shape must match Kiln's
     parameters = list(model.parameters())
     optimizer = adamw(c, parameters, c["learningRate"])
     losses, norms, step_seconds = [], [], []
@@ -263,9 +310,7 @@ def run_steps(c, directory, attention, batches, steps, profile_dir=None, check=0
         for group in optimizer.param_groups:
             group["lr"] = rate
         batch = {name: array[step] for name, array in batches.items()}
-        logits = model(batch)
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch["targets"].reshape(-1),
-                               ignore_index=c["ignoredTarget"])
+        loss = model_loss(model, c, batch)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         norms.append(float(torch.nn.utils.clip_grad_norm_(parameters, c["gradClip"] if c["gradClip"] > 0 else math.inf)))
@@ -281,6 +326,15 @@ def run_steps(c, directory, attention, batches, steps, profile_dir=None, check=0
             weights_check = compare_weights(model, directory / f"weights-after-{check}.safetensors")
         turns.hand_over()
     return losses, norms, step_seconds, weights_check
+
+
+def model_loss(model, c, batch):
+    """The mean cross-entropy over the batch's predicted positions (targets other than ignoredTarget)."""
+    if isinstance(model, Transformers):
+        return model(batch)
+    logits = model(batch)
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch["targets"].reshape(-1),
+                           ignore_index=c["ignoredTarget"])
 
 
 def optimizer_only(out_dir, objective, updates):
@@ -308,16 +362,32 @@ def malloc_settings():
 
 
 def compare_weights(model, kiln_path):
-    """Every parameter against Kiln's after the same steps: the worst max|a-b| / max|b| over tensors, and where."""
+    """Every parameter against Kiln's after the same steps: the worst max|a-b| / max|b| over tensors, and where.
+    Kiln's file has every parameter once, in the names of the model here (a transformers model's state_dict also
+    holds tied copies and buffers). Tensors that stay below NOISE in both are float noise, not weights, and left out:
+    BERT's attention key biases get a zero gradient in exact arithmetic (a bias on every key shifts all of a query's
+    scores alike, which softmax ignores), so they hold rounding residue of ~1e-7 whose relative difference means
+    nothing."""
     if not kiln_path.exists():
         return None
     kiln = load_file(kiln_path)
-    worst = (0.0, None)
-    for name, parameter in model.state_dict().items():
-        mine = parameter.detach().numpy()
-        difference = float(np.abs(mine - kiln[name]).max() / max(np.abs(mine).max(), 1e-30))
+    state = model.model.state_dict() if isinstance(model, Transformers) else model.state_dict()
+    if not isinstance(model, Transformers) and state.keys() != kiln.keys():
+        raise SystemExit(f"{kiln_path} has other tensors than the model")
+    worst, noise = (0.0, None), []
+    for name in kiln:
+        mine = state[name].detach().numpy()
+        scale = max(np.abs(mine).max(), np.abs(kiln[name]).max())
+        if scale < NOISE:
+            noise.append(name)
+            continue
+        difference = float(np.abs(mine - kiln[name]).max() / scale)
         worst = max(worst, (difference, name), key=lambda w: w[0])
-    return {"steps": int(kiln_path.stem.rsplit("-", 1)[1]), "maxRelativeDifference": worst[0], "tensor": worst[1]}
+    return {"steps": int(kiln_path.stem.rsplit("-", 1)[1]), "maxRelativeDifference": worst[0], "tensor": worst[1],
+            "noiseTensors": noise}
+
+
+NOISE = 1e-4  # a weight no larger than this after CHECK_STEPS updates of lr ~1e-3 was never moved by its gradient
 
 
 WINDOW = 10
@@ -374,7 +444,7 @@ def lockstep_ratio(pairs, c):
 def compare(out_dir, results_dir):
     """Loss curves at equal steps and the median tokens/s of every system over the repetitions."""
     results = [dict(json.loads(p.read_text()), file=p.stem) for p in sorted(Path(results_dir).glob("*.json"))]
-    objectives = [o for o in ("clm", "mlm", "span-corruption") if any(r["objective"] == o for r in results)]
+    objectives = [o for o in CASES if any(r["objective"] == o for r in results)]
     summary = []
     for objective in objectives:
         c = json.loads((Path(out_dir) / objective / "config.json").read_text())
@@ -398,7 +468,7 @@ def compare(out_dir, results_dir):
         k, p = kiln[0]["losses"], torch_math[0]["losses"]
         relative = [abs(a - b) / abs(b) for a, b in zip(k, p)]
         warmup = c["warmupSteps"]
-        print(f"\n== {objective} ({c['architecture']}, {c['parameters']:,} parameters, {c['steps']} steps, "
+        print(f"\n== {objective} ({c.get('hfClass', 'reference.py ' + c['architecture'])}, {c['parameters']:,} parameters, {c['steps']} steps, "
               f"warm-up {warmup}, batch {c['batchSize']} x {c['contextLength']}, lr {c['learningRate']}) ==")
         print(f"{'step':>5} {'kiln':>10} {'pytorch':>10} {'rel. diff':>10}")
         shown = sorted(set(range(0, 3)) | set(range(0, len(k), max(1, len(k) // 20))) | {len(k) - 1})
@@ -411,7 +481,9 @@ def compare(out_dir, results_dir):
         check = torch_math[0].get("weightsCheck")
         if check:
             print(f"weights after {check['steps']} steps, every tensor against Kiln's: worst max|diff| / max|w| "
-                  f"{check['maxRelativeDifference']:.1e} ({check['tensor']})")
+                  f"{check['maxRelativeDifference']:.1e} ({check['tensor']})"
+                  + (f"; {len(check['noiseTensors'])} tensors below {NOISE} in both left out (float noise: "
+                     f"{', '.join(check['noiseTensors'][:2])}, ...)" if check.get("noiseTensors") else ""))
         if "clippedSteps" in torch_math[0]:
             print(f"gradient norm above the clip {c['gradClip']} (clipping active) at {torch_math[0]['clippedSteps']} "
                   f"of {len(p)} steps")

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Kiln against PyTorch (eager, CPU) on the same three models: Kiln exports its seeded initial weights, the exact
+# Kiln against PyTorch (eager, CPU) on the same models: Kiln exports its seeded initial weights, the exact
 # batches of every step (windows, MLM masking, span corruption) and its hyperparameters; Kiln's Trainer and
-# bench/pytorch/reference.py (ordinary PyTorch modules with Kiln's parameter names, torch.optim.AdamW,
-# clip_grad_norm_) each train STEPS steps from them. Prints the loss curves side by side with the relative
+# bench/pytorch/reference.py (torch.optim.AdamW, clip_grad_norm_) each train STEPS steps from them. The reference
+# trains Kiln's own three models (clm, mlm, span-corruption) as ordinary PyTorch modules with Kiln's parameter names,
+# and Kiln's transformers-exact ones (hf-gpt2, hf-llama, hf-bert, hf-roberta, hf-t5-v1_0, hf-t5-v1_1; "hf" for all
+# six) as transformers' own classes, from the Hugging Face directory Kiln's exporter writes of the same weights. Prints the loss curves side by side with the relative
 # difference (goal: < 2 % after warm-up), the step-0 difference (same weights, same batch: the forward alone),
 # and tokens/s of both with the same intra-op/inter-op thread counts (median of REPS runs, Kiln and PyTorch
 # interleaved so both see the same machine load, and the median of their ratio within each repetition), in the steady
@@ -15,7 +17,7 @@
 # drifts by 10-15 % between runs a minute apart, more than the differences measured). Kiln runs them with -Xbatch: its
 # JIT compiles in the training thread's turn instead of on a background thread during PyTorch's.
 #
-# Usage: bench/pytorch/run.sh [OBJECTIVE...]     (default: clm mlm span-corruption)
+# Usage: bench/pytorch/run.sh [CASE...]     (default: clm mlm span-corruption; hf: the six transformers classes)
 # Environment: KILN_BENCH_STEPS (200), KILN_BENCH_WARMUP (20), KILN_BENCH_REPS (3),
 #   KILN_BENCH_OPTIMIZER=0 skips timing the optimizer alone at the end,
 #   KILN_BENCH_PYTORCH_TUNED=0 skips the PyTorch runs with Kiln's malloc settings,
@@ -25,7 +27,8 @@
 #   float summation order: how far two correct implementations drift apart on this trajectory),
 #   KILN_BENCH_PROFILE=DIR runs each objective once more in both after the timed runs, records steps 30-49 with libtorch's
 #   profiler (shapes on) into DIR and prints each op's self time per step side by side (where the gap is, op by op),
-#   KILN_BENCH_VENV (~/.cache/kiln/pytorch-venv), KILN_BENCH_OUT (~/.cache/kiln/pytorch-bench: exported
+#   KILN_BENCH_PYTHON (default: the project's pinned venv, infra/python-venv.sh: torch 2.7.1 and transformers),
+#   KILN_BENCH_MVN_FLAGS (e.g. -o to build offline), KILN_BENCH_OUT (~/.cache/kiln/pytorch-bench: exported
 #   weights, batches and results; nothing is written into the repository).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -33,29 +36,27 @@ STEPS="${KILN_BENCH_STEPS:-200}"
 WARMUP="${KILN_BENCH_WARMUP:-20}"
 REPS="${KILN_BENCH_REPS:-3}"
 LOCKSTEP="${KILN_BENCH_LOCKSTEP:-2}"
-VENV="${KILN_BENCH_VENV:-$HOME/.cache/kiln/pytorch-venv}"
 OUT="${KILN_BENCH_OUT:-$HOME/.cache/kiln/pytorch-bench}"
-OBJECTIVES=("$@")
+OBJECTIVES=()
+for case in "$@"; do
+  if [[ "$case" == hf ]]; then OBJECTIVES+=(hf-gpt2 hf-llama hf-bert hf-roberta hf-t5-v1_0 hf-t5-v1_1); else OBJECTIVES+=("$case"); fi
+done
 PROFILE="${KILN_BENCH_PROFILE:-}"
 unset KILN_BENCH_PROFILE # only the profiled runs at the end record: the profiler slows the timed ones
 [[ ${#OBJECTIVES[@]} -gt 0 ]] || OBJECTIVES=(clm mlm span-corruption)
 
-if [[ ! -x "$VENV/bin/python" ]]; then
-  python3 -m venv "$VENV"
-fi
-# torch 2.7.1 is the libtorch DJL 0.36 runs. PyPI has only its CUDA build for Linux x86_64: the nvidia-* wheels
-# (~4 GB) come along and stay unused (CPU only; torch imports without a GPU). pip skips what is installed.
-"$VENV/bin/pip" install -q torch==2.7.1 numpy safetensors
+# torch 2.7.1 is the libtorch DJL 0.36 runs; transformers 5.24 is the version Kiln's exports are checked against.
+PYTHON="${KILN_BENCH_PYTHON:-$("$ROOT/infra/python-venv.sh")}"
 
 "$ROOT/infra/fetch-data.sh" >/dev/null
-(cd "$ROOT" && mvn -q -B -pl bench -am -DskipTests package) # the reactor: never install (the local repository is shared)
+(cd "$ROOT" && mvn -q -B ${KILN_BENCH_MVN_FLAGS:-} -pl bench -am -DskipTests package) # the reactor: never install (the local repository is shared)
 CP="$ROOT/bench/target/kiln-bench-0.1.0-SNAPSHOT.jar:$ROOT/bench/target/lib/*"
 kiln() ( # as ./kiln starts it: with Kiln's malloc settings (KILN_BENCH_JVM_FLAGS: more flags, for the lockstep pairs)
   source "$ROOT/infra/native-memory.sh"
   java -Xmx4g ${KILN_BENCH_JVM_FLAGS:-} -Dai.djl.offline=true -Dai.djl.default_engine=PyTorch -cp "$CP" \
     dev.kiln.bench.pytorch.ReferenceBench "$@" 2> >(grep -v -e AutoNonVariableTypeMode -e '^SLF4J' >&2)
 )
-pytorch() { "$VENV/bin/python" "$ROOT/bench/pytorch/reference.py" "$@"; } # eager as installed: glibc's defaults
+pytorch() { HF_HUB_OFFLINE=1 "$PYTHON" "$ROOT/bench/pytorch/reference.py" "$@"; } # eager as installed: glibc's defaults
 lockstep() { # OBJECTIVE PAIR: Kiln and PyTorch eager at once, taking turns step by step (Kiln first in odd pairs)
   local objective="$1" pair="$2" pipes kiln_pid torch_pid status=0
   pipes="$(mktemp -d)"

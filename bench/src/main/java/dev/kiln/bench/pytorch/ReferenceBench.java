@@ -13,16 +13,28 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.activities.hf.export.HfExportFiles;
+import dev.kiln.activities.hf.export.HfGpt2Export;
+import dev.kiln.activities.hf.export.HfLlamaExport;
+import dev.kiln.activities.hf.export.SpecialTokens;
+import dev.kiln.activities.hf.export.T5HfExport;
 import dev.kiln.activities.tokenizer.BpeTokenizer;
 import dev.kiln.activities.tokenizer.ByteLevelBpeTrainer;
 import dev.kiln.activities.training.AdamW;
+import dev.kiln.activities.training.BertArchitecture;
+import dev.kiln.activities.training.BertHfExport;
 import dev.kiln.activities.training.LearningRateSchedule;
 import dev.kiln.activities.training.PretrainingObjective;
 import dev.kiln.activities.training.Trainer;
 import dev.kiln.activities.training.TrainingBatch;
+import dev.kiln.activities.training.T5Architecture;
 import dev.kiln.activities.training.TransformerModel;
+import dev.kiln.workflows.scope.LlamaOptions;
 import dev.kiln.workflows.scope.ModelShape;
+import dev.kiln.workflows.training.EncoderFlavor;
+import dev.kiln.workflows.training.MlpActivation;
 import dev.kiln.workflows.training.Objective;
+import dev.kiln.workflows.training.T5Variant;
 import dev.kiln.workflows.training.TrainingConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,7 +49,10 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -52,7 +67,12 @@ import java.util.stream.Stream;
  * ({@code config.json}). The reference reads all of it, so data order, masking, spans and initialisation are
  * identical by construction rather than by re-implementing Kiln's random streams.
  *
- * <p>{@code train OUT_DIR OBJECTIVE RESULT_JSON}: trains STEPS steps with Kiln's {@link Trainer} on those
+ * <p>Besides Kiln's own model for each objective, each of Kiln's transformers-exact architectures is a case of its own
+ * ({@link Case}): its directory also holds {@code hf/}, the initial weights as Kiln's Hugging Face exporter writes
+ * them, which the reference loads into transformers' own class, and its weights after {@link #CHECK_STEPS} steps are
+ * written in transformers' names.
+ *
+ * <p>{@code train OUT_DIR CASE RESULT_JSON}: trains STEPS steps with Kiln's {@link Trainer} on those
  * batches and writes the loss and time of every step and the tokens/s (the steps from {@code timingSkip} on,
  * batches already built, no export or I/O inside the timed steps). It first checks that its own seeded initialisation
  * is byte-identical to {@code init.safetensors}. With {@code --turns IN OUT} it takes turns with the reference, step
@@ -94,7 +114,33 @@ public final class ReferenceBench {
    */
   static final int CHECK_STEPS = 10;
 
+  /** The Llama of bench/llama: grouped-query attention with 2 key-value heads, untied, ~8/3 d SwiGLU. */
+  static final LlamaOptions LLAMA = new LlamaOptions(2, 344, 10000.0, 1e-6, false, 0);
+
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /**
+   * One comparison: an objective, the model Kiln trains for it (the config's architecture options) and the
+   * transformers class the reference trains instead of its own modules (null: reference.py's modules, which have
+   * Kiln's parameter names).
+   */
+  record Case(String id, Objective objective, UnaryOperator<TrainingConfig.Builder> model, String hfClass) {
+    static final List<Case> ALL = List.of(
+        new Case("clm", Objective.CLM, b -> b, null),
+        new Case("mlm", Objective.MLM, b -> b, null),
+        new Case("span-corruption", Objective.SPAN_CORRUPTION, b -> b, null),
+        new Case("hf-gpt2", Objective.CLM, b -> b.activation(MlpActivation.GELU_TANH), "GPT2LMHeadModel"),
+        new Case("hf-llama", Objective.CLM, b -> b.llama(LLAMA), "LlamaForCausalLM"),
+        new Case("hf-bert", Objective.MLM, b -> b.encoderFlavor(EncoderFlavor.BERT), "BertForMaskedLM"),
+        new Case("hf-roberta", Objective.MLM, b -> b.encoderFlavor(EncoderFlavor.ROBERTA), "RobertaForMaskedLM"),
+        new Case("hf-t5-v1_0", Objective.SPAN_CORRUPTION, b -> b.t5(T5Variant.V1_0), "T5ForConditionalGeneration"),
+        new Case("hf-t5-v1_1", Objective.SPAN_CORRUPTION, b -> b.t5(T5Variant.V1_1), "T5ForConditionalGeneration"));
+
+    static Case of(String id) {
+      return ALL.stream().filter(c -> c.id.equals(id)).findFirst().orElseThrow(() -> new IllegalArgumentException(
+          "no case '" + id + "'; one of " + ALL.stream().map(Case::id).toList()));
+    }
+  }
 
   private ReferenceBench() {}
 
@@ -102,48 +148,82 @@ public final class ReferenceBench {
     if (args.length == 5 && args[0].equals("export")) {
       export(Path.of(args[1]), Path.of(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]));
     } else if (args.length == 4 && args[0].equals("train")) {
-      train(Path.of(args[1]), Objective.of(args[2]), Path.of(args[3]), Turns.NONE);
+      train(Path.of(args[1]), Case.of(args[2]), Path.of(args[3]), Turns.NONE);
     } else if (args.length == 7 && args[0].equals("train") && args[4].equals("--turns")) {
       try (Turns turns = Turns.open(Path.of(args[5]), Path.of(args[6]))) {
-        train(Path.of(args[1]), Objective.of(args[2]), Path.of(args[3]), turns);
+        train(Path.of(args[1]), Case.of(args[2]), Path.of(args[3]), turns);
       }
     } else if (args.length == 4 && args[0].equals("optimizer")) {
-      optimizer(Path.of(args[1]), Objective.of(args[2]), Integer.parseInt(args[3]));
+      optimizer(Path.of(args[1]), Case.of(args[2]), Integer.parseInt(args[3]));
     } else {
       System.err.println("usage: ReferenceBench export CORPUS_DIR OUT_DIR STEPS WARMUP\n"
-          + "       ReferenceBench train OUT_DIR clm|mlm|span-corruption RESULT_JSON [--turns IN OUT]\n"
-          + "       ReferenceBench optimizer OUT_DIR clm|mlm|span-corruption UPDATES");
+          + "       ReferenceBench train OUT_DIR CASE RESULT_JSON [--turns IN OUT]\n"
+          + "       ReferenceBench optimizer OUT_DIR CASE UPDATES\n"
+          + "CASE: one of " + Case.ALL.stream().map(Case::id).toList());
       System.exit(2);
     }
   }
 
-  static TrainingConfig config(Objective objective, int steps, int warmup) {
+  static TrainingConfig config(Case c, int steps, int warmup) {
     ModelShape shape = new ModelShape(
-        objective.modelVocabSize(TOKENIZER_VOCAB, CONTEXT), CONTEXT, D_MODEL, LAYERS, HEADS);
-    return new TrainingConfig(shape, objective, BATCH, steps, LEARNING_RATE, MIN_LEARNING_RATE, warmup,
-        WEIGHT_DECAY, GRAD_CLIP, 0.0, SEED, steps, "cpu", "bench", null);
+        c.objective().modelVocabSize(TOKENIZER_VOCAB, CONTEXT), CONTEXT, D_MODEL, LAYERS, HEADS);
+    return c.model().apply(new TrainingConfig(shape, c.objective(), BATCH, steps, LEARNING_RATE, MIN_LEARNING_RATE,
+        warmup, WEIGHT_DECAY, GRAD_CLIP, 0.0, SEED, steps, "cpu", "bench", null).toBuilder()).build();
+  }
+
+  /**
+   * The Hugging Face directory of a case's weights (Kiln's {@code modelState()}), as Kiln's own exporter for that
+   * architecture writes it; dropout 0, as trained here. Empty for Kiln's own models.
+   */
+  static Map<String, byte[]> hfFiles(Case c, TrainingConfig config, byte[] state, byte[] tokenizerJson)
+      throws IOException {
+    ModelShape shape = config.shape();
+    if (c.hfClass() == null) {
+      return Map.of();
+    }
+    if (config.llama() != null) {
+      return HfLlamaExport.files(state, shape, config.llama(), 0.0, tokenizerJson,
+          SpecialTokens.kilnDefaults(tokenizerJson), "", Map.of());
+    }
+    if (config.encoderFlavor() != null) {
+      Map<String, byte[]> files = new LinkedHashMap<>();
+      files.put(BertHfExport.WEIGHTS, state);
+      files.put(BertHfExport.CONFIG, BertHfExport.configJson(BertArchitecture.forKiln(config.encoderFlavor(), shape), 0.0));
+      return files;
+    }
+    if (config.t5() != null) {
+      return T5HfExport.files(state, T5Architecture.of(shape, config.t5()), 0.0, tokenizerJson, "", Map.of());
+    }
+    return HfGpt2Export.files(state, shape, config.mlpActivation(), 0.0, tokenizerJson,
+        SpecialTokens.kilnDefaults(tokenizerJson), "", Map.of());
   }
 
   private static void export(Path corpusDir, Path out, int steps, int warmup) throws IOException {
     long began = System.nanoTime();
     int[] stream = tokenStream(corpusDir, out);
     System.out.printf("kiln export: %,d tokens from %s (%.1f s)%n", stream.length, corpusDir, (System.nanoTime() - began) / 1e9);
-    for (Objective objective : Objective.values()) {
-      TrainingConfig config = config(objective, steps, warmup);
-      Path dir = Files.createDirectories(out.resolve(objective.id()));
-      PretrainingObjective batches = PretrainingObjective.of(objective, stream, config.shape(), BATCH, SEED);
-      List<TrainingBatch> drawn = new ArrayList<>();
-      for (int step = 0; step < steps; step++) {
-        drawn.add(batches.batch(step));
-      }
+    byte[] tokenizerJson = Files.readAllBytes(out.resolve("tokenizer.json"));
+    Map<Objective, List<TrainingBatch>> byObjective = new LinkedHashMap<>(); // the same batches for every model
+    for (Case c : Case.ALL) {
+      TrainingConfig config = config(c, steps, warmup);
+      Path dir = Files.createDirectories(out.resolve(c.id()));
+      List<TrainingBatch> drawn = byObjective.computeIfAbsent(c.objective(), objective -> {
+        PretrainingObjective batches = PretrainingObjective.of(objective, stream, config.shape(), BATCH, SEED);
+        List<TrainingBatch> all = new ArrayList<>();
+        for (int step = 0; step < steps; step++) {
+          all.add(batches.batch(step));
+        }
+        return all;
+      });
       try (Trainer trainer = new Trainer(config.shape(), config, Device.cpu())) {
         trainer.initialise();
         Files.write(dir.resolve("init.safetensors"), trainer.modelState());
-        Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(describe(config, trainer, stream)));
+        HfExportFiles.write(dir.resolve("hf"), hfFiles(c, config, trainer.modelState(), tokenizerJson));
+        Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(describe(c, config, trainer, stream)));
       }
       Files.write(dir.resolve("batches.safetensors"), encodeBatches(drawn));
       System.out.printf("kiln export: %s: %d steps of %d x %d, %d predicted positions at step 0%n",
-          objective.id(), steps, BATCH, drawn.get(0).targetLength(), drawn.get(0).predictedPositions());
+          c.id(), steps, BATCH, drawn.get(0).targetLength(), drawn.get(0).predictedPositions());
     }
   }
 
@@ -180,11 +260,14 @@ public final class ReferenceBench {
     return stream;
   }
 
-  private static ObjectNode describe(TrainingConfig config, Trainer trainer, int[] stream) {
+  private static ObjectNode describe(Case c, TrainingConfig config, Trainer trainer, int[] stream) {
     ModelShape shape = config.shape();
     ObjectNode root = JSON.createObjectNode();
-    root.put("objective", config.objective().id());
+    root.put("case", c.id()).put("objective", config.objective().id());
     root.put("architecture", config.objective().architecture().id());
+    if (c.hfClass() != null) {
+      root.put("hfClass", c.hfClass());
+    }
     root.put("vocabSize", shape.vocabSize()).put("contextLength", shape.contextLength()).put("dModel", shape.dModel())
         .put("layers", shape.layers()).put("heads", shape.heads());
     root.put("batchSize", config.batchSize()).put("steps", config.steps()).put("warmupSteps", config.warmupSteps());
@@ -232,26 +315,35 @@ public final class ReferenceBench {
     return array;
   }
 
-  private static void train(Path out, Objective objective, Path resultJson, Turns turns) throws IOException {
-    Path dir = out.resolve(objective.id());
+  private static void train(Path out, Case c, Path resultJson, Turns turns) throws IOException {
+    Path dir = out.resolve(c.id());
     JsonNode described = JSON.readTree(dir.resolve("config.json").toFile());
     int steps = described.get("steps").asInt();
-    TrainingConfig config = config(objective, steps, described.get("warmupSteps").asInt());
+    TrainingConfig config = config(c, steps, described.get("warmupSteps").asInt());
+    byte[] tokenizerJson = Files.readAllBytes(out.resolve("tokenizer.json"));
     List<TrainingBatch> batches = decodeBatches(Files.readAllBytes(dir.resolve("batches.safetensors")), steps);
     Engine.getInstance(); // loads libtorch, so the thread counts below are the ones training uses
     int threads = JniUtils.getNumThreads();
     int interopThreads = JniUtils.getNumInteropThreads();
     String profileDir = System.getenv("KILN_BENCH_PROFILE");
     Path profile = profileDir == null ? null
-        : Files.createDirectories(Path.of(profileDir)).resolve("kiln-" + objective.id() + ".json");
+        : Files.createDirectories(Path.of(profileDir)).resolve("kiln-" + c.id() + ".json");
+    // The weights after CHECK_STEPS in the reference's names: Kiln's own, or the exporter's for a transformers class.
+    UnaryOperator<byte[]> checked = state -> {
+      try {
+        return c.hfClass() == null ? state : hfFiles(c, config, state, tokenizerJson).get(HfExportFiles.WEIGHTS);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    };
     Run warmup = trainSteps(config, dir, batches, Math.min(described.path("processWarmup").asInt(0), steps), false, null,
-        turns);
-    Run run = trainSteps(config, dir, batches, steps, true, profile, turns);
+        turns, checked);
+    Run run = trainSteps(config, dir, batches, steps, true, profile, turns, checked);
     double seconds = Arrays.stream(run.stepSeconds(), TIMING_SKIP, steps).sum();
     double tokensPerSecond = (steps - TIMING_SKIP) * config.tokensPerStep() / seconds;
     ObjectNode result = JSON.createObjectNode();
     result.put("system", "kiln").put("malloc", dev.kiln.worker.NativeMemory.missing(System.getenv()) == null ? "kiln" : "default")
-        .put("objective", objective.id()).put("lockstep", turns != Turns.NONE).put("threads", threads)
+        .put("objective", c.id()).put("lockstep", turns != Turns.NONE).put("threads", threads)
         .put("interopThreads", interopThreads).put("timedSteps", steps - TIMING_SKIP).put("seconds", seconds)
         .put("tokensPerSecond", tokensPerSecond);
     result.set("losses", JSON.valueToTree(run.losses()));
@@ -260,7 +352,7 @@ public final class ReferenceBench {
     result.set("warmupStepSeconds", JSON.valueToTree(warmup.stepSeconds()));
     Files.writeString(resultJson, JSON.writeValueAsString(result));
     System.out.printf("kiln %s: %d steps, final loss %.4f, %.0f tokens/s (%d intra-op / %d inter-op threads)%n",
-        objective.id(), steps, run.losses()[steps - 1], tokensPerSecond, threads, interopThreads);
+        c.id(), steps, run.losses()[steps - 1], tokensPerSecond, threads, interopThreads);
   }
 
   /** Every step's loss, gradient norm (before clipping) and time in one training run. */
@@ -268,12 +360,12 @@ public final class ReferenceBench {
 
   /**
    * Trains a fresh model from the exported initialisation for {@code steps} steps. The {@code timed} run (not the
-   * untimed warm-up) writes the weights after {@link #CHECK_STEPS} steps and, into {@code profile} unless null, records
+   * untimed warm-up) writes the weights after {@link #CHECK_STEPS} steps (as {@code checked} makes them) and, into {@code profile} unless null, records
    * steps {@link #PROFILED_FROM} to {@link #PROFILED_UNTIL} with libtorch's profiler. Each step (with what follows it)
    * takes a turn.
    */
   private static Run trainSteps(TrainingConfig config, Path dir, List<TrainingBatch> batches, int steps, boolean timed,
-      Path profile, Turns turns) throws IOException {
+      Path profile, Turns turns, UnaryOperator<byte[]> checked) throws IOException {
     Run run = new Run(new double[steps], new double[steps], new double[steps]);
     try (Trainer trainer = new Trainer(config.shape(), config, Device.cpu())) {
       trainer.initialise();
@@ -293,7 +385,7 @@ public final class ReferenceBench {
         run.gradientNorms()[step] = trainer.lastGradientNorm();
         run.stepSeconds()[step] = (System.nanoTime() - started) / 1e9;
         if (timed && step + 1 == CHECK_STEPS) {
-          Files.write(dir.resolve("weights-after-" + CHECK_STEPS + ".safetensors"), trainer.modelState());
+          Files.write(dir.resolve("weights-after-" + CHECK_STEPS + ".safetensors"), checked.apply(trainer.modelState()));
         }
         turns.handOver();
       }
@@ -347,13 +439,13 @@ public final class ReferenceBench {
    * backward (of the sum of squares) before each update, the update timed after 20 untimed ones. The reference's
    * {@code optimizer} mode times clip_grad_norm_ + torch.optim.AdamW.step the same way.
    */
-  private static void optimizer(Path out, Objective objective, int updates) throws IOException {
-    Path dir = out.resolve(objective.id());
+  private static void optimizer(Path out, Case c, int updates) throws IOException {
+    Path dir = out.resolve(c.id());
     JsonNode described = JSON.readTree(dir.resolve("config.json").toFile());
-    TrainingConfig config = config(objective, described.get("steps").asInt(), described.get("warmupSteps").asInt());
+    TrainingConfig config = config(c, described.get("steps").asInt(), described.get("warmupSteps").asInt());
     long timed = 0;
     int tensors;
-    try (TransformerModel model = TransformerModel.create(objective, config.shape(), 0, Device.cpu());
+    try (TransformerModel model = TransformerModel.create(config, config.shape(), Device.cpu());
         AdamW adamW = new AdamW(model, described.get("weightDecay").asDouble(), described.get("gradClip").asDouble())) {
       model.loadWeights(Files.readAllBytes(dir.resolve("init.safetensors")));
       tensors = model.parameters().size();
@@ -372,7 +464,7 @@ public final class ReferenceBench {
       }
     }
     System.out.printf("kiln %s optimizer: %d tensors, %.2f ms per AdamW update with clipping (%d updates)%n",
-        objective.id(), tensors, timed / 1e6 / updates, updates);
+        c.id(), tensors, timed / 1e6 / updates, updates);
   }
 
   private static List<TrainingBatch> decodeBatches(byte[] safetensors, int steps) {
