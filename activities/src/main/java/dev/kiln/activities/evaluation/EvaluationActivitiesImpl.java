@@ -1,6 +1,5 @@
 package dev.kiln.activities.evaluation;
 
-import dev.kiln.activities.hf.StoreHfFiles;
 import dev.kiln.activities.hf.export.HfGpt2Export;
 import dev.kiln.activities.hf.export.HfLlamaExport;
 import dev.kiln.activities.hf.export.SpecialTokens;
@@ -101,7 +100,7 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
     store.put(prefix + ModelCardWriter.FUNNEL_CHART, store.get(r.curation().funnelChartKey()));
     if (objective == Objective.CLM) {
       // A Hugging Face GPT-2 or Llama directory (the card last, so a directory with a card is complete).
-      SpecialTokens special = specialTokens(store, r.curation().tokenizerKey(), tokenizerJson);
+      SpecialTokens special = StoredTokenizer.specialTokens(store, r.curation().tokenizerKey(), tokenizerJson);
       decoderDirectory(config, weights, tokenizerJson, special, card, modelConfig(r))
           .forEach((name, bytes) -> store.put(prefix + name, bytes));
     } else if (config.t5() != null) {
@@ -157,16 +156,6 @@ public final class EvaluationActivitiesImpl implements EvaluationActivities {
         ? HfLlamaExport.files(weights, config.shape(), config.llama(), config.dropout(), tokenizerJson, special, card, kiln)
         : HfGpt2Export.files(weights, config.shape(), config.mlpActivation(), config.dropout(), tokenizerJson, special,
             card, kiln);
-  }
-
-  /**
-   * The special tokens of the run's tokenizer (object {@code tokenizerKey}): a {@code tokenizer_config.json} beside it
-   * names them (a continued model's own tokenizer is staged with its configuration); without one, the tokenizer is one
-   * Kiln trained, with Kiln's tokens.
-   */
-  static SpecialTokens specialTokens(ObjectStore store, String tokenizerKey, byte[] tokenizerJson) {
-    String directory = tokenizerKey.substring(0, tokenizerKey.lastIndexOf('/') + 1);
-    return SpecialTokens.beside(new StoreHfFiles(store, directory), tokenizerJson);
   }
 
   /**

@@ -5,8 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.activities.hf.HfFileSource;
 import dev.kiln.activities.hf.HfModelDirectory;
-import dev.kiln.activities.hf.export.Gpt2Import;
-import dev.kiln.activities.hf.export.LlamaImport;
+import dev.kiln.activities.hf.export.HfDecoderImport;
 import dev.kiln.activities.hf.RandomAccessBytes;
 import dev.kiln.activities.hub.ModelCard;
 import dev.kiln.activities.storage.ObjectStore;
@@ -93,15 +92,10 @@ public record SavedModel(String source, Objective objective, ModelShape shape, M
       byte[] tokenizer = files.readAll(HfModelDirectory.TOKENIZER, MAX_TOKENIZER_BYTES);
       String where = files.describe();
       switch (modelType) {
-        case "llama" -> {
-          LlamaImport llama = LlamaImport.of(directory);
-          return new SavedModel(where, Objective.CLM, llama.shape(), null, llama.options(), null, null,
-              llama.safetensors(), tokenizer);
-        }
-        case "gpt2" -> {
-          Gpt2Import gpt2 = Gpt2Import.of(directory);
-          return new SavedModel(where, Objective.CLM, gpt2.shape(), gpt2.activation(), null, null, null,
-              gpt2.safetensors(), tokenizer);
+        case "llama", "gpt2" -> {
+          HfDecoderImport decoder = HfDecoderImport.of(directory);
+          return new SavedModel(where, Objective.CLM, decoder.shape(), decoder.activation(), decoder.llama(), null, null,
+              decoder.safetensors(), tokenizer);
         }
         case "t5" -> {
           try (T5Model model = T5HfWeights.load(directory, t5Context, 0, Device.cpu())) {

@@ -9,6 +9,7 @@ import dev.kiln.activities.hf.HfModelId;
 import dev.kiln.activities.hf.HfReadme;
 import dev.kiln.activities.hf.StoreHfFiles;
 import dev.kiln.activities.hf.export.HfDecoderImport;
+import dev.kiln.activities.hf.export.SpecialTokens;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.activities.tokenizer.StoredTokenizer;
 import dev.kiln.workflows.scope.Architecture;
@@ -85,8 +86,8 @@ final class HfModelImport {
       String tokenizer = prefix + "tokenizer.json";
       store.put(weights, model.safetensors());
       store.put(tokenizer, directory.requireTokenizer().bytes());
-      if (source.files().exists(StoredTokenizer.CONFIG)) {
-        store.put(StoredTokenizer.configKey(tokenizer), source.files().readAll(StoredTokenizer.CONFIG, 1 << 20));
+      if (source.files().exists(SpecialTokens.TOKENIZER_CONFIG)) {
+        store.put(StoredTokenizer.configKey(tokenizer), source.files().readAll(SpecialTokens.TOKENIZER_CONFIG, 1 << 20));
       }
       ModelCard card = card(source, directory, model, weights, tokenizer);
       hub.publish(card);

@@ -97,21 +97,6 @@ public final class BpeTokenizer implements AutoCloseable {
     return new BpeTokenizer(HuggingFaceTokenizer.newInstance(tokenizerJson, OPTIONS), maxId + 1, eosId);
   }
 
-  /**
-   * The end-of-text token a Hugging Face {@code tokenizer_config.json} names ({@code eos_token}, a string or an
-   * {@code {"content": ...}} object), or Kiln's {@code <|endoftext|>} when it names none.
-   */
-  public static String endOfText(byte[] tokenizerConfigJson, String source) {
-    try {
-      JsonNode eos = new ObjectMapper().readTree(tokenizerConfigJson).path("eos_token");
-      String text = eos.isTextual() ? eos.asText() : eos.path("content").isTextual() ? eos.path("content").asText() : null;
-      return text == null || text.isEmpty() ? ByteLevelBpeTrainer.END_OF_TEXT : text;
-    } catch (IOException e) {
-      throw new IllegalArgumentException(source + " is not JSON: " + e.getMessage()
-          + "; it must be the tokenizer_config.json saved with the model", e);
-    }
-  }
-
   public int[] encode(String text) {
     long[] ids = tokenizer.encode(text, false, false).getIds();
     int[] out = new int[ids.length];

@@ -1,5 +1,7 @@
 package dev.kiln.activities.tokenizer;
 
+import dev.kiln.activities.hf.StoreHfFiles;
+import dev.kiln.activities.hf.export.SpecialTokens;
 import dev.kiln.activities.storage.ObjectStore;
 
 /**
@@ -7,14 +9,16 @@ import dev.kiln.activities.storage.ObjectStore;
  * {@code tokenizer_config.json} it came with, beside it, naming the model's own special tokens.
  */
 public final class StoredTokenizer {
-  /** transformers' name for the file of special tokens and tokenizer settings. */
-  public static final String CONFIG = "tokenizer_config.json";
-
   private StoredTokenizer() {}
 
   /** The key of the {@code tokenizer_config.json} beside the tokenizer at {@code tokenizerKey}. */
   public static String configKey(String tokenizerKey) {
-    return tokenizerKey.substring(0, tokenizerKey.lastIndexOf('/') + 1) + CONFIG;
+    return directory(tokenizerKey) + SpecialTokens.TOKENIZER_CONFIG;
+  }
+
+  /** The special tokens of the tokenizer at {@code key}: its configuration's, else Kiln's. */
+  public static SpecialTokens specialTokens(ObjectStore store, String key, byte[] tokenizerJson) {
+    return SpecialTokens.beside(new StoreHfFiles(store, directory(key)), tokenizerJson);
   }
 
   /**
@@ -22,9 +26,13 @@ public final class StoredTokenizer {
    * it (Llama's {@code </s>}), else with Kiln's {@code <|endoftext|>}. The caller closes it.
    */
   public static BpeTokenizer load(ObjectStore store, String key) {
-    String configKey = configKey(key);
-    String endOfText = store.exists(configKey)
-        ? BpeTokenizer.endOfText(store.get(configKey), configKey) : ByteLevelBpeTrainer.END_OF_TEXT;
-    return BpeTokenizer.load(store.get(key), endOfText, key);
+    byte[] tokenizerJson = store.get(key);
+    SpecialTokens special = specialTokens(store, key, tokenizerJson);
+    String endOfText = special.eos() == null ? ByteLevelBpeTrainer.END_OF_TEXT : special.eos().text();
+    return BpeTokenizer.load(tokenizerJson, endOfText, key);
+  }
+
+  private static String directory(String key) {
+    return key.substring(0, key.lastIndexOf('/') + 1);
   }
 }
