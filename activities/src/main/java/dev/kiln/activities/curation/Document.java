@@ -1,9 +1,21 @@
 package dev.kiln.activities.curation;
 
-/** A document as text, identified by the key of the raw object it came from. */
-public record Document(String id, String text) {
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * A document as text, identified by where it came from: the raw object's key, or for a record inside a
+ * container (a WARC record, a JSONL line, a Parquet row) the object's key and the record's position or id.
+ * {@code url} is the page's URL when the source has one (a WARC record's target URI, a dataset's url field),
+ * else null and left out of the JSON.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Document(String id, String text, String url) {
+
+  public Document(String id, String text) {
+    this(id, text, null);
+  }
 
   public Document withText(String newText) {
-    return new Document(id, newText);
+    return new Document(id, newText, url);
   }
 }

@@ -2,11 +2,18 @@ package dev.kiln.activities.curation;
 
 import java.util.Locale;
 
-/** One raw object as read from storage: its key, its undecoded bytes and whether it is HTML or plain text. */
-public record RawDocument(String id, byte[] content, String contentType) {
+/**
+ * One raw document as read from storage: where it came from, its undecoded bytes, whether it is HTML or plain
+ * text, and its URL when the source records one (else null).
+ */
+public record RawDocument(String id, byte[] content, String contentType, String url) {
 
   public static final String HTML = "text/html";
   public static final String PLAIN_TEXT = "text/plain";
+
+  public RawDocument(String id, byte[] content, String contentType) {
+    this(id, content, contentType, null);
+  }
 
   /** Raw crawls carry no reliable headers, so the object key's extension decides. */
   public static String contentTypeOf(String key) {

@@ -54,7 +54,7 @@ public final class StepAccounting {
     if (outcome instanceof StepOutcome.Keep keep) {
       return account(keep.document(), tokenCounter.applyAsInt(keep.document().text()), outcome);
     }
-    return account(new Document(raw.id(), null), 0, outcome);
+    return account(new Document(raw.id(), null, raw.url()), 0, outcome);
   }
 
   private Optional<CountedDocument> account(Document in, int tokens, StepOutcome outcome) {

@@ -52,7 +52,7 @@ public final class TextDecoder {
     if (isMostlyJunk(text)) {
       return StepOutcome.drop(UNDECODABLE);
     }
-    return StepOutcome.keep(new Document(raw.id(), text));
+    return StepOutcome.keep(new Document(raw.id(), text, raw.url()));
   }
 
   private static String decodeText(byte[] bytes, boolean html) {
