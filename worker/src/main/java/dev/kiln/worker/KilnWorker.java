@@ -16,6 +16,7 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.common.VersioningBehavior;
 import io.temporal.common.WorkerDeploymentVersion;
+import io.temporal.common.interceptors.WorkerInterceptor;
 import io.temporal.worker.WorkerDeploymentOptions;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerFactoryOptions;
@@ -55,7 +56,14 @@ public final class KilnWorker implements AutoCloseable {
    */
   public KilnWorker(WorkflowClient client, ObjectStore store, boolean cpuQueue, boolean gpuQueue, int curationSlots, int gpuSlots,
       String identity, WorkerDeploymentVersion deployment) {
-    factory = WorkerFactory.newInstance(client, WorkerFactoryOptions.newBuilder().build());
+    this(client, store, cpuQueue, gpuQueue, curationSlots, gpuSlots, identity, deployment, List.of());
+  }
+
+  /** @param interceptors wrap every workflow and activity this worker runs (benchmarks measure activities with them) */
+  public KilnWorker(WorkflowClient client, ObjectStore store, boolean cpuQueue, boolean gpuQueue, int curationSlots, int gpuSlots,
+      String identity, WorkerDeploymentVersion deployment, List<WorkerInterceptor> interceptors) {
+    factory = WorkerFactory.newInstance(client,
+        WorkerFactoryOptions.newBuilder().setWorkerInterceptors(interceptors.toArray(new WorkerInterceptor[0])).build());
     List<String> queues = new ArrayList<>();
     if (cpuQueue) {
       queues.add(TaskQueues.CPU);

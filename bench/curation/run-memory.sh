@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Curation's memory at two corpus sizes: the spec's corpora and a synthetic corpus N times larger (perturbed copies,
+# dev.kiln.bench.curation.SyntheticCorpus), curated by the real workflow and activities with the same -Xmx, one worker,
+# one curation slot. Prints the peak live heap of every activity kind at each size and wall time against corpus size.
+# The corpus and the stack's home go under ~/.cache/kiln/curation-memory (several GB at 20x).
+# Usage: bench/curation/run-memory.sh [SIZES...]   (default: 1 20; env XMX, default 1g; SPEC, default configs/tiny-gpt.yaml)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+SPEC="$(realpath "${SPEC:-$ROOT/configs/tiny-gpt.yaml}")"
+WORK="${KILN_MEMORY_BENCH_DIR:-$HOME/.cache/kiln/curation-memory}"
+SIZES=("$@")
+[[ ${#SIZES[@]} -gt 0 ]] || SIZES=(1 20)
+"$ROOT/infra/fetch-data.sh" >/dev/null
+"$ROOT/infra/install-temporal-cli.sh" >/dev/null
+(cd "$ROOT" && mvn -q -B -o -pl bench -am package -DskipTests) # the reactor: never install (the local repository is shared)
+rm -rf "$WORK/home" # a fresh stack for every measurement; the generated corpus is kept
+mkdir -p "$WORK"
+cd "$ROOT/bench"
+exec java -Xmx"${XMX:-1g}" -XX:+ExitOnOutOfMemoryError -cp "target/kiln-bench-0.1.0-SNAPSHOT.jar:target/lib/*" \
+  dev.kiln.bench.curation.CurationMemoryBenchmark "$SPEC" "$WORK" "${SIZES[@]}"

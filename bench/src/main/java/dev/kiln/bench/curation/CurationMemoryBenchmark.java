@@ -1,0 +1,172 @@
+package dev.kiln.bench.curation;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.activities.curation.CurationActivitiesImpl;
+import dev.kiln.activities.spec.RunSpecLoader;
+import dev.kiln.activities.storage.ObjectStore;
+import dev.kiln.worker.KilnWorker;
+import dev.kiln.worker.cli.Paths;
+import dev.kiln.worker.embedded.EmbeddedStack;
+import dev.kiln.workflows.TaskQueues;
+import dev.kiln.workflows.curation.CurationRequest;
+import dev.kiln.workflows.curation.CurationResult;
+import dev.kiln.workflows.curation.CurationWorkflow;
+import dev.kiln.workflows.spec.RunSpec;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * Curates the spec's corpora and a corpus N times larger ({@link SyntheticCorpus}) through the real curation workflow
+ * and activities (Temporal dev server, s3proxy, one worker in this JVM with {@code --curation-slots} slots) and prints,
+ * per activity kind and corpus size, the peak live heap ({@link ActivityHeapSampler}) and the time, then wall time
+ * against corpus size. Run with the same {@code -Xmx} for every size: bench/curation/run-memory.sh.
+ *
+ * <p>Usage: {@code CurationMemoryBenchmark SPEC WORK_DIR SIZE...}, sizes as multiples of the corpus (e.g. 1 20).
+ */
+public final class CurationMemoryBenchmark {
+  private static final long MIB = 1 << 20;
+
+  record Measurement(int size, long rawDocuments, long keptDocuments, long rawBytes, double seconds, long baselineBytes,
+      Map<String, ActivityHeapSampler.Kind> kinds) {}
+
+  public static void main(String[] args) throws Exception {
+    RunSpec bundled = RunSpecLoader.load(Path.of(args[0]));
+    Path work = Path.of(args[1]);
+    List<Integer> sizes = new ArrayList<>();
+    for (int i = 2; i < args.length; i++) {
+      sizes.add(Integer.parseInt(args[i]));
+    }
+    int largest = sizes.stream().mapToInt(Integer::intValue).max().orElseThrow();
+    int slots = Integer.getInteger("curationSlots", 1);
+    Path data = Paths.dataDir(null);
+    Path corpus = work.resolve("synthetic-" + largest + "x");
+    if (!Files.exists(corpus.resolve("done"))) {
+      List<String> generatorArgs = new ArrayList<>(List.of(data.toString(), corpus.toString(), String.valueOf(largest)));
+      generatorArgs.addAll(bundled.data().rawPrefixes());
+      SyntheticCorpus.main(generatorArgs.toArray(String[]::new));
+      Files.writeString(corpus.resolve("done"), "");
+    }
+
+    List<Measurement> measurements = new ArrayList<>();
+    try (EmbeddedStack stack = EmbeddedStack.start(work.resolve("home"), EmbeddedStack.Temporal.DEV_SERVER, 0, 0, 0, System.out);
+        ObjectStore store = new ObjectStore(stack.storage("memory-bench"));
+        ActivityHeapSampler sampler = new ActivityHeapSampler(Long.getLong("sampleMillis", 500))) {
+      store.ensureBucket();
+      store.put(CurationActivitiesImpl.BAD_WORD_LISTS + "en.json", data.resolve("lists/ldnoobw/en.json"));
+      long[] uploaded = upload(store, corpus, largest);
+      System.out.printf("seeded %,d objects (%,d MiB) of %d copies%n", uploaded[0], uploaded[1] / MIB, largest);
+      WorkflowServiceStubs service = WorkflowServiceStubs.newServiceStubs(
+          WorkflowServiceStubsOptions.newBuilder().setTarget(stack.temporalAddress()).build());
+      WorkflowClient client = WorkflowClient.newInstance(service);
+      try (KilnWorker worker = new KilnWorker(client, store, true, false, slots, 0, "memory-bench", null, List.of(sampler))) {
+        worker.start();
+        for (int size : sizes) {
+          measurements.add(curate(client, store, sampler, bundled, size));
+        }
+      }
+      service.shutdown();
+    }
+    print(measurements, slots);
+  }
+
+  /** Puts copy-00 .. copy-(n-1) under raw/scale/; returns objects and bytes. */
+  private static long[] upload(ObjectStore store, Path corpus, int copies) throws IOException {
+    long objects = 0;
+    long bytes = 0;
+    for (int copy = 0; copy < copies; copy++) {
+      Path dir = corpus.resolve(String.format("copy-%02d", copy));
+      List<Path> files;
+      try (Stream<Path> walk = Files.walk(dir)) {
+        files = walk.filter(Files::isRegularFile).sorted().toList();
+      }
+      for (Path file : files) {
+        String key = "raw/scale/" + corpus.relativize(file);
+        if (!store.exists(key)) {
+          store.put(key, file);
+        }
+        objects++;
+        bytes += Files.size(file);
+      }
+    }
+    return new long[] {objects, bytes};
+  }
+
+  private static Measurement curate(WorkflowClient client, ObjectStore store, ActivityHeapSampler sampler, RunSpec bundled,
+      int size) throws IOException {
+    List<String> prefixes = new ArrayList<>();
+    for (int copy = 0; copy < size; copy++) {
+      for (String prefix : bundled.data().rawPrefixes()) {
+        prefixes.add(String.format("raw/scale/copy-%02d/%s", copy, prefix));
+      }
+    }
+    RunSpec spec = withRawPrefixes(bundled, prefixes);
+    long rawBytes = 0;
+    for (String prefix : prefixes) {
+      rawBytes += store.list(prefix).stream().mapToLong(ObjectStore.StoredObject::size).sum();
+    }
+    String runId = "memory-" + size + "x-" + System.currentTimeMillis();
+    sampler.reset();
+    long start = System.nanoTime();
+    CurationResult result = client.newWorkflowStub(CurationWorkflow.class,
+            WorkflowOptions.newBuilder().setTaskQueue(TaskQueues.CPU).setWorkflowId(runId).build())
+        .curate(new CurationRequest(runId, spec, null, null));
+    double seconds = (System.nanoTime() - start) / 1e9;
+    System.out.printf("%dx: %,d raw documents, %,d kept, in %.0f s%n", size, result.rawDocuments(), result.keptDocuments(), seconds);
+    return new Measurement(size, result.rawDocuments(), result.keptDocuments(), rawBytes, seconds, sampler.baselineBytes(),
+        sampler.kinds());
+  }
+
+  /** The spec with other raw prefixes; through JSON, so that it keeps every other field whatever the record holds. */
+  static RunSpec withRawPrefixes(RunSpec spec, List<String> prefixes) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode tree = json.valueToTree(spec);
+    ((ObjectNode) tree.get("data")).set("rawPrefixes", json.valueToTree(prefixes));
+    return json.treeToValue(tree, RunSpec.class);
+  }
+
+  private static void print(List<Measurement> measurements, int slots) {
+    System.out.printf("%nPeak live heap above the idle worker's (MiB), by activity kind; one worker, %d curation slot(s), -Xmx %d MiB%n",
+        slots, Runtime.getRuntime().maxMemory() / MIB);
+    StringBuilder header = new StringBuilder(String.format("%-22s", "activity"));
+    measurements.forEach(m -> header.append(String.format(" %12s %8s", m.size() + "x peak", "runs")));
+    System.out.println(header);
+    TreeSet<String> types = new TreeSet<>();
+    measurements.forEach(m -> types.addAll(m.kinds().keySet()));
+    for (String type : types) {
+      StringBuilder row = new StringBuilder(String.format("%-22s", type));
+      for (Measurement m : measurements) {
+        ActivityHeapSampler.Kind kind = m.kinds().get(type);
+        String peak = kind == null ? "-" : kind.peakLiveBytes() == 0 ? "<sample"
+            : String.format("%.0f", Math.max(0, kind.peakLiveBytes() - m.baselineBytes()) / (double) MIB);
+        row.append(String.format(" %12s %8s", peak, kind == null ? "-" : String.valueOf(kind.executions())));
+      }
+      System.out.println(row);
+    }
+    Measurement first = measurements.get(0);
+    System.out.printf("%nWall time against corpus size (the first size is 1.00 on both axes)%n");
+    System.out.printf("%-6s %14s %12s %12s %10s %12s %10s%n", "size", "raw documents", "raw MiB", "kept", "seconds", "size ratio", "time ratio");
+    for (Measurement m : measurements) {
+      System.out.printf("%-6s %,14d %,12d %,12d %10.0f %12.2f %10.2f%n", m.size() + "x", m.rawDocuments(), m.rawBytes() / MIB,
+          m.keptDocuments(), m.seconds(), m.rawBytes() / (double) first.rawBytes(), m.seconds() / first.seconds());
+    }
+    Map<String, Object> summary = new LinkedHashMap<>();
+    measurements.forEach(m -> summary.put(m.size() + "x", m));
+    try {
+      System.out.println("\njson=" + new ObjectMapper().writeValueAsString(summary));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
