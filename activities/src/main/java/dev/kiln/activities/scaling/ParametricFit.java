@@ -3,12 +3,13 @@ package dev.kiln.activities.scaling;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.apache.commons.math3.analysis.MultivariateFunction;
 import org.apache.commons.math3.exception.util.ExceptionContextProvider;
 import org.apache.commons.math3.optim.InitialGuess;
 import org.apache.commons.math3.optim.MaxEval;
 import org.apache.commons.math3.optim.MaxIter;
 import org.apache.commons.math3.optim.PointValuePair;
-import org.apache.commons.math3.optim.SimpleValueChecker;
+import org.apache.commons.math3.optim.ConvergenceChecker;
 import org.apache.commons.math3.optim.nonlinear.scalar.GoalType;
 import org.apache.commons.math3.optim.nonlinear.scalar.ObjectiveFunction;
 import org.apache.commons.math3.optim.nonlinear.scalar.ObjectiveFunctionGradient;
@@ -36,7 +37,7 @@ final class ParametricFit {
    * Fits from each start in {@code grid} (as (a, b, e, alpha, beta) in the paper's coordinates), then polishes
    * the {@code keep} best distinct minima to a tight tolerance and returns the lowest, with those minima as
    * restarts for the bootstrap. The grid runs stop at a looser tolerance: which basin a start falls into is
-   * settled long before, and the polish finishes the few that matter (it halves the cost of a fit).
+   * settled long before, and the polish finishes the few that matter (a fraction of the cost of polishing all).
    */
   static Result fit(double[] lnN, double[] lnD, double[] lnL, double delta, List<double[]> grid, int keep) {
     HuberObjective objective = new HuberObjective(lnN, lnD, lnL, delta);
@@ -48,18 +49,27 @@ final class ParametricFit {
       }
     }
     List<double[]> best = distinctBest(objective, minima, keep);
-    return refit(lnN, lnD, lnL, delta, best, keep);
+    return refit(lnN, lnD, lnL, delta, best, keep, POLISH);
   }
 
   /**
-   * Fits from {@code starts} (the paper's coordinates) to the tight tolerance; returns the best, with the
+   * A bootstrap resample's fit, from the full fit's best minima ({@link Result#bestStarts()}) rather than the
+   * whole grid, to the tight tolerance: a loose refit stops near its start and shrinks the interval.
+   */
+  static ParametricLaw bootstrap(double[] lnN, double[] lnD, double[] lnL, double delta, List<double[]> starts) {
+    return refit(lnN, lnD, lnL, delta, starts, 1, POLISH).law();
+  }
+
+  /**
+   * Fits from {@code starts} (the paper's coordinates) to {@code tolerance}; returns the best, with the
    * {@code keep} best distinct minima.
    */
-  static Result refit(double[] lnN, double[] lnD, double[] lnL, double delta, List<double[]> starts, int keep) {
+  private static Result refit(double[] lnN, double[] lnD, double[] lnL, double delta, List<double[]> starts, int keep,
+      Tolerance tolerance) {
     HuberObjective objective = new HuberObjective(lnN, lnD, lnL, delta);
     List<PointValuePair> minima = new ArrayList<>();
     for (double[] s : starts) {
-      PointValuePair p = minimise(objective, objective.centre(s[0], s[1], s[2], s[3], s[4]), POLISH);
+      PointValuePair p = minimise(objective, objective.centre(s[0], s[1], s[2], s[3], s[4]), tolerance);
       if (p != null) {
         minima.add(p);
       }
@@ -96,29 +106,58 @@ final class ParametricFit {
     return kept;
   }
 
-  /** Tolerances of a run: relative and absolute change of the objective, then of the line search. */
-  private record Tolerance(double relative, double absolute, double lineRelative, double lineAbsolute) {}
+  /**
+   * When a run has converged: the largest gradient component is below {@code gradient}, or an iteration
+   * changed the objective by less than {@code stall} of its value (no more progress to make in doubles). The
+   * line search stops at {@code lineRelative} / {@code lineAbsolute}.
+   */
+  private record Tolerance(double gradient, double stall, double lineRelative, double lineAbsolute) {}
 
-  private static final Tolerance SCREEN = new Tolerance(1e-6, 1e-14, 1e-4, 1e-10);
-  private static final Tolerance POLISH = new Tolerance(1e-13, 1e-22, 1e-10, 1e-16);
+  /** Loose: enough to tell which basin a grid start falls into. */
+  private static final Tolerance SCREEN = new Tolerance(1e-6, 1e-9, 1e-4, 1e-10);
+  /** Tight: the fit reported, and every bootstrap refit (a loose refit would stop near its start and shrink the interval). */
+  private static final Tolerance POLISH = new Tolerance(1e-13, 1e-15, 1e-10, 1e-16);
 
   private static PointValuePair minimise(HuberObjective objective, double[] x0, Tolerance tolerance) {
+    // the best point evaluated, returned when Commons Math gives up (too many evaluations, a line search that
+    // could not bracket) after progress
+    PointValuePair[] best = {null};
+    MultivariateFunction value = x -> {
+      double v = objective.value(x);
+      if (Double.isFinite(v) && (best[0] == null || v < best[0].getValue())) {
+        best[0] = new PointValuePair(x.clone(), v);
+      }
+      return v;
+    };
+    ConvergenceChecker<PointValuePair> converged = (iteration, previous, current) -> {
+      if (Math.abs(previous.getValue() - current.getValue()) <= tolerance.stall() * Math.abs(current.getValue())) {
+        return true;
+      }
+      for (double g : objective.gradient(current.getPoint())) {
+        if (Math.abs(g) > tolerance.gradient()) {
+          return false;
+        }
+      }
+      return true;
+    };
     NonLinearConjugateGradientOptimizer optimizer = new NonLinearConjugateGradientOptimizer(
-        NonLinearConjugateGradientOptimizer.Formula.POLAK_RIBIERE,
-        new SimpleValueChecker(tolerance.relative(), tolerance.absolute()), tolerance.lineRelative(),
+        NonLinearConjugateGradientOptimizer.Formula.POLAK_RIBIERE, converged, tolerance.lineRelative(),
         tolerance.lineAbsolute(), 1e-3);
+    PointValuePair p;
     try {
-      PointValuePair p = optimizer.optimize(new MaxEval(MAX_EVALUATIONS), new MaxIter(MAX_EVALUATIONS),
-          new ObjectiveFunction(objective::value), new ObjectiveFunctionGradient(objective::gradient),
+      p = optimizer.optimize(new MaxEval(MAX_EVALUATIONS), new MaxIter(MAX_EVALUATIONS),
+          new ObjectiveFunction(value), new ObjectiveFunctionGradient(objective::gradient),
           GoalType.MINIMIZE, new InitialGuess(x0));
-      return Double.isFinite(p.getValue()) && allFinite(p.getPoint()) ? p : null;
     } catch (RuntimeException e) {
       if (!(e instanceof ExceptionContextProvider)) {
         throw e;
       }
-      // Commons Math gave up (too many evaluations, a line search that could not bracket): no minimum here
-      return null;
+      p = best[0];
     }
+    if (p != null && best[0] != null && best[0].getValue() < p.getValue()) {
+      p = best[0];
+    }
+    return p != null && Double.isFinite(p.getValue()) && allFinite(p.getPoint()) ? p : null;
   }
 
   private static boolean close(double[] x, double[] y) {

@@ -254,7 +254,7 @@ public final class ScalingLawFitter {
         continue;
       }
       try {
-        boot.add(ParametricFit.refit(bn, bd, bl, HUBER_DELTA, full.bestStarts(), 1).law());
+        boot.add(ParametricFit.bootstrap(bn, bd, bl, HUBER_DELTA, full.bestStarts()));
       } catch (IllegalStateException e) {
         failed++;
       }
