@@ -88,7 +88,9 @@ public record ScalingLawReport(
 
   /**
    * The compute-optimal parameters, tokens, tokens per parameter and loss at {@code budgetFlops}, with their
-   * bootstrap intervals: what the scope stage sizes a run with.
+   * bootstrap intervals: what the scope stage sizes a run with. Throws IllegalArgumentException for a budget
+   * that is not a positive number, and IllegalStateException when approach 3's fit has a non-positive
+   * parameter (then it defines no allocation; the report's warnings say so).
    */
   public Allocation predict(double budgetFlops) {
     if (!(budgetFlops > 0) || !Double.isFinite(budgetFlops)) {
@@ -96,6 +98,10 @@ public record ScalingLawReport(
           + budgetFlops);
     }
     ParametricLaw law = parametric.law();
+    if (!law.wellFormed()) {
+      throw new IllegalStateException("the ladder's approach 3 fit " + law + " has a non-positive or non-finite"
+          + " parameter, so it gives no compute-optimal allocation; measure more sizes and token counts");
+    }
     List<ParametricLaw> laws = parametric.bootstrapLaws();
     Estimate isoFlopN = null;
     if (isoFlop != null) {

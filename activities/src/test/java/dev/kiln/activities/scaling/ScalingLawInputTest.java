@@ -1,5 +1,6 @@
 package dev.kiln.activities.scaling;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -92,6 +93,39 @@ class ScalingLawInputTest {
       }
     }
     refused(points, "not convex", "1.00e+18");
+  }
+
+  @Test
+  void aProfileThatDoesNotBracketItsMinimumIsKeptWithAWarning() {
+    // the 1e19 profile has only sizes below N*(1e19): its parabola's vertex lies beyond the largest one
+    List<LadderPoint> points = new ArrayList<>();
+    ParametricLaw law = ParametricLaw.CHINCHILLA;
+    for (double c : new double[] {1e18, 1e19}) {
+      double top = c == 1e18 ? 4 * law.optimalParameters(c) : law.optimalParameters(c) / 1.5;
+      for (int i = 0; i < 5; i++) {
+        long n = Math.round(top / Math.pow(2, i));
+        long d = Math.round(c / (6.0 * n));
+        points.add(new LadderPoint("r" + i, n, d, 6.0 * n * d, c, law.loss(n, d)));
+      }
+    }
+    // a handful of grid starts around the truth keeps this test fast; the full grid is tested elsewhere
+    ScalingLawReport r = ScalingLawFitter.fit(points, OPTIONS, List.of(new double[] {5, 5, 0.5, 0.5, 0.5},
+        new double[] {6, 6, 0.5, 0.3, 0.3}));
+    assertTrue(r.isoFlop().optima().get(0).bracketed());
+    assertFalse(r.isoFlop().optima().get(1).bracketed());
+    assertTrue(r.warnings().stream().anyMatch(w -> w.contains("1.00e+19") && w.contains("outside the sizes measured")),
+        r.warnings().toString());
+    assertTrue(r.text().contains("(outside the sizes measured)"), r.text());
+  }
+
+  @Test
+  void aLawWithoutAllocationRefusesToPredict() {
+    ParametricLaw bad = new ParametricLaw(1.7, 400, 400, -0.05, 0.3);
+    ScalingLawReport.Estimate e = new ScalingLawReport.Estimate(1, 1, 1);
+    ScalingLawReport report = new ScalingLawReport(ladder(), 20, 1, 1e-3, null,
+        new ScalingLawReport.Parametric(bad, e, e, e, e, e, e, e, 0, 1, List.of()), List.of(), 0, List.of());
+    IllegalStateException thrown = assertThrows(IllegalStateException.class, () -> report.predict(1e20));
+    assertTrue(thrown.getMessage().contains("no compute-optimal allocation"), thrown.getMessage());
   }
 
   @Test
