@@ -138,7 +138,7 @@ public final class QualityTrainer {
     }
     String tail = current.toString().strip();
     if (!tail.isEmpty()) {
-      if (count < words / 4 && !chunks.isEmpty()) {
+      if (count < words / 4.0 && !chunks.isEmpty()) {
         chunks.set(chunks.size() - 1, chunks.get(chunks.size() - 1) + "\n" + tail);
       } else {
         chunks.add(tail);
