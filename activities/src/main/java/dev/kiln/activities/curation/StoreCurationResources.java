@@ -95,8 +95,8 @@ public final class StoreCurationResources implements CurationResources {
     List<ObjectStore.StoredObject> card = store.list(cardKey).stream().filter(o -> o.key().equals(cardKey)).toList();
     if (card.isEmpty()) {
       throw ApplicationFailure.newNonRetryableFailure("perplexity model '" + hubId + "' is not in the hub (no "
-          + cardKey + " in bucket " + store.bucket() + "). Fix: name a causal model of the hub (kiln list --hub), or"
-          + " train one with kiln run", Failures.BAD_DATA);
+          + cardKey + " in bucket " + store.bucket() + "). Fix: name a causal model of the hub (its card is hub/<id>/card.yaml; a"
+          + " finished decoder run publishes one there), or import one (model.hubModel, docs/huggingface.md)", Failures.BAD_DATA);
     }
     return cached("perplexity|" + store.bucket() + "|" + hubId + "|" + etags(card), PerplexityScorer.class, () -> {
       try {

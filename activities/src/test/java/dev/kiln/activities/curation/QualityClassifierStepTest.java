@@ -74,6 +74,18 @@ class QualityClassifierStepTest {
   }
 
   @Test
+  void statsWithoutScoresReadAndWriteAsBefore() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    String old = "{\"step\":\"decode\",\"documentsIn\":2,\"documentsKept\":1,\"tokensIn\":10,\"tokensKept\":5,"
+        + "\"droppedByReason\":{\"undecodable\":1},\"nanos\":7}";
+    StepStats read = json.readValue(old, StepStats.class);
+    assertEquals(new StepStats("decode", 2, 1, 10, 5, Map.of("undecodable", 1L), 7), read);
+    assertEquals(json.readTree(old), json.readTree(json.writeValueAsString(read)), "no scores field when there are none");
+    StepStats scored = read.withScores(new dev.kiln.workflows.curation.ScoreHistogram("quality score", 0, 1, List.of(1L, 2L)));
+    assertEquals(scored, json.readValue(json.writeValueAsString(scored), StepStats.class));
+  }
+
+  @Test
   void aMissingModelFailsWithoutRetryNamingTheKeyAndTheFix(@TempDir Path dir) throws Exception {
     try (LocalBucket bucket = LocalBucket.start(dir, "kiln-test")) {
       ApplicationFailure failure = assertThrows(ApplicationFailure.class,

@@ -4,7 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kiln.activities.curation.CurationResourcesCheck;
+import dev.kiln.activities.storage.LocalBucket;
+import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.workflows.spec.CurationProfile;
+import dev.kiln.workflows.spec.RunSpec;
+import dev.kiln.workflows.spec.SpecProblem;
 import dev.kiln.workflows.spec.CurationStepSpec;
 import dev.kiln.workflows.spec.InvalidRunSpecException;
 import java.io.IOException;
@@ -70,6 +75,27 @@ class WebCrawlProfileTest {
         () -> RunSpecLoader.parse(spec(dir, profile.replace(from, to)), "configs/web.yaml", dir));
     assertTrue(e.getMessage().contains(field), "names " + field + ": " + e.getMessage());
     assertTrue(e.getMessage().contains(expected), "says " + expected + ": " + e.getMessage());
+  }
+
+  @Test
+  void beforeTheRunStartsMissingBlocklistsAndModelsAreNamed(@TempDir Path dir) throws Exception {
+    RunSpec spec = RunSpecLoader.parse(spec(dir, Files.readString(PROFILE)), "configs/web.yaml", dir);
+    try (LocalBucket bucket = LocalBucket.start(Files.createDirectories(dir.resolve("s3")), "kiln-test")) {
+      ObjectStore store = bucket.store();
+      List<SpecProblem> problems = CurationResourcesCheck.problems(spec, store);
+      assertEquals(6, problems.size(), problems.toString());
+      assertEquals("curation.profile.steps[5].model", problems.get(5).field());
+      assertTrue(problems.get(5).fix().contains("kiln quality train --out models/quality/books-vs-web/"), problems.toString());
+
+      Path ut1 = Path.of("src/test/resources/ut1");
+      for (String file : List.of("adult/domains", "adult/urls", "malware/domains", "phishing/urls")) {
+        store.put("lists/ut1/" + file, Files.readAllBytes(ut1.resolve(file)));
+      }
+      store.put("models/quality/books-vs-web/model.json", new byte[] {'{', '}'});
+      store.put("models/quality/books-vs-web/weights.bin", new byte[] {0});
+      assertEquals(List.of("names 'dating'", "names 'gambling'"), CurationResourcesCheck.problems(spec, store).stream()
+          .map(p -> p.problem().substring(0, p.problem().indexOf(',')).strip()).toList());
+    }
   }
 
   private static byte[] spec(Path dir, String profile) throws IOException {

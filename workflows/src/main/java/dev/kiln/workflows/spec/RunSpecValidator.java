@@ -238,7 +238,7 @@ public final class RunSpecValidator {
       }
     } else if (step instanceof CurationStepSpec.Perplexity p) {
       if (p.model() == null || p.model().isBlank()) {
-        problem(at + "model", "is missing", "give the id of a causal language model in Kiln's hub (kiln list --hub)");
+        problem(at + "model", "is missing", "give the id of a causal language model in Kiln's hub (hub/<id>/card.yaml in the bucket)");
       }
       oneThreshold(at, "maxPerplexity", p.maxPerplexity(), p.keepFraction(), "e.g. 1000");
       if (p.maxPerplexity() != null) {

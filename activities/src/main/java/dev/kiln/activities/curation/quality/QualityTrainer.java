@@ -122,12 +122,15 @@ public final class QualityTrainer {
     return new QualityModel(classifier, info);
   }
 
-  /** Pieces of about {@code words} words cut at line ends; a short tail joins the piece before it. */
+  /**
+   * Pieces of about {@code words} words cut at line ends (a line longer than a piece, as in a text without line
+   * breaks, is cut between words); a short tail joins the piece before it.
+   */
   static List<String> chunks(String text, int words) {
     List<String> chunks = new ArrayList<>();
     StringBuilder current = new StringBuilder();
     int count = 0;
-    for (String line : text.split("\n")) {
+    for (String line : lines(text, words)) {
       current.append(line).append('\n');
       count += wordCount(line);
       if (count >= words) {
@@ -145,6 +148,22 @@ public final class QualityTrainer {
       }
     }
     return chunks;
+  }
+
+  /** The text's lines, a line of more than {@code words} words cut into lines of {@code words} words. */
+  private static List<String> lines(String text, int words) {
+    List<String> lines = new ArrayList<>();
+    for (String line : text.split("\n")) {
+      if (wordCount(line) <= words) {
+        lines.add(line);
+        continue;
+      }
+      String[] split = line.strip().split("\\s+");
+      for (int from = 0; from < split.length; from += words) {
+        lines.add(String.join(" ", java.util.Arrays.copyOfRange(split, from, Math.min(split.length, from + words))));
+      }
+    }
+    return lines;
   }
 
   private static int wordCount(String line) {
