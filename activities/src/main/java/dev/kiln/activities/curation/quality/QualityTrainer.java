@@ -221,6 +221,8 @@ public final class QualityTrainer {
   }
 
   static String describe(BinaryMetrics m) {
-    return String.format(java.util.Locale.ROOT, "precision %.3f recall %.3f F1 %.3f", m.precision(), m.recall(), m.f1());
+    return String.format(java.util.Locale.ROOT, "precision %.3f recall %.3f F1 %.3f (kept %d of %d positives, %d of %d negatives)",
+        m.precision(), m.recall(), m.f1(), m.truePositives(), m.truePositives() + m.falseNegatives(), m.falsePositives(),
+        m.falsePositives() + m.trueNegatives());
   }
 }
