@@ -1,13 +1,24 @@
 package dev.kiln.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kiln.activities.curation.quality.QualityClassifierActivitiesImpl;
 import dev.kiln.activities.curation.quality.QualityModel;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.activities.storage.StorageSettings;
 import dev.kiln.worker.embedded.EmbeddedStack;
 import dev.kiln.worker.embedded.LocalS3;
+import dev.kiln.workflows.Failures;
+import dev.kiln.workflows.curation.QualityClassifierActivities;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestActivityEnvironment;
+import java.time.Duration;
+import java.util.List;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +26,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code kiln quality train} against S3 over a local directory: it trains, stores the model and prints the figures. */
+/**
+ * {@code kiln quality train} and the training activity against S3 over a local directory: they train, store the
+ * model and report the figures.
+ */
 class QualityCommandTest {
   private static final String BOOK = "The Debian project is an association of individuals who have made common cause to"
       + " create a free operating system. Packages are maintained by volunteers, and the distribution is released when"
@@ -51,6 +65,29 @@ class QualityCommandTest {
       assertTrue(r.out().contains("Gopher quality rules"), r.out());
       QualityModel model = QualityModel.read(store, "models/quality/test/");
       assertEquals(4096, model.classifier().buckets());
+
+      // the activity runs the same training on a worker
+      TestActivityEnvironment environment = TestActivityEnvironment.newInstance();
+      try {
+        environment.registerActivitiesImplementations(new QualityClassifierActivitiesImpl(store));
+        QualityClassifierActivities activities = environment.newActivityStub(QualityClassifierActivities.class,
+            ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(5))
+                .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build()).build());
+        QualityClassifierActivities.TrainResult result = activities.trainQualityClassifier(
+            new QualityClassifierActivities.TrainRequest(List.of("raw/books/"), List.of("raw/site/"),
+                "models/quality/by-activity/", 4096, 8, 5, 0.5, 40, 0.2, 0));
+        assertEquals("models/quality/by-activity/model.json", result.infoKey());
+        assertTrue(store.exists(result.weightsKey()));
+        assertTrue(result.heldOutExamples() > 0 && result.trainExamples() > 0, result.toString());
+        ActivityFailure failure = assertThrows(ActivityFailure.class, () -> activities.trainQualityClassifier(
+            new QualityClassifierActivities.TrainRequest(List.of("raw/none/"), List.of("raw/site/"),
+                "models/quality/x/", 4096, 8, 5, 0.5, 40, 0.2, 0)));
+        ApplicationFailure cause = (ApplicationFailure) failure.getCause();
+        assertEquals(Failures.BAD_DATA, cause.getType());
+        assertTrue(cause.getOriginalMessage().contains("raw/none/"), cause.getOriginalMessage());
+      } finally {
+        environment.close();
+      }
 
       CliRunner.Result empty = cli.kiln("quality", "train", "--positive", "raw/none/", "--negative", "raw/site/",
           "--out", "models/quality/x");
