@@ -90,6 +90,7 @@ public final class KilnWorker implements AutoCloseable {
           new ScopeActivitiesImpl(),
           new ModelHubActivitiesImpl(store),
           new CurationActivitiesImpl(store),
+          new dev.kiln.activities.curation.quality.QualityClassifierActivitiesImpl(store),
           new EvaluationActivitiesImpl(store),
           new CheckpointActivitiesImpl(store));
     }

@@ -8,7 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 
-/** Checks that need the storage, done before a workflow starts: do the spec's raw prefixes hold data? */
+/**
+ * Checks that need the storage, done before a workflow starts: do the spec's raw prefixes hold data, and are the
+ * blocklists and models its curation steps name in the bucket?
+ */
 public final class Preflight {
   private Preflight() {}
 
@@ -35,6 +38,7 @@ public final class Preflight {
                 : "use one of " + datasets + ", or upload the data first (kiln seed)"));
       }
     }
+    problems.addAll(dev.kiln.activities.curation.CurationResourcesCheck.problems(spec, store));
     if (!problems.isEmpty()) {
       throw new InvalidRunSpecException(source, problems);
     }

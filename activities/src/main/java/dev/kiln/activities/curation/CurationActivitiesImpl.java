@@ -175,7 +175,8 @@ public final class CurationActivitiesImpl implements CurationActivities {
       }
     }
     RunSpec.CurationSpec curation = request.spec().curation();
-    CurationPipeline pipeline = new CurationPipeline(curation, badWordLists(curation), ReferenceTokenCounter.GPT2);
+    CurationPipeline pipeline = new CurationPipeline(curation, badWordLists(curation), ReferenceTokenCounter.GPT2,
+        new StoreCurationResources(store));
     CurationPipeline.ShardOutcome outcome = pipeline.run(raw);
     CurationProfile.NearDedup near = curation.rules().nearDedup();
     MinHasher minHasher = new MinHasher(near.bands(), near.rows(), near.shingleWords());

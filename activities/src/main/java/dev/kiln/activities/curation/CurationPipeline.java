@@ -25,13 +25,24 @@ public final class CurationPipeline {
   private final CurationSpec spec;
   private final Map<String, List<String>> badWordLists;
   private final ToIntFunction<String> tokenCounter;
+  private final CurationResources resources;
   private final TextDecoder decoder = new TextDecoder();
 
   /** @param badWordLists LDNOOBW entries per language of the run, needed when the profile has a badWords step */
   public CurationPipeline(CurationSpec spec, Map<String, List<String>> badWordLists, ToIntFunction<String> tokenCounter) {
+    this(spec, badWordLists, tokenCounter, CurationResources.NONE);
+  }
+
+  /**
+   * @param resources blocklists and models of the steps that need them (urlBlocklist, qualityClassifier,
+   *     perplexity); loaded when the pipeline builds the step
+   */
+  public CurationPipeline(CurationSpec spec, Map<String, List<String>> badWordLists, ToIntFunction<String> tokenCounter,
+      CurationResources resources) {
     this.spec = spec;
     this.badWordLists = badWordLists;
     this.tokenCounter = tokenCounter;
+    this.resources = resources;
   }
 
   public ShardOutcome run(Iterable<RawDocument> documents) {
@@ -64,7 +75,7 @@ public final class CurationPipeline {
       Optional<CountedDocument> kept = accounting.apply(step, doc);
       kept.ifPresent(out::add);
     }
-    stats.add(accounting.stats());
+    stats.add(step instanceof ScoringStep scoring ? accounting.stats().withScores(scoring.scores()) : accounting.stats());
     dropped.addAll(accounting.examples());
     return out;
   }
@@ -84,6 +95,13 @@ public final class CurationPipeline {
       return new BadWordsFilter(badWordLists, w.maxBadWordFraction());
     } else if (stepSpec instanceof CurationStepSpec.PiiScrubbing p) {
       return new PiiScrubber(p);
+    } else if (stepSpec instanceof CurationStepSpec.UrlBlocklist u) {
+      return new UrlBlocklistFilter(resources.urlBlocklist(u));
+    } else if (stepSpec instanceof CurationStepSpec.QualityClassifier q) {
+      return QualityClassifierFilter.of(resources.qualityModel(q.model()), q);
+    } else if (stepSpec instanceof CurationStepSpec.Perplexity p) {
+      return PerplexityFilter.forShard(resources.perplexityScorer(p.model()), p,
+          shard.stream().map(CountedDocument::document).toList());
     }
     throw new IllegalArgumentException("no step implements " + stepSpec.getClass().getSimpleName());
   }

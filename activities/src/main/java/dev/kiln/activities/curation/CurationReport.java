@@ -1,5 +1,6 @@
 package dev.kiln.activities.curation;
 
+import dev.kiln.workflows.curation.ScoreHistogram;
 import dev.kiln.workflows.curation.StepStats;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -66,9 +67,30 @@ public record CurationReport(
             + "(tokens: GPT-2 reference tokenizer)%n%n",
         runId, profile, rawDocuments, rawTokens, keptDocuments, keptTokens, tokenRetentionPercent));
     b.append(table(funnel));
+    for (StepStats s : funnel) {
+      if (s.scores() != null) {
+        b.append(String.format(Locale.ROOT, "%nScores of step %s (%s, %,d documents)%n", s.step(), s.scores().score(),
+            s.scores().total()));
+        b.append(histogram(s.scores()));
+      }
+    }
     b.append("\nExamples of dropped documents\n");
     for (DroppedExample e : examples) {
       b.append(String.format(Locale.ROOT, "%n[%s] %s%n  %s%n", e.reason(), e.documentId(), e.excerpt()));
+    }
+    return b.toString();
+  }
+
+  /** One line per bin: its range, its count and a bar scaled to the largest bin (40 characters). */
+  public static String histogram(ScoreHistogram h) {
+    long largest = h.counts().stream().mapToLong(Long::longValue).max().orElse(0);
+    double width = (h.max() - h.min()) / h.bins();
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < h.bins(); i++) {
+      long count = h.counts().get(i);
+      int bar = largest == 0 ? 0 : (int) Math.round(40.0 * count / largest);
+      b.append(String.format(Locale.ROOT, "  %7.3f .. %7.3f %,10d  %s%n", h.min() + i * width, h.min() + (i + 1) * width,
+          count, "#".repeat(bar)));
     }
     return b.toString();
   }

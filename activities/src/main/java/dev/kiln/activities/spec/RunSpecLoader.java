@@ -61,7 +61,17 @@ public final class RunSpecLoader {
       Set.of("useCase.description", "model.hubModel", "evaluation.prompts", "curation.rules", "data.onlyNew",
           "data.whenNothingNew", "training.activation", "training.architecture", "evaluation.compareWithDecoder", "resilience");
 
+  /** Step fields that are alternatives (one of a threshold and a keep fraction) or have defaults, as kind.field. */
+  private static final Set<String> OPTIONAL_STEP_FIELDS = Set.of("qualityClassifier.minScore",
+      "qualityClassifier.keepFraction", "perplexity.maxPerplexity", "perplexity.keepFraction", "perplexity.maxTokens");
+
   private static boolean optional(String field) {
+    if (field.startsWith("steps[")) {
+      String[] parts = field.split("\\.");
+      if (parts.length == 3 && OPTIONAL_STEP_FIELDS.contains(parts[1] + "." + parts[2])) {
+        return true;
+      }
+    }
     return OPTIONAL_FIELDS.contains(field) || field.startsWith("resilience.");
   }
 

@@ -18,6 +18,9 @@ import java.util.Map;
   @JsonSubTypes.Type(value = CurationStepSpec.FineWeb.class, name = "fineWeb"),
   @JsonSubTypes.Type(value = CurationStepSpec.BadWords.class, name = "badWords"),
   @JsonSubTypes.Type(value = CurationStepSpec.PiiScrubbing.class, name = "piiScrubbing"),
+  @JsonSubTypes.Type(value = CurationStepSpec.UrlBlocklist.class, name = "urlBlocklist"),
+  @JsonSubTypes.Type(value = CurationStepSpec.QualityClassifier.class, name = "qualityClassifier"),
+  @JsonSubTypes.Type(value = CurationStepSpec.Perplexity.class, name = "perplexity"),
 })
 public sealed interface CurationStepSpec {
 
@@ -81,4 +84,29 @@ public sealed interface CurationStepSpec {
 
   /** Replaces e-mail addresses, phone numbers and public IPv4 addresses with placeholders. */
   record PiiScrubbing(boolean emails, boolean phoneNumbers, boolean ipAddresses) implements CurationStepSpec {}
+
+  /**
+   * Drops documents whose URL is on a blocklist in the UT1 layout (as DataTrove's URL filter reads it): under the
+   * S3 prefix {@code list}, one directory per category with a {@code domains} file (a listed domain also blocks
+   * its subdomains) and a {@code urls} file (host and path without scheme), one entry per line. A document is
+   * dropped with reason {@code url:blocklisted:<category>}; a document without a URL passes.
+   */
+  record UrlBlocklist(String list, java.util.List<String> categories) implements CurationStepSpec {}
+
+  /**
+   * DCLM's learned quality filter: a fastText-style linear classifier ({@code kiln quality train}) stored under
+   * the S3 prefix {@code model}. A document is kept when its score is at least {@code minScore}, or, with
+   * {@code keepFraction} instead, at least the score that the given fraction of the model's raw (negative)
+   * training sample reached (recorded at training time). Exactly one of the two is set.
+   */
+  record QualityClassifier(String model, Double minScore, Double keepFraction) implements CurationStepSpec {}
+
+  /**
+   * CCNet's perplexity filter: documents scored by a causal language model of Kiln's hub ({@code model}, a hub
+   * id), on at most {@code maxTokens} tokens of each; a document is kept when its perplexity is at most
+   * {@code maxPerplexity}, or, with {@code keepFraction} instead, when it is among that fraction of lowest
+   * perplexities of its shard. Exactly one of the two is set.
+   */
+  record Perplexity(String model, Double maxPerplexity, Double keepFraction, Integer maxTokens)
+      implements CurationStepSpec {}
 }

@@ -219,6 +219,45 @@ public final class RunSpecValidator {
       range(at + "maxNewlineToWordRatio", f.maxNewlineToWordRatio(), 0, 10, "FineWeb uses 0.3");
     } else if (step instanceof CurationStepSpec.BadWords w) {
       fraction(at + "maxBadWordFraction", w.maxBadWordFraction(), "C4 uses 0 (any listed word drops the page)");
+    } else if (step instanceof CurationStepSpec.UrlBlocklist u) {
+      if (u.list() == null || u.list().isBlank()) {
+        problem(at + "list", "is missing", "give the S3 prefix of a blocklist in UT1 layout, e.g. lists/ut1/");
+      }
+      if (u.categories() == null || u.categories().isEmpty()
+          || u.categories().stream().anyMatch(c -> c == null || c.isBlank() || c.contains("/"))) {
+        problem(at + "categories", "is missing, empty or has a blank or nested name",
+            "list UT1 category directories under the list prefix, e.g. [adult, malware, phishing]");
+      }
+    } else if (step instanceof CurationStepSpec.QualityClassifier q) {
+      if (q.model() == null || q.model().isBlank()) {
+        problem(at + "model", "is missing", "give the S3 prefix kiln quality train wrote, e.g. models/quality/books-vs-web/");
+      }
+      oneThreshold(at, "minScore", q.minScore(), q.keepFraction(), "a probability such as 0.5");
+      if (q.minScore() != null) {
+        fraction(at + "minScore", q.minScore(), "a probability such as 0.5");
+      }
+    } else if (step instanceof CurationStepSpec.Perplexity p) {
+      if (p.model() == null || p.model().isBlank()) {
+        problem(at + "model", "is missing", "give the id of a causal language model in Kiln's hub (hub/<id>/card.yaml in the bucket)");
+      }
+      oneThreshold(at, "maxPerplexity", p.maxPerplexity(), p.keepFraction(), "e.g. 1000");
+      if (p.maxPerplexity() != null) {
+        range(at + "maxPerplexity", p.maxPerplexity(), 1, 1e12, "a perplexity such as 1000");
+      }
+      if (p.maxTokens() != null) {
+        range(at + "maxTokens", p.maxTokens(), 2, 1_000_000, "e.g. 512 (scoring reads at most that many tokens of a document)");
+      }
+    }
+  }
+
+  /** A scoring step keeps by a threshold or by a fraction: exactly one of them. */
+  private void oneThreshold(String at, String threshold, Double value, Double keepFraction, String example) {
+    if ((value == null) == (keepFraction == null)) {
+      problem(at + threshold + "/keepFraction", value == null ? "are both missing" : "are both given",
+          "give either " + threshold + " (" + example + ") or keepFraction (e.g. 0.3), not both");
+    }
+    if (keepFraction != null && !(keepFraction > 0 && keepFraction <= 1)) {
+      problem(at + "keepFraction", "is " + keepFraction + ", outside (0, 1]", "the share of documents to keep, e.g. 0.3");
     }
   }
 
