@@ -175,7 +175,7 @@ public final class PartitionedGlobalStage {
       for (int band = 0; band < bands; band++) {
         byte[] key = ByteBuffer.allocate(BAND_KEY_WIDTH).putInt(band)
             .putLong(MinHashDeduplicator.bandKey(signature, band, rows)).array();
-        byGroup.get(band % layout.bandGroups()).add(new SortedKeys.Entry(key, doc));
+        byGroup.get(band % layout.bandGroups()).add(new SortedKeys.Entry(key, SortedKeys.ref(shard, doc)));
       }
     }
     long nearNanos = System.nanoTime() - start;
@@ -195,13 +195,13 @@ public final class PartitionedGlobalStage {
         long t0 = System.nanoTime();
         if (profile.exactDedup()) {
           byte[] fingerprint = ExactDeduplicator.fingerprint(doc.text());
-          exact.get(partition(fingerprint, layout)).add(new SortedKeys.Entry(fingerprint, documents));
+          exact.get(partition(fingerprint, layout)).add(new SortedKeys.Entry(fingerprint, SortedKeys.ref(shard, documents)));
         }
         long t1 = System.nanoTime();
         String url = profile.urlDedup() ? UrlNormalizer.normalize(doc.url()) : null;
         if (url != null) {
           byte[] digest = sha256(url.getBytes(StandardCharsets.UTF_8));
-          urls.get(partition(digest, layout)).add(new SortedKeys.Entry(digest, documents));
+          urls.get(partition(digest, layout)).add(new SortedKeys.Entry(digest, SortedKeys.ref(shard, documents)));
         }
         exactNanos += t1 - t0;
         urlNanos += System.nanoTime() - t1;
@@ -238,19 +238,16 @@ public final class PartitionedGlobalStage {
     String run = request.runId();
     int group = request.index();
     long[] pairs = {0};
-    withLocalRuns(run, request.layout().shards(), s -> bandRunKey(run, group, s), "writeDedupKeys", runs ->
+    withLocalRuns(run, request.layout().shards(), s -> bandRunKey(run, group, s), "writeDedupKeys", (runs, scratch) ->
         putStreamed(pairsKey(run, group), raw -> {
           DataOutputStream out = new DataOutputStream(new BufferedOutputStream(raw));
-          int[] first = new int[2];
-          SortedKeys.merge(runs, (key, shard, doc, firstOfKey) -> {
+          long[] first = new long[1];
+          SortedKeys.merge(runs, scratch, (key, ref, firstOfKey) -> {
             if (firstOfKey) {
-              first[0] = shard;
-              first[1] = doc;
+              first[0] = ref;
             } else {
-              out.writeInt(first[0]);
-              out.writeInt(first[1]);
-              out.writeInt(shard);
-              out.writeInt(doc);
+              out.writeLong(first[0]);
+              out.writeLong(ref);
               if (++pairs[0] % 100_000 == 0) {
                 heartbeat.accept("band group " + group + ": " + pairs[0] + " pairs");
               }
@@ -280,13 +277,12 @@ public final class PartitionedGlobalStage {
     String run = request.runId();
     int partition = request.index();
     long[] copies = {0};
-    withLocalRuns(run, request.layout().shards(), s -> partitionRunKey(run, kind, partition, s), "writeDedupKeys", runs ->
-        putStreamed(duplicatesKey(run, kind, partition), raw -> {
+    withLocalRuns(run, request.layout().shards(), s -> partitionRunKey(run, kind, partition, s), "writeDedupKeys",
+        (runs, scratch) -> putStreamed(duplicatesKey(run, kind, partition), raw -> {
           DataOutputStream out = new DataOutputStream(new BufferedOutputStream(raw));
-          SortedKeys.merge(runs, (key, shard, doc, firstOfKey) -> {
+          SortedKeys.merge(runs, scratch, (key, ref, firstOfKey) -> {
             if (!firstOfKey) {
-              out.writeInt(shard);
-              out.writeInt(doc);
+              out.writeLong(ref);
               copies[0]++;
             }
           });
@@ -314,11 +310,11 @@ public final class PartitionedGlobalStage {
         while (true) {
           long a;
           try {
-            a = node(in.readInt(), in.readInt());
+            a = in.readLong();
           } catch (EOFException end) {
             break;
           }
-          union(parent, a, node(in.readInt(), in.readInt()));
+          union(parent, a, in.readLong());
         }
       } catch (IOException e) {
         throw new UncheckedIOException(e);
@@ -341,10 +337,10 @@ public final class PartitionedGlobalStage {
     Iterator<Map.Entry<Long, Integer>> entries = flags.entrySet().iterator();
     Map.Entry<Long, Integer> next = entries.hasNext() ? entries.next() : null;
     while (next != null) {
-      int shard = (int) (next.getKey() >>> 32);
+      int shard = SortedKeys.shardOf(next.getKey());
       List<long[]> docs = new ArrayList<>();
-      while (next != null && (int) (next.getKey() >>> 32) == shard) {
-        docs.add(new long[] {next.getKey() & 0xFFFFFFFFL, next.getValue()});
+      while (next != null && SortedKeys.shardOf(next.getKey()) == shard) {
+        docs.add(new long[] {SortedKeys.indexOf(next.getKey()), next.getValue()});
         next = entries.hasNext() ? entries.next() : null;
       }
       putStreamed(removeKey(run, shard), raw -> {
@@ -370,7 +366,7 @@ public final class PartitionedGlobalStage {
         while (true) {
           long doc;
           try {
-            doc = node(in.readInt(), in.readInt());
+            doc = in.readLong();
           } catch (EOFException end) {
             break;
           }
@@ -382,10 +378,6 @@ public final class PartitionedGlobalStage {
       }
     }
     return count;
-  }
-
-  private static long node(int shard, int doc) {
-    return ((long) shard << 32) | (doc & 0xFFFFFFFFL);
   }
 
   private static void union(Map<Long, Long> parent, long a, long b) {
@@ -788,9 +780,9 @@ public final class PartitionedGlobalStage {
     }
   }
 
-  /** Downloads each shard's run (to local disk, one at a time) and hands the files to {@code work}. */
+  /** Downloads each shard's run (to local disk, one at a time) and hands the files and a scratch directory to work. */
   private void withLocalRuns(String run, int shards, java.util.function.IntFunction<String> keyOf, String producer,
-      Consumer<List<Path>> work) {
+      java.util.function.BiConsumer<List<Path>, Path> work) {
     Path dir = null;
     try {
       dir = Files.createTempDirectory("kiln-runs-");
@@ -805,7 +797,7 @@ public final class PartitionedGlobalStage {
           heartbeat.accept("downloaded " + shard + "/" + shards + " sorted runs");
         }
       }
-      work.accept(runs);
+      work.accept(runs, dir);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } finally {

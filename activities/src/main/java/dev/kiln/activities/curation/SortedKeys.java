@@ -19,75 +19,112 @@ import java.util.List;
 import java.util.PriorityQueue;
 
 /**
- * Runs of (key, document) entries sorted by key (unsigned bytes) then document, as one shard writes them for one
- * band group or partition; and the k-way merge of such runs, one per shard, into the global order (key, shard,
- * document), the way DataTrove's MinHash bucket stage merges its sorted signature files. Keys have a fixed width
- * per run. The merge holds one entry and one read buffer per run, never a run's content.
+ * Runs of (key, document) entries sorted by key (unsigned bytes) then document, as one shard writes them for one band
+ * group or partition; and the k-way merge of such runs into one global order, the way DataTrove's MinHash bucket stage
+ * merges its sorted signature files. A document is a global reference, {@code shard << 32 | index}, so sorting by it
+ * is sorting by global order, and a merge of runs is itself a run. Keys have a fixed width per run.
+ *
+ * <p>Memory: a merge holds one entry and one read buffer per run it reads at once, at most {@link #FAN_IN} runs; more
+ * runs are merged in passes through intermediate runs on local disk, so memory stays bounded whatever the number of
+ * shards.
  */
 final class SortedKeys {
 
-  private static final int MAGIC = 0x4B53524B; // "KSRK"
+  /** Runs a merge reads at once: 256 buffers of 8 KiB. */
+  static final int FAN_IN = 256;
+  private static final int MAGIC = 0x4B53524C; // "KSRL"
   private static final int READ_BUFFER = 8 * 1024;
+  private static final int MORE = 1;
+  private static final int END = 0;
 
   private SortedKeys() {}
 
-  /** One entry: a key and the index of its document within the shard. */
-  record Entry(byte[] key, int doc) {}
+  /** One entry: a key and the global reference of its document ({@link #ref}). */
+  record Entry(byte[] key, long ref) {}
+
+  /** The global reference of document {@code index} of shard {@code shard}: orders as (shard, index). */
+  static long ref(int shard, int index) {
+    return ((long) shard << 32) | (index & 0xFFFFFFFFL);
+  }
+
+  static int shardOf(long ref) {
+    return (int) (ref >>> 32);
+  }
+
+  static int indexOf(long ref) {
+    return (int) ref;
+  }
 
   static final Comparator<Entry> ORDER = (a, b) -> {
     int c = Arrays.compareUnsigned(a.key, b.key);
-    return c != 0 ? c : Integer.compare(a.doc, b.doc);
+    return c != 0 ? c : Long.compare(a.ref, b.ref);
   };
 
   /** Sorts {@code entries} (one shard's, for one band group or partition) and writes them as a run. */
   static void write(OutputStream out, int keyWidth, List<Entry> entries) throws IOException {
     List<Entry> sorted = new ArrayList<>(entries);
     sorted.sort(ORDER);
-    DataOutputStream data = new DataOutputStream(new BufferedOutputStream(out));
-    data.writeInt(MAGIC);
-    data.writeInt(keyWidth);
-    data.writeInt(sorted.size());
+    Writer writer = new Writer(out, keyWidth);
     for (Entry e : sorted) {
-      if (e.key.length != keyWidth) {
-        throw new IllegalArgumentException("key of " + e.key.length + " bytes in a run of " + keyWidth + "-byte keys");
-      }
-      data.write(e.key);
-      data.writeInt(e.doc);
+      writer.add(e.key, e.ref);
     }
-    data.flush();
+    writer.finish();
+  }
+
+  /** Writes a run whose entries arrive in order. */
+  static final class Writer {
+    private final DataOutputStream out;
+    private final int keyWidth;
+
+    Writer(OutputStream out, int keyWidth) throws IOException {
+      this.out = new DataOutputStream(new BufferedOutputStream(out));
+      this.keyWidth = keyWidth;
+      this.out.writeInt(MAGIC);
+      this.out.writeInt(keyWidth);
+    }
+
+    void add(byte[] key, long ref) throws IOException {
+      if (key.length != keyWidth) {
+        throw new IllegalArgumentException("key of " + key.length + " bytes in a run of " + keyWidth + "-byte keys");
+      }
+      out.writeByte(MORE);
+      out.write(key);
+      out.writeLong(ref);
+    }
+
+    /** Marks the end, so a run cut while written is told from a complete one. */
+    void finish() throws IOException {
+      out.writeByte(END);
+      out.flush();
+    }
   }
 
   /** What the merge reports: each entry in global order, and whether it opens a group of equal keys. */
   @FunctionalInterface
   interface Visitor {
-    void visit(byte[] key, int shard, int doc, boolean firstOfKey) throws IOException;
+    void visit(byte[] key, long ref, boolean firstOfKey) throws IOException;
   }
 
   /** A run being read, positioned on its current entry. */
   private static final class Cursor implements Closeable {
-    final int shard;
     final DataInputStream in;
     final byte[] key;
-    int remaining;
-    int doc;
+    long ref;
 
-    Cursor(int shard, InputStream stream) throws IOException {
-      this.shard = shard;
+    Cursor(InputStream stream) throws IOException {
       this.in = new DataInputStream(new BufferedInputStream(stream, READ_BUFFER));
       if (in.readInt() != MAGIC) {
-        throw new IOException("not a sorted key run (shard " + shard + ")");
+        throw new IOException("not a sorted key run");
       }
       this.key = new byte[in.readInt()];
-      this.remaining = in.readInt();
     }
 
     boolean advance() throws IOException {
-      if (remaining == 0) {
+      if (in.readUnsignedByte() == END) {
         return false;
       }
       in.readFully(key);
-      doc = in.readInt();
-      remaining--;
+      ref = in.readLong();
       return true;
     }
 
@@ -98,22 +135,54 @@ final class SortedKeys {
   }
 
   /**
-   * Merges runs in the order (key, shard, document); {@code runs.get(i)} is shard {@code i}'s run and is read once,
-   * front to back.
+   * Merges runs into the order (key, document) and reports each entry to {@code visitor}; runs beyond {@link #FAN_IN}
+   * are first merged in groups into intermediate runs under {@code scratch} (deleted as soon as read).
    */
-  static void merge(List<Path> runs, Visitor visitor) {
+  static void merge(List<Path> runs, Path scratch, Visitor visitor) {
+    try {
+      List<Path> level = runs;
+      int pass = 0;
+      while (level.size() > FAN_IN) {
+        List<Path> next = new ArrayList<>();
+        for (int from = 0; from < level.size(); from += FAN_IN) {
+          List<Path> group = level.subList(from, Math.min(level.size(), from + FAN_IN));
+          Path merged = scratch.resolve("merge-" + pass + "-" + next.size() + ".run");
+          try (OutputStream out = Files.newOutputStream(merged)) {
+            Writer writer = new Writer(out, widthOf(group));
+            mergeOnce(group, (key, ref, first) -> writer.add(key, ref));
+            writer.finish();
+          }
+          if (pass > 0) {
+            for (Path consumed : group) {
+              Files.deleteIfExists(consumed);
+            }
+          }
+          next.add(merged);
+        }
+        level = next;
+        pass++;
+      }
+      mergeOnce(level, visitor);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static int widthOf(List<Path> runs) throws IOException {
+    try (Cursor cursor = new Cursor(Files.newInputStream(runs.get(0)))) {
+      return cursor.key.length;
+    }
+  }
+
+  private static void mergeOnce(List<Path> runs, Visitor visitor) throws IOException {
     PriorityQueue<Cursor> heads = new PriorityQueue<>((a, b) -> {
       int c = Arrays.compareUnsigned(a.key, b.key);
-      if (c != 0) {
-        return c;
-      }
-      c = Integer.compare(a.shard, b.shard);
-      return c != 0 ? c : Integer.compare(a.doc, b.doc);
+      return c != 0 ? c : Long.compare(a.ref, b.ref);
     });
     List<Cursor> open = new ArrayList<>();
     try {
-      for (int shard = 0; shard < runs.size(); shard++) {
-        Cursor cursor = new Cursor(shard, Files.newInputStream(runs.get(shard)));
+      for (Path run : runs) {
+        Cursor cursor = new Cursor(Files.newInputStream(run));
         open.add(cursor);
         if (cursor.advance()) {
           heads.add(cursor);
@@ -126,22 +195,16 @@ final class SortedKeys {
         if (first) {
           previous = head.key.clone();
         }
-        visitor.visit(previous, head.shard, head.doc, first);
+        visitor.visit(previous, head.ref, first);
         if (head.advance()) {
           heads.add(head);
         }
       }
     } catch (EOFException e) {
-      throw new UncheckedIOException("a sorted key run ends early: it was cut while written", e);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new IOException("a sorted key run ends without its end mark: it was cut while written", e);
     } finally {
       for (Cursor cursor : open) {
-        try {
-          cursor.close();
-        } catch (IOException ignored) {
-          // read-only local file: nothing to lose
-        }
+        cursor.close();
       }
     }
   }
