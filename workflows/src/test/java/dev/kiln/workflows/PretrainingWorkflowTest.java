@@ -139,7 +139,7 @@ class PretrainingWorkflowTest {
     List<String> curation = scheduledSummaries("run-1-curate");
     assertEquals(List.of("plan shards", "curate shard 1/3", "curate shard 2/3", "curate shard 3/3", "dedup keys 1/3"),
         curation.subList(0, 5));
-    assertEquals(List.of("summarize and report", "train tokenizer on a sample of 3 documents", "tokenize 1/3",
+    assertEquals(List.of("summarize and report", "train tokenizer on a sample of 3 training documents", "tokenize 1/3",
         "tokenize 2/3", "tokenize 3/3", "merge manifest of 3 shards"), curation.subList(curation.size() - 6, curation.size()));
   }
 

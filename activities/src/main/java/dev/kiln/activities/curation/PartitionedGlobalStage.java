@@ -179,7 +179,6 @@ public final class PartitionedGlobalStage {
       }
     }
     long nearNanos = System.nanoTime() - start;
-    signatures = null;
     for (int group = 0; group < layout.bandGroups(); group++) {
       putRun(bandRunKey(run, group, shard), BAND_KEY_WIDTH, byGroup.get(group));
     }
@@ -207,6 +206,12 @@ public final class PartitionedGlobalStage {
         urlNanos += System.nanoTime() - t1;
         documents++;
       }
+    }
+    if (documents != signatures.size()) {
+      throw ApplicationFailure.newNonRetryableFailure(shardKey(run, shard, ".jsonl.gz") + " holds " + documents
+          + " documents but " + shardKey(run, shard, ".minhash.bin") + " " + signatures.size()
+          + " signatures: the shard was written by two different curations. Fix: curate the run again (a new run id)",
+          Failures.BAD_DATA);
     }
     for (int p = 0; p < layout.partitions(); p++) {
       if (profile.exactDedup()) {
@@ -414,7 +419,7 @@ public final class PartitionedGlobalStage {
     RunSpec spec = request.spec();
     CurationProfile profile = spec.curation().rules();
     if (!store.exists(removalsKey(run))) {
-      throw ApplicationFailure.newFailure("no " + removalsKey(run) + ": clusterDuplicates has not finished for run "
+      throw ApplicationFailure.newNonRetryableFailure("no " + removalsKey(run) + ": clusterDuplicates has not finished for run "
           + run + ". Fix: run the global stage's steps in order (the workflow does)", Failures.BAD_DATA);
     }
     Map<Integer, Integer> removals = readRemovals(run, shard);
@@ -620,66 +625,85 @@ public final class PartitionedGlobalStage {
     long budget = spec.tokenizer().sampleChars();
     double rate = TokenizerSample.rate(budget, summary.trainCharacters());
     heartbeat.accept("training tokenizer on up to " + budget + " characters, sampling at " + rate);
-    Iterable<String> sample = () -> TokenizerSample.texts(trainingDocuments(request), rate, budget);
-    String tokenizerJson = new ByteLevelBpeTrainer(spec.tokenizer().vocabSize(), budget).train(sample);
+    String tokenizerJson;
+    try (TrainingDocuments documents = new TrainingDocuments(request)) {
+      Iterable<String> sample = () -> TokenizerSample.texts(documents, rate, budget);
+      tokenizerJson = new ByteLevelBpeTrainer(spec.tokenizer().vocabSize(), budget).train(sample);
+    }
     String key = CurationActivitiesImpl.curatedPrefix(run) + "tokenizer.json";
     store.put(key, tokenizerJson.getBytes(StandardCharsets.UTF_8));
     return key;
   }
 
-  /** The training documents of every shard in global order, streamed one shard at a time. */
-  private Iterator<Document> trainingDocuments(GlobalStageRequest request) {
-    String run = request.runId();
-    SplitFix fix = parse(get(global(run) + "split.json", "summarizeGlobalStage"), new TypeReference<>() {});
-    double fraction = request.spec().data().heldOutFraction();
-    int shards = request.layout().shards();
-    return new Iterator<>() {
-      int shard = -1;
-      DocumentReader reader;
-      Iterator<Document> docs = java.util.Collections.emptyIterator();
-      Document next;
-      boolean moved;
+  /**
+   * The training documents of every shard in global order, streamed one shard at a time; closing it closes the shard
+   * being read (the sample may stop in the middle of one).
+   */
+  private final class TrainingDocuments implements Iterator<Document>, AutoCloseable {
+    private final String run;
+    private final SplitFix fix;
+    private final double fraction;
+    private final int shards;
+    private int shard = -1;
+    private DocumentReader reader;
+    private Iterator<Document> docs = java.util.Collections.emptyIterator();
+    private Document next;
+    private boolean moved;
 
-      @Override
-      public boolean hasNext() {
-        while (next == null) {
-          if (docs.hasNext()) {
-            Document doc = docs.next();
-            boolean heldOut = TokenShards.isHeldOut(doc.id(), fraction);
-            if (fix.shard() != null && fix.shard() == shard && !moved
-                && (heldOut ? SplitFix.HELD_OUT : SplitFix.TRAIN).equals(fix.from())) {
-              moved = true;
-              heldOut = !heldOut;
-            }
-            if (!heldOut) {
-              next = doc;
-            }
-            continue;
-          }
-          if (reader != null) {
-            reader.close();
-            reader = null;
-          }
-          if (++shard >= shards) {
-            return false;
-          }
-          heartbeat.accept("tokenizer sample: shard " + shard + "/" + shards);
-          reader = openDocuments(filteredKey(run, shard), "filterShard of shard " + shard);
-          docs = reader.iterator();
-        }
-        return true;
-      }
+    TrainingDocuments(GlobalStageRequest request) {
+      this.run = request.runId();
+      this.fix = parse(get(global(run) + "split.json", "summarizeGlobalStage"), new TypeReference<>() {});
+      this.fraction = request.spec().data().heldOutFraction();
+      this.shards = request.layout().shards();
+    }
 
-      @Override
-      public Document next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        Document doc = next;
-        next = null;
-        return doc;
+    @Override
+    public void close() {
+      if (reader != null) {
+        reader.close();
+        reader = null;
       }
-    };
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (next == null) {
+        if (docs.hasNext()) {
+          Document doc = docs.next();
+          boolean heldOut = TokenShards.isHeldOut(doc.id(), fraction);
+          if (fix.shard() != null && fix.shard() == shard && !moved
+              && (heldOut ? SplitFix.HELD_OUT : SplitFix.TRAIN).equals(fix.from())) {
+            moved = true;
+            heldOut = !heldOut;
+          }
+          if (!heldOut) {
+            next = doc;
+          }
+          continue;
+        }
+        if (reader != null) {
+          reader.close();
+          reader = null;
+        }
+        if (++shard >= shards) {
+          return false;
+        }
+        heartbeat.accept("tokenizer sample: shard " + shard + "/" + shards);
+        reader = openDocuments(filteredKey(run, shard), "filterShard of shard " + shard);
+        docs = reader.iterator();
+      }
+      return true;
+    }
+
+    @Override
+    public Document next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      Document doc = next;
+      next = null;
+      return doc;
+    }
   }
 
   // ---- 8. tokenize per shard -----------------------------------------------------------------------------------
@@ -837,8 +861,7 @@ public final class PartitionedGlobalStage {
   }
 
   private ApplicationFailure missing(String key, String producer) {
-    // retryable: the producing task may still be retried by the workflow; a run resumed after a purge fails clearly
-    return ApplicationFailure.newFailure(key + " is not in bucket " + store.bucket() + "; " + producer
+    return ApplicationFailure.newNonRetryableFailure(key + " is not in bucket " + store.bucket() + "; " + producer
         + " writes it. Fix: run the global stage's steps in order (the workflow does), or curate the run again",
         Failures.BAD_DATA);
   }

@@ -41,11 +41,12 @@ import org.junit.jupiter.api.io.TempDir;
  * The partitioned global stage keeps exactly the documents the single-process stage keeps ({@link MinHashDeduplicator},
  * {@link ExactDeduplicator} through {@link GlobalDeduplication}), with the same dedup stats, tokenizer and token stream,
  * on shards whose exact copies, near copies (a chain of them too) and URL copies are spread across shards, for several
- * cuts into band groups and partitions. Runs against s3proxy.
+ * cuts into band groups and partitions; one shard is empty. Runs against s3proxy.
  */
 class PartitionedGlobalStageTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int SHARDS = 5;
+  /** Shards 0 to 4 get documents; shard 5 keeps none (a shard whose every document a per-shard step dropped). */
+  private static final int SHARDS = 6;
 
   @TempDir static Path dir;
   static LocalBucket bucket;
@@ -94,7 +95,7 @@ class PartitionedGlobalStageTest {
     }
     int id = 0;
     for (int d = 0; d < originals.size(); d++) {
-      // shard 3 stays empty of originals: an empty shard is a case too
+      // shard 3 gets no originals, only near copies
       int shard = d % 4 == 3 ? 4 : d % 4;
       String url = d % 5 == 0 ? "https://Example.org/page/" + (d / 10) + "?utm_source=x" : null;
       out.get(shard).add(new Document("doc-" + id++, originals.get(d), url));
@@ -102,7 +103,7 @@ class PartitionedGlobalStageTest {
     for (int d = 0; d < 12; d++) {
       // exact copies (case and spacing differ) into an earlier or later shard
       String copy = originals.get(d * 4 + 1).toUpperCase().replace(" ", "  ");
-      out.get((d * 3) % SHARDS == 3 ? 0 : (d * 3) % SHARDS).add(new Document("copy-" + id++, copy));
+      out.get((d * 3) % 5 == 3 ? 0 : (d * 3) % 5).add(new Document("copy-" + id++, copy));
     }
     for (int d = 0; d < 10; d++) {
       // near copies: one word replaced; each of the first three also has a near copy of the copy (a chain)

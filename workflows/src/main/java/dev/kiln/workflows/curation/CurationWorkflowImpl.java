@@ -78,7 +78,7 @@ public class CurationWorkflowImpl implements CurationWorkflow {
     GlobalSummary summary = stage("summarize and report").summarizeGlobalStage(base);
     GlobalStageRequest tokenized = base;
     if (request.tokenizerKey() == null) {
-      tokenized = base.withTokenizer(stage("train tokenizer on a sample of " + summary.trainDocuments() + " documents")
+      tokenized = base.withTokenizer(stage("train tokenizer on a sample of " + summary.trainDocuments() + " training documents")
           .trainTokenizerOnSample(base));
     }
     fanOut("tokenize", layout.shards(), tokenized, CurationActivities::tokenizeShard);
