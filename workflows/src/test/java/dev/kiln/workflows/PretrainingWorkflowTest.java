@@ -65,6 +65,8 @@ class PretrainingWorkflowTest {
   private final AtomicInteger maxShardsInFlight = new AtomicInteger();
   private Objective objective = Objective.CLM;
   private int shards = 3;
+  /** The shard whose filterShard fails non-retryably, or -1. */
+  private int failingFilterShard = -1;
 
   @BeforeEach
   void setUp() {
@@ -191,6 +193,22 @@ class PretrainingWorkflowTest {
     }
     assertEquals(stageOrder(expected), stageOrder(stage));
     assertFalse(calls.contains("finalize"), "a new run never calls the single-process finalizeCuration");
+  }
+
+  @Test
+  void aGlobalStageTaskThatFailsFailsTheRunBeforeTheNextStage() {
+    shards = 12;
+    failingFilterShard = 5;
+    WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> run(TestSpecs.valid()));
+    Throwable cause = e;
+    while (cause != null && !(cause instanceof ApplicationFailure)) {
+      cause = cause.getCause();
+    }
+    ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, cause, "the task's failure is the run's cause");
+    assertEquals("shard 5 is broken", failure.getOriginalMessage());
+    assertEquals(Failures.BAD_DATA, failure.getType());
+    assertFalse(calls.contains("summarize"), "no stage after the failed one: " + calls);
+    assertFalse(calls.contains("train"), calls.toString());
   }
 
   private static List<String> sorted(List<String> calls, String prefix) {
@@ -403,6 +421,9 @@ class PretrainingWorkflowTest {
 
     @Override
     public long filterShard(GlobalStageRequest request) {
+      if (request.index() == failingFilterShard) {
+        throw ApplicationFailure.newNonRetryableFailure("shard " + request.index() + " is broken", Failures.BAD_DATA);
+      }
       calls.add("filter " + request.index());
       return 1;
     }

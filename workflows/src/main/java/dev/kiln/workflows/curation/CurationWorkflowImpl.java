@@ -108,7 +108,13 @@ public class CurationWorkflowImpl implements CurationWorkflow {
     for (int i = 0; i < count; i++) {
       if (inFlight.size() == MAX_SHARDS_IN_FLIGHT) {
         Promise.anyOf(inFlight).get();
-        inFlight.removeIf(Promise::isCompleted);
+        inFlight.removeIf(p -> {
+          if (!p.isCompleted()) {
+            return false;
+          }
+          p.get(); // rethrows a failed task's failure, also when another task completed first
+          return true;
+        });
         Workflow.setCurrentDetails(name + ": " + (i - inFlight.size()) + "/" + count);
       }
       CurationActivities stub = activities(name + " " + (i + 1) + "/" + count);
