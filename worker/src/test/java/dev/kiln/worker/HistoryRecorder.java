@@ -8,12 +8,17 @@ import dev.kiln.activities.spec.RunSpecLoader;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.worker.embedded.LocalS3;
 import dev.kiln.worker.embedded.EmbeddedStack;
+import dev.kiln.workflows.TaskQueues;
+import dev.kiln.workflows.curation.CurationRequest;
+import dev.kiln.workflows.curation.CurationResult;
+import dev.kiln.workflows.curation.CurationWorkflow;
 import dev.kiln.workflows.pretraining.RunSummary;
 import dev.kiln.workflows.spec.RunSpec;
 import dev.kiln.workflows.training.TrainingHeartbeat;
 import dev.kiln.workflows.training.TrainingWorkflow;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
 import io.temporal.common.WorkflowExecutionHistory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>{@code pipeline-*}: a whole pipeline (scope, hub, curation child with four shards, training child with three
  *       segments, evaluation);
  *   <li>{@code controls-*}: a training run that is paused, resumed, given a new learning rate, rolled back, loses its
- *       training worker to SIGKILL and resumes, and continues as new on the way.
+ *       training worker to SIGKILL and resumes, and continues as new on the way;
+ *   <li>{@code curation-partitioned}: a curation workflow on its own that takes the partitioned global stage
+ *       ({@code WorkflowVersions.PARTITIONED_GLOBAL_STAGE}); {@link #recordPartitionedCuration} records only it.
  * </ul>
  * Re-record only when a fixture must cover something new: a change to a workflow's decisions goes behind
  * {@code Workflow.getVersion}, and the old fixtures keep replaying.
@@ -107,6 +114,31 @@ class HistoryRecorder {
           write("controls-training-" + (i + 1), runs.get(i));
         }
       }
+    }
+  }
+
+  /**
+   * A curation workflow (four shards, the partitioned global stage) on its own; run alone with
+   * {@code -Dit.test='HistoryRecorder#recordPartitionedCuration'} to add its fixture without re-recording the others.
+   */
+  @Test
+  void recordPartitionedCuration() throws Exception {
+    String address = System.getenv().getOrDefault("TEMPORAL_ADDRESS", "127.0.0.1:7233");
+    Files.createDirectories(OUT);
+    try (LocalS3 s3 = LocalS3.start(home.resolve("s3"), EmbeddedStack.freePort());
+        ObjectStore store = new ObjectStore(new dev.kiln.activities.storage.StorageSettings(s3.endpoint(), "kiln", "us-east-1",
+            EmbeddedStack.ACCESS_KEY, EmbeddedStack.SECRET_KEY));
+        TemporalConnection connection = TemporalConnection.connect(address, "default");
+        KilnWorker worker = new KilnWorker(connection.client(), store, true, false, 2, 0)) {
+      store.ensureBucket();
+      TestData.seedSmallCorpus(store, TestData.dataDir());
+      worker.start();
+      String id = "replay-curation-" + Long.toString(System.currentTimeMillis(), 36);
+      CurationWorkflow curation = connection.client().newWorkflowStub(CurationWorkflow.class,
+          WorkflowOptions.newBuilder().setWorkflowId(id).setTaskQueue(TaskQueues.CPU).build());
+      CurationResult result = curation.curate(new CurationRequest(id, spec("replay-pipeline.yaml"), null, null));
+      assertTrue(result.keptDocuments() > 0 && store.exists(result.manifestKey()), result.toString());
+      save(connection.client(), id, "curation-partitioned");
     }
   }
 

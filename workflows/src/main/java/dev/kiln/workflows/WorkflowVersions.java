@@ -37,6 +37,13 @@ public final class WorkflowVersions {
    */
   public static final String WARNINGS_MEMO_PER_BOUNDARY = "warnings-memo-per-boundary";
 
+  /**
+   * CurationWorkflow runs the global stage partitioned (dedup keys per shard, buckets per band group, partitions,
+   * clusters, filter, tokenizer sample, tokenize per shard, manifest merge) instead of one finalizeCuration activity.
+   * Asked after the shards are curated.
+   */
+  public static final String PARTITIONED_GLOBAL_STAGE = "curation-partitioned-global-stage";
+
   /** Whether this run takes the branch that {@code changeId} (version 1) introduced. */
   public static boolean takes(String changeId) {
     return Workflow.getVersion(changeId, Workflow.DEFAULT_VERSION, 1) == 1;

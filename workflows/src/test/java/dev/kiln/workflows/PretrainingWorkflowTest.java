@@ -1,6 +1,7 @@
 package dev.kiln.workflows;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,8 @@ import dev.kiln.workflows.curation.CurationActivities;
 import dev.kiln.workflows.curation.CurationResult;
 import dev.kiln.workflows.curation.CurationWorkflowImpl;
 import dev.kiln.workflows.curation.FinalizeRequest;
+import dev.kiln.workflows.curation.GlobalStageRequest;
+import dev.kiln.workflows.curation.GlobalSummary;
 import dev.kiln.workflows.curation.RawSelection;
 import dev.kiln.workflows.curation.ShardPlan;
 import dev.kiln.workflows.curation.ShardRequest;
@@ -62,6 +65,8 @@ class PretrainingWorkflowTest {
   private final AtomicInteger maxShardsInFlight = new AtomicInteger();
   private Objective objective = Objective.CLM;
   private int shards = 3;
+  /** The shard whose filterShard fails non-retryably, or -1. */
+  private int failingFilterShard = -1;
 
   @BeforeEach
   void setUp() {
@@ -95,7 +100,7 @@ class PretrainingWorkflowTest {
     assertEquals("select", calls.get(1));
     assertEquals("plan", calls.get(2));
     assertEquals("evaluate", calls.get(calls.size() - 1));
-    assertTrue(calls.indexOf("finalize") < calls.indexOf("train"), "curation finishes before training");
+    assertTrue(calls.indexOf("merge manifest") < calls.indexOf("train"), "curation finishes before training");
     // 120 steps in segments of 50: 0-50, 50-100, 100-120, each resuming from the previous segment's checkpoint
     assertEquals(List.of(50, 100, 120), segments.stream().map(SegmentRequest::endStep).toList());
     assertEquals(null, segments.get(0).resumeFrom());
@@ -133,8 +138,11 @@ class PretrainingWorkflowTest {
     run(TestSpecs.valid());
     assertEquals(List.of("scope: generation, 1.0E13 FLOPs", "select model (auto, decoder/clm)", "evaluate clm and publish to the hub"),
         scheduledSummaries("run-1"));
-    assertEquals(List.of("plan shards", "curate shard 1/3", "curate shard 2/3", "curate shard 3/3",
-        "dedup, tokenize and pack 3 shards (trains the tokenizer)"), scheduledSummaries("run-1-curate"));
+    List<String> curation = scheduledSummaries("run-1-curate");
+    assertEquals(List.of("plan shards", "curate shard 1/3", "curate shard 2/3", "curate shard 3/3", "dedup keys 1/3"),
+        curation.subList(0, 5));
+    assertEquals(List.of("summarize and report", "train tokenizer on a sample of 3 training documents", "tokenize 1/3",
+        "tokenize 2/3", "tokenize 3/3", "merge manifest of 3 shards"), curation.subList(curation.size() - 6, curation.size()));
   }
 
   /** The summary (user metadata) of every ActivityTaskScheduled event in a workflow's history, in order. */
@@ -160,6 +168,63 @@ class PretrainingWorkflowTest {
     assertEquals(20, calls.stream().filter(c -> c.startsWith("shard ")).count());
     assertTrue(maxShardsInFlight.get() <= 8, "at most 8 shards at once, saw " + maxShardsInFlight.get());
     assertEquals(20, summary.curation().keptDocuments());
+  }
+
+  @Test
+  void aNewRunDedupsTokenizesAndPacksInPartitionedStagesInOrder() {
+    shards = 3;
+    run(TestSpecs.valid());
+    List<String> global = calls.stream().filter(c -> !c.startsWith("shard ")).toList();
+    int bands = TestSpecs.valid().curation().rules().nearDedup().bands();
+    List<String> expected = new ArrayList<>(List.of("keys 0", "keys 1", "keys 2"));
+    for (int band = 0; band < bands; band++) {
+      expected.add("bucket " + band);
+    }
+    expected.addAll(List.of("partition 0", "cluster", "filter 0", "filter 1", "filter 2", "summarize", "tokenizer"));
+    for (int shard = 0; shard < 3; shard++) {
+      expected.add("tokenize " + shard + " with runs/run-1/curated/tokenizer.json");
+    }
+    expected.add("merge manifest");
+    int from = global.indexOf(global.stream().filter(c -> c.startsWith("keys ")).findFirst().orElseThrow());
+    List<String> stage = new ArrayList<>(global.subList(from, from + expected.size()));
+    // within a stage the tasks run in parallel, so they may finish in any order; the stages follow each other
+    for (String[] sameStage : new String[][] {{"keys "}, {"bucket "}, {"filter "}, {"tokenize "}}) {
+      assertEquals(sorted(expected, sameStage[0]), sorted(stage, sameStage[0]));
+    }
+    assertEquals(stageOrder(expected), stageOrder(stage));
+    assertFalse(calls.contains("finalize"), "a new run never calls the single-process finalizeCuration");
+  }
+
+  @Test
+  void aGlobalStageTaskThatFailsFailsTheRunBeforeTheNextStage() {
+    shards = 12;
+    failingFilterShard = 5;
+    WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> run(TestSpecs.valid()));
+    Throwable cause = e;
+    while (cause != null && !(cause instanceof ApplicationFailure)) {
+      cause = cause.getCause();
+    }
+    ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, cause, "the task's failure is the run's cause");
+    assertEquals("shard 5 is broken", failure.getOriginalMessage());
+    assertEquals(Failures.BAD_DATA, failure.getType());
+    assertFalse(calls.contains("summarize"), "no stage after the failed one: " + calls);
+    assertFalse(calls.contains("train"), calls.toString());
+  }
+
+  private static List<String> sorted(List<String> calls, String prefix) {
+    return calls.stream().filter(c -> c.startsWith(prefix)).sorted().toList();
+  }
+
+  /** Each call's stage (its first word), with consecutive repeats collapsed. */
+  private static List<String> stageOrder(List<String> calls) {
+    List<String> stages = new ArrayList<>();
+    for (String call : calls) {
+      String stage = call.split(" ")[0];
+      if (stages.isEmpty() || !stages.get(stages.size() - 1).equals(stage)) {
+        stages.add(stage);
+      }
+    }
+    return stages;
   }
 
   @Test
@@ -328,6 +393,68 @@ class PretrainingWorkflowTest {
       StepStats stats = new StepStats("decode", 10, 1, 1000, 100, Map.of("x", 9L), 1);
       String docs = "runs/run-1/curated/docs/" + request.shard();
       return new ShardResult(request.shard(), docs + ".jsonl.gz", docs + ".minhash.bin", docs + ".dropped.json", 1, List.of(stats));
+    }
+
+    @Override
+    public long writeDedupKeys(GlobalStageRequest request) {
+      calls.add("keys " + request.index());
+      return 1;
+    }
+
+    @Override
+    public long findNearDuplicatePairs(GlobalStageRequest request) {
+      calls.add("bucket " + request.index());
+      return 0;
+    }
+
+    @Override
+    public long findExactDuplicates(GlobalStageRequest request) {
+      calls.add("partition " + request.index());
+      return 0;
+    }
+
+    @Override
+    public long clusterDuplicates(GlobalStageRequest request) {
+      calls.add("cluster");
+      return 0;
+    }
+
+    @Override
+    public long filterShard(GlobalStageRequest request) {
+      if (request.index() == failingFilterShard) {
+        throw ApplicationFailure.newNonRetryableFailure("shard " + request.index() + " is broken", Failures.BAD_DATA);
+      }
+      calls.add("filter " + request.index());
+      return 1;
+    }
+
+    @Override
+    public GlobalSummary summarizeGlobalStage(GlobalStageRequest request) {
+      calls.add("summarize");
+      int n = request.layout().shards();
+      return new GlobalSummary(n * 10L, n, n, 0, n * 100L);
+    }
+
+    @Override
+    public String trainTokenizerOnSample(GlobalStageRequest request) {
+      calls.add("tokenizer");
+      return "runs/run-1/curated/tokenizer.json";
+    }
+
+    @Override
+    public long tokenizeShard(GlobalStageRequest request) {
+      calls.add("tokenize " + request.index() + " with " + request.tokenizerKey());
+      return 300;
+    }
+
+    @Override
+    public CurationResult mergeManifest(GlobalStageRequest request) {
+      calls.add("merge manifest");
+      int n = request.layout().shards();
+      StepStats merged = new StepStats("decode", 10L * n, n, 1000L * n, 100L * n, Map.of("x", 9L * n), n);
+      return new CurationResult("runs/run-1/curated/manifest.json", request.tokenizerKey(),
+          "runs/run-1/curated/stats.json", "runs/run-1/curated/report.json", "runs/run-1/curated/report.png", 4000,
+          merged.documentsIn(), merged.tokensIn(), merged.documentsKept(), merged.tokensKept(), 900, 100, List.of(merged));
     }
 
     @Override

@@ -13,6 +13,8 @@ import dev.kiln.workflows.Failures;
 import dev.kiln.workflows.curation.CurationActivities;
 import dev.kiln.workflows.curation.CurationResult;
 import dev.kiln.workflows.curation.FinalizeRequest;
+import dev.kiln.workflows.curation.GlobalStageRequest;
+import dev.kiln.workflows.curation.GlobalSummary;
 import dev.kiln.workflows.curation.RawSelection;
 import dev.kiln.workflows.curation.ShardPlan;
 import dev.kiln.workflows.curation.ShardRequest;
@@ -284,22 +286,94 @@ public final class CurationActivitiesImpl implements CurationActivities {
     return result;
   }
 
+  private PartitionedGlobalStage globalStage() {
+    return new PartitionedGlobalStage(store, message -> Activity.getExecutionContext().heartbeat(message), this);
+  }
+
+  @Override
+  public long writeDedupKeys(GlobalStageRequest request) {
+    try (KeepAlive alive = KeepAlive.start(Activity.getExecutionContext(), KEEP_ALIVE)) {
+      return globalStage().writeDedupKeys(request);
+    }
+  }
+
+  @Override
+  public long findNearDuplicatePairs(GlobalStageRequest request) {
+    try (KeepAlive alive = KeepAlive.start(Activity.getExecutionContext(), KEEP_ALIVE)) {
+      return globalStage().findNearDuplicatePairs(request);
+    }
+  }
+
+  @Override
+  public long findExactDuplicates(GlobalStageRequest request) {
+    try (KeepAlive alive = KeepAlive.start(Activity.getExecutionContext(), KEEP_ALIVE)) {
+      return globalStage().findExactDuplicates(request);
+    }
+  }
+
+  @Override
+  public long clusterDuplicates(GlobalStageRequest request) {
+    try (KeepAlive alive = KeepAlive.start(Activity.getExecutionContext(), KEEP_ALIVE)) {
+      return globalStage().clusterDuplicates(request);
+    }
+  }
+
+  @Override
+  public long filterShard(GlobalStageRequest request) {
+    try (KeepAlive alive = KeepAlive.start(Activity.getExecutionContext(), KEEP_ALIVE)) {
+      return globalStage().filterShard(request);
+    }
+  }
+
+  @Override
+  public GlobalSummary summarizeGlobalStage(GlobalStageRequest request) {
+    try (KeepAlive alive = KeepAlive.start(Activity.getExecutionContext(), KEEP_ALIVE)) {
+      return globalStage().summarize(request);
+    }
+  }
+
+  @Override
+  public String trainTokenizerOnSample(GlobalStageRequest request) {
+    try (KeepAlive alive = KeepAlive.start(Activity.getExecutionContext(), KEEP_ALIVE)) {
+      return globalStage().trainTokenizer(request);
+    }
+  }
+
+  @Override
+  public long tokenizeShard(GlobalStageRequest request) {
+    try (KeepAlive alive = KeepAlive.start(Activity.getExecutionContext(), KEEP_ALIVE)) {
+      return globalStage().tokenizeShard(request);
+    }
+  }
+
+  @Override
+  public CurationResult mergeManifest(GlobalStageRequest request) {
+    try (KeepAlive alive = KeepAlive.start(Activity.getExecutionContext(), KEEP_ALIVE)) {
+      return globalStage().mergeManifest(request);
+    }
+  }
+
   /** Writes report.json, report.txt and report.png next to the curated data; returns the JSON's key. */
   private String writeReport(FinalizeRequest request, List<StepStats> funnel) {
-    String prefix = curatedPrefix(request.runId()) + REPORT;
     List<DroppedExample> dropped = new ArrayList<>();
     for (ShardResult shard : request.shards()) {
       dropped.addAll(parse(store.get(shard.droppedExamplesKey()), new TypeReference<List<DroppedExample>>() {}));
     }
-    CurationReport report = CurationReport.of(request.runId(), request.spec().curation().profile(), funnel,
+    return writeReport(request.runId(), request.spec().curation().profile(), funnel,
         CurationReport.firstExamples(dropped, StepAccounting.EXAMPLES_PER_REASON));
+  }
+
+  /** Writes the report of a funnel and the examples of dropped documents it shows; returns the JSON's key. */
+  String writeReport(String runId, String profile, List<StepStats> funnel, List<DroppedExample> examples) {
+    String prefix = curatedPrefix(runId) + REPORT;
+    CurationReport report = CurationReport.of(runId, profile, funnel, examples);
     try {
       store.put(prefix + ".json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(report));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     store.put(prefix + ".txt", report.text().getBytes(StandardCharsets.UTF_8));
-    store.put(prefix + ".png", FunnelChart.render("Curation funnel of " + request.runId(), funnel));
+    store.put(prefix + ".png", FunnelChart.render("Curation funnel of " + runId, funnel));
     return prefix + ".json";
   }
 
@@ -329,7 +403,12 @@ public final class CurationActivitiesImpl implements CurationActivities {
 
   /** Nothing left to train on: fail before training, showing the funnel and the step that removed most. */
   static void failIfEmpty(List<Document> kept, List<StepStats> funnel) {
-    if (!kept.isEmpty()) {
+    failIfEmpty(kept.size(), funnel);
+  }
+
+  /** As {@link #failIfEmpty(List, List)}, for a count of kept documents. */
+  static void failIfEmpty(long kept, List<StepStats> funnel) {
+    if (kept > 0) {
       return;
     }
     StepStats worst = funnel.stream().max((a, b) -> Long.compare(a.documentsDropped(), b.documentsDropped())).orElseThrow();

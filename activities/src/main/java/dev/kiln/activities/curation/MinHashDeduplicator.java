@@ -34,13 +34,18 @@ public final class MinHashDeduplicator {
       throw new IllegalArgumentException("signature of " + signature.length + " values, expected " + bands + " x " + rows);
     }
     for (int band = 0; band < bands; band++) {
-      long key = band;
-      for (int row = 0; row < rows; row++) {
-        key = MinHasher.mix(key ^ signature[band * rows + row]) + row;
-      }
-      bandKeys[band][documents] = key;
+      bandKeys[band][documents] = bandKey(signature, band, rows);
     }
     documents++;
+  }
+
+  /** The 64-bit key of one band of a signature: documents with equal keys in a band are candidates. */
+  public static long bandKey(int[] signature, int band, int rows) {
+    long key = band;
+    for (int row = 0; row < rows; row++) {
+      key = MinHasher.mix(key ^ signature[band * rows + row]) + row;
+    }
+    return key;
   }
 
   public int documents() {

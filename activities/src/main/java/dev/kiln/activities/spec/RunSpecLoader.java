@@ -54,12 +54,14 @@ public final class RunSpecLoader {
   static final int MAX_EXCERPT = 40;
 
   /**
-   * Fields a file may leave out; {@code curation.rules} is never written by hand but read from the profile. The
+   * Fields a file may leave out; {@code curation.rules} is never written by hand but read from the profile ({@code urlDedup}
+   * is a profile's optional field). The
    * {@code resilience} section and each of its fields have defaults (RunSpec.Resilience.DEFAULTS).
    */
   private static final Set<String> OPTIONAL_FIELDS =
       Set.of("useCase.description", "model.hubModel", "evaluation.prompts", "curation.rules", "data.onlyNew",
-          "data.whenNothingNew", "training.activation", "training.architecture", "evaluation.compareWithDecoder", "resilience");
+          "data.whenNothingNew", "training.activation", "training.architecture", "evaluation.compareWithDecoder", "resilience",
+          "tokenizer.trainingSampleChars", "urlDedup");
 
   /** Step fields that are alternatives (one of a threshold and a keep fraction) or have defaults, as kind.field. */
   private static final Set<String> OPTIONAL_STEP_FIELDS = Set.of("qualityClassifier.minScore",

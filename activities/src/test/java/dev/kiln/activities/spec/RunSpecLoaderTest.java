@@ -54,6 +54,23 @@ class RunSpecLoaderTest {
   }
 
   @Test
+  void urlDedupAndTheTokenizerSampleAreOptional(@TempDir Path dir) throws IOException {
+    RunSpec bundledSpec = RunSpecLoader.load(BUNDLED);
+    assertFalse(bundledSpec.curation().rules().urlDedup(), "a profile without urlDedup: off");
+    assertEquals(RunSpec.TokenizerSpec.DEFAULT_TRAINING_SAMPLE_CHARS, bundledSpec.tokenizer().sampleChars());
+    Files.createDirectories(dir.resolve("curation"));
+    Files.writeString(dir.resolve("curation/english-web.yaml"), Files.readString(PROFILE) + "urlDedup: true\n");
+    RunSpec spec = RunSpecLoader.parse(bundled().replace("  vocabSize: 4096\n", "  vocabSize: 4096\n  trainingSampleChars: 5000000\n")
+        .getBytes(StandardCharsets.UTF_8), "configs/sample.yaml", dir);
+    assertTrue(spec.curation().rules().urlDedup());
+    assertEquals(5_000_000L, spec.tokenizer().sampleChars());
+    InvalidRunSpecException e = assertThrows(InvalidRunSpecException.class, () -> RunSpecLoader.parse(
+        bundled().replace("  vocabSize: 4096\n", "  vocabSize: 4096\n  trainingSampleChars: 0\n").getBytes(StandardCharsets.UTF_8),
+        "configs/bad.yaml", BUNDLED.getParent()));
+    assertTrue(e.getMessage().contains("tokenizer.trainingSampleChars:"), e.getMessage());
+  }
+
+  @Test
   void theEncoderConfigOptsIntoTheDecoderComparisonItsDocumentedFiguresUse() {
     RunSpec spec = RunSpecLoader.load(Path.of("..", "configs", "classification-encoder.yaml"));
     assertTrue(spec.evaluation().comparesWithDecoder());

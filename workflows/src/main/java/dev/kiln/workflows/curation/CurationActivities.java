@@ -31,6 +31,40 @@ public interface CurationActivities {
   /** Dedups across shards, splits held-out, trains or loads the tokenizer, tokenizes and packs. */
   CurationResult finalizeCuration(FinalizeRequest request);
 
+  // The partitioned global stage (DataTrove's MinHash layout), in the order the workflow calls it. Each task streams
+  // its inputs and outputs under runs/<run>/curated/global/ and holds memory independent of the corpus size; every
+  // output is a pure function of its inputs, so a retried task rewrites the same bytes. See docs/curation.md.
+
+  /** Per shard: writes the shard's band keys per band group, and its exact and URL keys per partition, each sorted. */
+  long writeDedupKeys(GlobalStageRequest request);
+
+  /** Per band group: k-way merges every shard's sorted band keys and writes candidate duplicate pairs. */
+  long findNearDuplicatePairs(GlobalStageRequest request);
+
+  /** Per partition: merges every shard's sorted exact (and URL) keys and writes the later copies of each key. */
+  long findExactDuplicates(GlobalStageRequest request);
+
+  /** Once: union-find over the pairs (memory ~ duplicates), then per-shard lists of documents to remove. */
+  long clusterDuplicates(GlobalStageRequest request);
+
+  /** Per shard: writes the shard's deduplicated documents and its dedup stats; returns the documents kept. */
+  long filterShard(GlobalStageRequest request);
+
+  /**
+   * Once: merges the funnel from the per-shard stats files (streaming), writes the report, fails when nothing was
+   * kept, and fixes the held-out split when one side would be empty.
+   */
+  GlobalSummary summarizeGlobalStage(GlobalStageRequest request);
+
+  /** Once, when the run trains its tokenizer: trains it on a bounded, deterministic sample; returns its key. */
+  String trainTokenizerOnSample(GlobalStageRequest request);
+
+  /** Per shard: tokenizes and packs the shard's documents; returns its training tokens. */
+  long tokenizeShard(GlobalStageRequest request);
+
+  /** Once: merges the shards' token lists into manifest.json, writes stats.json and returns the result. */
+  CurationResult mergeManifest(GlobalStageRequest request);
+
   /** @param rawSelectionKey the run's {@link RawSelection#key()}, or null to curate everything under the prefixes */
   record PlanRequest(String runId, RunSpec spec, String rawSelectionKey) {}
 

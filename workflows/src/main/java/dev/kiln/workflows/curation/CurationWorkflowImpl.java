@@ -2,6 +2,7 @@ package dev.kiln.workflows.curation;
 
 import dev.kiln.workflows.ActivityPolicies;
 import dev.kiln.workflows.ActivitySummaries;
+import dev.kiln.workflows.WorkflowVersions;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
@@ -43,14 +44,87 @@ public class CurationWorkflowImpl implements CurationWorkflow {
     collectCompleted(inFlight, results);
     results.sort(Comparator.comparingInt(ShardResult::shard));
 
-    phase = "dedup, tokenizer and packing";
-    Workflow.setCurrentDetails(phase + " of " + shards + " shards");
-    CurationResult result = activities(
-            "dedup, tokenize and pack " + shards + " shards" + (request.tokenizerKey() == null ? " (trains the tokenizer)" : ""))
-        .finalizeCuration(new FinalizeRequest(request.runId(), request.spec(), request.tokenizerKey(), results));
+    CurationResult result;
+    if (WorkflowVersions.takes(WorkflowVersions.PARTITIONED_GLOBAL_STAGE)) {
+      result = partitionedGlobalStage(request, plan.shards());
+    } else {
+      phase = "dedup, tokenizer and packing";
+      Workflow.setCurrentDetails(phase + " of " + shards + " shards");
+      result = activities(
+              "dedup, tokenize and pack " + shards + " shards" + (request.tokenizerKey() == null ? " (trains the tokenizer)" : ""))
+          .finalizeCuration(new FinalizeRequest(request.runId(), request.spec(), request.tokenizerKey(), results));
+    }
     phase = "done";
     Workflow.setCurrentDetails("kept " + result.keptDocuments() + " of " + result.rawDocuments() + " documents");
     return result;
+  }
+
+  /**
+   * The global stage as DataTrove's MinHash runs it, every task streaming with memory independent of the corpus:
+   * dedup keys per shard, buckets per band group and exact/URL partitions, one clustering, filter per shard, summary
+   * (report), tokenizer on a bounded sample, tokenize and pack per shard, manifest merge. Requests carry the run, the
+   * spec and indices, never per-shard lists.
+   */
+  private CurationResult partitionedGlobalStage(CurationRequest request, int shardCount) {
+    DedupLayout layout = DedupLayout.of(shardCount, request.spec().curation().rules());
+    GlobalStageRequest base = new GlobalStageRequest(request.runId(), request.spec(), request.tokenizerKey(), layout, 0);
+    fanOut("dedup keys", layout.shards(), base, CurationActivities::writeDedupKeys);
+    fanOut("near-dup buckets", layout.bandGroups(), base, CurationActivities::findNearDuplicatePairs);
+    if (request.spec().curation().rules().exactDedup() || request.spec().curation().rules().urlDedup()) {
+      fanOut("exact-dup partitions", layout.partitions(), base, CurationActivities::findExactDuplicates);
+    }
+    stage("cluster duplicates").clusterDuplicates(base);
+    fanOut("filter", layout.shards(), base, CurationActivities::filterShard);
+    GlobalSummary summary = stage("summarize and report").summarizeGlobalStage(base);
+    GlobalStageRequest tokenized = base;
+    if (request.tokenizerKey() == null) {
+      tokenized = base.withTokenizer(stage("train tokenizer on a sample of " + summary.trainDocuments() + " training documents")
+          .trainTokenizerOnSample(base));
+    }
+    fanOut("tokenize", layout.shards(), tokenized, CurationActivities::tokenizeShard);
+    return stage("merge manifest of " + layout.shards() + " shards").mergeManifest(tokenized);
+  }
+
+  /** The single-task stages of the global stage, with the phase the progress query shows. */
+  private CurationActivities stage(String name) {
+    phase = name;
+    Workflow.setCurrentDetails(name);
+    return activities(name);
+  }
+
+  /** A task of a stage that runs once per shard, band group or partition. */
+  @FunctionalInterface
+  interface StageTask<R> {
+    R run(CurationActivities activities, GlobalStageRequest request);
+  }
+
+  /**
+   * Runs one task per index 0..count-1, at most {@link #MAX_SHARDS_IN_FLIGHT} at once, and waits for all of them. The
+   * one place a global stage fans out, so that routing through child-workflow batches later changes only this.
+   */
+  private <R> void fanOut(String name, int count, GlobalStageRequest base, StageTask<R> task) {
+    phase = name;
+    List<Promise<R>> inFlight = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      if (inFlight.size() == MAX_SHARDS_IN_FLIGHT) {
+        Promise.anyOf(inFlight).get();
+        inFlight.removeIf(p -> {
+          if (!p.isCompleted()) {
+            return false;
+          }
+          p.get(); // rethrows a failed task's failure, also when another task completed first
+          return true;
+        });
+        Workflow.setCurrentDetails(name + ": " + (i - inFlight.size()) + "/" + count);
+      }
+      CurationActivities stub = activities(name + " " + (i + 1) + "/" + count);
+      GlobalStageRequest taskRequest = base.withIndex(i);
+      inFlight.add(Async.function(() -> task.run(stub, taskRequest)));
+    }
+    Promise.allOf(inFlight).get();
+    for (Promise<R> done : inFlight) {
+      done.get(); // rethrows a failed task's failure
+    }
   }
 
   /** The curation activities, with the summary the Web UI's timeline and {@code kiln activities} show. */

@@ -1,5 +1,6 @@
 package dev.kiln.workflows.spec;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
 /**
@@ -70,7 +71,24 @@ public record RunSpec(
    */
   public record CurationSpec(String profile, List<String> languages, double minLanguageConfidence, CurationProfile rules) {}
 
-  public record TokenizerSpec(int vocabSize) {}
+  /**
+   * @param trainingSampleChars how many characters of the kept training text the tokenizer trains on, at most (the
+   *     partitioned global stage samples documents by a hash of their id, in global order); optional, default
+   *     {@link #DEFAULT_TRAINING_SAMPLE_CHARS}; a spec without it is carried as it was (no field in its JSON)
+   */
+  public record TokenizerSpec(int vocabSize, @JsonInclude(JsonInclude.Include.NON_NULL) Long trainingSampleChars) {
+    /** As many characters as the BPE trainer reads by default (its own bound), so a default run trains alike. */
+    public static final long DEFAULT_TRAINING_SAMPLE_CHARS = 10_000_000;
+
+    public TokenizerSpec(int vocabSize) {
+      this(vocabSize, null);
+    }
+
+    /** {@link #trainingSampleChars}, with its default. */
+    public long sampleChars() {
+      return trainingSampleChars == null ? DEFAULT_TRAINING_SAMPLE_CHARS : trainingSampleChars;
+    }
+  }
 
   /**
    * Training hyperparameters. {@code steps}, {@code dModel}, {@code layers}, {@code heads} of 0 mean

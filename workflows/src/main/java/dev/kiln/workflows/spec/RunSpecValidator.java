@@ -279,6 +279,10 @@ public final class RunSpecValidator {
   private void tokenizer(RunSpec.TokenizerSpec t) {
     if (required("tokenizer", t)) {
       range("tokenizer.vocabSize", t.vocabSize(), 260, 65_535, "a size between 260 (bytes + specials) and 65535, e.g. 4096");
+      if (t.trainingSampleChars() != null) {
+        range("tokenizer.trainingSampleChars", t.trainingSampleChars(), 1, 2_000_000_000L,
+            "a positive number of characters, e.g. 10000000 (the default)");
+      }
     }
   }
 
