@@ -33,7 +33,9 @@ public final class ParquetRows {
   private ParquetRows() {}
 
   static ParquetFileReader open(InputFile file) throws IOException {
-    return ParquetFileReader.open(file, ParquetReadOptions.builder(new PlainParquetConfiguration()).build());
+    // pages written with CRCs (parquet-mr's default) are checked, so a corrupt page is a dropped row group, not text
+    return ParquetFileReader.open(file,
+        ParquetReadOptions.builder(new PlainParquetConfiguration()).usePageChecksumVerification(true).build());
   }
 
   /** The file's schema and the row count of each row group, from its footer. */
