@@ -129,16 +129,21 @@ public final class ShardPlanner {
 
   /** Plain JSONL: byte ranges cut at line starts; compressed: record ranges of the decompressed lines. */
   List<Slice> jsonl(String key) throws IOException {
+    List<String> present = null;
     try (InputStream in = JsonlRecords.decompressed(source.open(key, 0, -1), key)) {
-      List<String> present = JsonlRecords.firstRecordFields(in, FIELD_CHECK_LINES);
-      if (present != null && !present.contains(fields.text())) {
-        throw missingField(key, "text", fields.text(), present, "the first JSON record");
-      }
+      present = JsonlRecords.firstRecordFields(in, FIELD_CHECK_LINES);
+    } catch (java.io.EOFException | java.util.zip.ZipException | com.github.luben.zstd.ZstdIOException e) {
+      // a broken compressed stream: curating counts it as a drop; planning reads what it can
+    }
+    if (present != null && !present.contains(fields.text())) {
+      throw missingField(key, "text", fields.text(), present, "the first JSON record");
     }
     boolean compressed = Format.compression(key) != null;
-    JsonlRecords.LineScan scan;
+    JsonlRecords.LineScan scan = new JsonlRecords.LineScan(List.of(), 0, null);
     try (InputStream in = JsonlRecords.decompressed(source.open(key, 0, -1), key)) {
       scan = JsonlRecords.scan(in, recordsPerShard);
+    } catch (java.io.EOFException | java.util.zip.ZipException | com.github.luben.zstd.ZstdIOException e) {
+      // as above; the scan keeps the lines it counted before the stream broke
     }
     List<Slice> out = new ArrayList<>();
     long size = source.size(key);

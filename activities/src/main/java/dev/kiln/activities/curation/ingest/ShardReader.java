@@ -91,8 +91,8 @@ public final class ShardReader {
         if (Slice.RECORDS.equals(slice.unit())) {
           try (InputStream in = JsonlRecords.decompressed(source.open(key, 0, -1), key)) {
             JsonlRecords.readRecords(in, key, slice.start(), slice.end(), fields, sink);
-          } catch (java.io.EOFException | java.util.zip.ZipException e) {
-            // a gzip header that is itself cut short or wrong fails while the stream is opened
+          } catch (java.io.EOFException | java.util.zip.ZipException | com.github.luben.zstd.ZstdIOException e) {
+            // a gzip header that is itself cut short or wrong fails while the stream is opened (or closed)
             sink.drop(new IngestDrop(key + "#r0", null, e instanceof java.io.EOFException ? JsonlRecords.TRUNCATED
                 : JsonlRecords.CORRUPT, "the compressed stream cannot be opened: " + e.getMessage()));
           }
