@@ -23,7 +23,8 @@ import org.apache.parquet.schema.Type;
  * Reads Parquet files as Hugging Face datasets publish them (FineWeb: top-level string columns {@code text},
  * {@code id}, {@code url}; snappy or zstd pages), by row group, reading only the configured columns. No Hadoop
  * cluster or file system: the file is an {@link InputFile} over ranged reads. A row group that cannot be decoded
- * drops all its rows as {@code parquet:corrupt-row-group}; a row whose text is null as {@code parquet:missing-text}.
+ * drops all its rows (those of the slice) as {@code parquet:corrupt-row-group}; a row whose text is null as
+ * {@code parquet:missing-text}.
  * A row's id is the id column, else {@code <key>#<row>} (the row's index in the file).
  */
 public final class ParquetRows {
@@ -67,6 +68,34 @@ public final class ParquetRows {
 
   /** Reads row groups {@code [from, to)} of {@code file} (object {@code key}). */
   public static void read(InputFile file, String key, int from, int to, Fields fields, RecordSink sink) throws IOException {
+    read(file, key, from, to, 0, Long.MAX_VALUE, fields, sink);
+  }
+
+  /**
+   * Reads rows {@code [rowFrom, rowTo)} (indexes in the file) of a row group larger than a shard: the groups that
+   * hold them are decoded, and only those rows become documents.
+   */
+  public static void readRows(InputFile file, String key, long rowFrom, long rowTo, Fields fields, RecordSink sink)
+      throws IOException {
+    List<Long> rows = footer(file).rowGroupRows();
+    int from = -1;
+    int to = 0;
+    long first = 0;
+    for (int g = 0; g < rows.size(); g++) {
+      long last = first + rows.get(g);
+      if (last > rowFrom && first < rowTo) {
+        from = from < 0 ? g : from;
+        to = g + 1;
+      }
+      first = last;
+    }
+    if (from >= 0) {
+      read(file, key, from, to, rowFrom, rowTo, fields, sink);
+    }
+  }
+
+  private static void read(InputFile file, String key, int from, int to, long rowFrom, long rowTo, Fields fields,
+      RecordSink sink) throws IOException {
     try (ParquetFileReader reader = open(file)) {
       MessageType schema = reader.getFooter().getFileMetaData().getSchema();
       List<Type> wanted = new ArrayList<>();
@@ -84,20 +113,25 @@ public final class ParquetRows {
       }
       for (int g = from; g < to && g < groups.size(); g++) {
         long rows = groups.get(g).getRowCount();
-        List<Object> out = new ArrayList<>((int) Math.min(rows, 1 << 16));
+        long lo = Math.max(0, rowFrom - firstRow);
+        long hi = Math.min(rows, rowTo - firstRow);
+        List<Object> out = new ArrayList<>((int) Math.min(Math.max(0, hi - lo), 1 << 16));
         try {
           PageReadStore pages = reader.readRowGroup(g);
           RecordReader<Group> records =
               new ColumnIOFactory().getColumnIO(projection).getRecordReader(pages, new GroupRecordConverter(projection));
-          for (long r = 0; r < rows; r++) {
-            out.add(row(records.read(), key + "#" + (firstRow + r), fields, projection));
+          for (long r = 0; r < hi; r++) {
+            Group row = records.read();
+            if (r >= lo) {
+              out.add(row(row, key + "#" + (firstRow + r), fields, projection));
+            }
           }
         } catch (IOException | RuntimeException e) {
-          for (long r = 0; r < rows; r++) {
+          out.clear();
+          for (long r = lo; r < hi; r++) {
             sink.drop(new IngestDrop(key + "#" + (firstRow + r), null, CORRUPT_ROW_GROUP,
                 "row group " + g + " of " + key + " cannot be decoded: " + e));
           }
-          out.clear();
         }
         for (Object o : out) {
           if (o instanceof RawDocument d) {

@@ -167,7 +167,10 @@ public final class ShardPlanner {
     return out;
   }
 
-  /** Row-group ranges of at most {@code recordsPerShard} rows (a larger row group is a slice of its own). */
+  /**
+   * Row-group ranges of at most {@code recordsPerShard} rows; a row group larger than that is cut into row ranges,
+   * each shard decoding the group and keeping its rows (the group's pages are read once per such shard).
+   */
   List<Slice> parquet(String key) throws IOException {
     ParquetRows.Footer footer;
     try {
@@ -191,13 +194,29 @@ public final class ShardPlanner {
     List<Long> rows = footer.rowGroupRows();
     int from = 0;
     long inSlice = 0;
+    long firstRow = 0;
     for (int g = 0; g < rows.size(); g++) {
-      if (g > from && inSlice + rows.get(g) > recordsPerShard) {
-        out.add(new Slice(key, Format.PARQUET.id(), Slice.ROW_GROUPS, from, g, inSlice));
-        from = g;
+      long n = rows.get(g);
+      if (n > recordsPerShard) {
+        // a row group larger than a shard: close the groups before it, then cut it into row ranges
+        if (g > from) {
+          out.add(new Slice(key, Format.PARQUET.id(), Slice.ROW_GROUPS, from, g, inSlice));
+        }
+        for (long r = 0; r < n; r += recordsPerShard) {
+          long records = Math.min(recordsPerShard, n - r);
+          out.add(new Slice(key, Format.PARQUET.id(), Slice.ROWS, firstRow + r, firstRow + r + records, records));
+        }
+        from = g + 1;
         inSlice = 0;
+      } else {
+        if (g > from && inSlice + n > recordsPerShard) {
+          out.add(new Slice(key, Format.PARQUET.id(), Slice.ROW_GROUPS, from, g, inSlice));
+          from = g;
+          inSlice = 0;
+        }
+        inSlice += n;
       }
-      inSlice += rows.get(g);
+      firstRow += n;
     }
     if (from < rows.size()) {
       out.add(new Slice(key, Format.PARQUET.id(), Slice.ROW_GROUPS, from, rows.size(), inSlice));

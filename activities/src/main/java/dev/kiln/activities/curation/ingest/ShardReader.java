@@ -102,7 +102,13 @@ public final class ShardReader {
           }
         }
       }
-      case PARQUET -> ParquetRows.read(new StoredInputFile(source, key), key, (int) slice.start(), (int) slice.end(), fields, sink);
+      case PARQUET -> {
+        if (Slice.ROWS.equals(slice.unit())) {
+          ParquetRows.readRows(new StoredInputFile(source, key), key, slice.start(), slice.end(), fields, sink);
+        } else {
+          ParquetRows.read(new StoredInputFile(source, key), key, (int) slice.start(), (int) slice.end(), fields, sink);
+        }
+      }
       default -> throw new IllegalArgumentException("a slice of format " + slice.format() + " in the plan");
     }
   }

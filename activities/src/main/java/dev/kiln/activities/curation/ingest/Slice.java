@@ -12,6 +12,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *   <li>{@code records}: record ordinals of a stream that cannot be entered mid-way (compressed JSONL, a WARC gzipped
  *       as one member): the reader decompresses from the object's start and skips the records before {@code start}
  *   <li>{@code rowGroups}: Parquet row group indexes
+ *   <li>{@code rows}: Parquet row indexes in the file, for a row group larger than a shard
  * </ul>
  *
  * @param records how many records the planner counted in the slice (for shard sizing; -1 when not counted)
@@ -21,4 +22,5 @@ public record Slice(String key, String format, String unit, long start, long end
   public static final String BYTES = "bytes";
   public static final String RECORDS = "records";
   public static final String ROW_GROUPS = "rowGroups";
+  public static final String ROWS = "rows";
 }

@@ -58,6 +58,21 @@ class ParquetRowsTest {
   }
 
   @Test
+  void aRowGroupLargerThanAShardIsCutIntoRowRanges() {
+    List<Doc> docs = docs(23, PARAGRAPH);
+    MemorySource source = new MemorySource().put("raw/p/big.parquet",
+        IngestFixtures.parquet(docs, "text", false, CompressionCodecName.ZSTD));
+    RunSpec.DataSpec data = IngestFixtures.data("auto", null, 10);
+    List<List<Object>> plan = new ShardPlanner(source, data).plan(List.of("raw/p/big.parquet"), () -> {});
+    assertEquals(3, plan.size(), "one group of 23 rows, 10 a shard: " + plan);
+    assertEquals(Slice.ROWS, ((Slice) plan.get(2).get(0)).unit());
+    List<String> drops = new ArrayList<>();
+    List<RawDocument> read = readAll(source, "raw/p/big.parquet", data, drops);
+    assertEquals(docs.stream().map(Doc::id).toList(), read.stream().map(RawDocument::id).toList());
+    assertTrue(drops.isEmpty());
+  }
+
+  @Test
   void aFileWithoutTheTextColumnFailsPlanningNamingItsColumns() {
     MemorySource source = new MemorySource().put("raw/p/other.parquet",
         IngestFixtures.parquet(docs(2, PARAGRAPH), "content", false, CompressionCodecName.SNAPPY));
