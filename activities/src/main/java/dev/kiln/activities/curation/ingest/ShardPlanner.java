@@ -80,14 +80,11 @@ public final class ShardPlanner {
 
   /**
    * Slices at record starts, {@code recordsPerShard} records each. A .warc.gz whose slice starts are not gzip member
-   * starts (compressed as one stream) is sliced by record ordinal instead. Where a record cannot be parsed, the last
-   * slice runs to the object's end, and reading it counts the broken record as a drop.
+   * starts (compressed as one stream) is sliced by record ordinal instead. A record that cannot be parsed lies inside
+   * the slice of the record before it; reading that slice counts it as a drop and goes on after it.
    */
   List<Slice> warc(String key) throws IOException {
-    WarcRecords.Scan scan;
-    try (InputStream in = source.open(key, 0, -1)) {
-      scan = WarcRecords.scan(in);
-    }
+    WarcRecords.Scan scan = WarcRecords.scan(source, key);
     long size = source.size(key);
     List<Long> starts = scan.recordStarts();
     List<Slice> out = new ArrayList<>();

@@ -81,10 +81,12 @@ public final class ShardReader {
     String key = slice.key();
     switch (Format.ofId(slice.format())) {
       case WARC -> {
-        boolean byOrdinal = Slice.RECORDS.equals(slice.unit());
-        try (InputStream in = byOrdinal ? source.open(key, 0, -1) : source.open(key, slice.start(), slice.end())) {
-          WarcRecords.read(in, key, byOrdinal ? 0 : slice.start(), byOrdinal,
-              byOrdinal ? slice.start() : 0, byOrdinal ? slice.end() : Long.MAX_VALUE, sink);
+        if (Slice.RECORDS.equals(slice.unit())) {
+          try (InputStream in = source.open(key, 0, -1)) {
+            WarcRecords.read(in, key, 0, true, slice.start(), slice.end(), sink);
+          }
+        } else {
+          WarcRecords.read(source, key, slice.start(), slice.end(), sink);
         }
       }
       case JSONL -> {

@@ -10,6 +10,7 @@ import dev.kiln.activities.curation.RawDocument;
 import dev.kiln.activities.curation.ingest.IngestFixtures.Collected;
 import dev.kiln.activities.curation.ingest.IngestFixtures.Doc;
 import dev.kiln.activities.curation.ingest.IngestFixtures.MemorySource;
+import dev.kiln.workflows.spec.RunSpec;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +27,21 @@ class WarcRecordsTest {
 
   private static Collected readWhole(String key, byte[] warc) throws Exception {
     Collected out = new Collected();
-    WarcRecords.read(new ByteArrayInputStream(warc), key, 0, false, 0, Long.MAX_VALUE, out);
+    WarcRecords.read(new MemorySource().put(key, warc), key, 0, warc.length, out);
+    return out;
+  }
+
+  /** Plans {@code key} in slices of {@code recordsPerShard} records and reads every shard. */
+  private static Collected planAndRead(String key, byte[] warc, int recordsPerShard) {
+    MemorySource source = new MemorySource().put(key, warc);
+    RunSpec.DataSpec data = IngestFixtures.data("auto", null, recordsPerShard);
+    Collected out = new Collected();
+    ShardReader reader = new ShardReader(source, data);
+    for (List<JsonNode> shard : IngestFixtures.roundTrip(new ShardPlanner(source, data).plan(List.of(key), () -> {}))) {
+      ShardReader.Batch batch = reader.read(shard, () -> {});
+      batch.documents().forEach(out::accept);
+      batch.drops().forEach(out::drop);
+    }
     return out;
   }
 
@@ -89,8 +104,31 @@ class WarcRecordsTest {
 
     Collected out = readWhole("raw/c/bad.warc", broken.getBytes(StandardCharsets.ISO_8859_1));
     assertEquals(docs.get(0).text(), out.texts().get(0));
-    assertTrue(out.reasons().contains(WarcRecords.BAD_RECORD) || out.reasons().contains(WarcRecords.TRUNCATED)
-        || out.reasons().contains(WarcRecords.BAD_HTTP), out.reasons().toString());
+    assertEquals(List.of(WarcRecords.BAD_RECORD, WarcRecords.NOT_TEXT), out.reasons(), out.drops.toString());
+    assertEquals(docs.get(2).text(), out.texts().get(out.texts().size() - 1), "reading goes on after the broken record");
+    assertEquals(out.texts(), planAndRead("raw/c/bad.warc", broken.getBytes(StandardCharsets.ISO_8859_1), 3).texts(),
+        "planned in slices, the same records");
+  }
+
+  @Test
+  void aCorruptGzipMemberInTheMiddleIsOneDropAndEveryOtherRecordIsReadOnce() throws Exception {
+    List<Doc> docs = docs(12, PARAGRAPH);
+    byte[] warc = IngestFixtures.warc(docs, true, StandardCharsets.UTF_8);
+    // the member of the 6th response: find its gzip header by reading record offsets, then garble its deflate data
+    WarcRecords.Scan scan = WarcRecords.scan(new MemorySource().put("k", warc), "k");
+    long member = scan.recordStarts().get(12); // warcinfo, then request/response pairs: record 12 is the 6th response
+    long next = scan.recordStarts().get(13);
+    byte[] broken = warc.clone();
+    for (long i = member + 12; i < next - 10; i++) {
+      broken[(int) i] ^= (byte) 0x55;
+    }
+    for (int recordsPerShard : new int[] {4, 1000}) {
+      Collected out = planAndRead("raw/c/corrupt.warc.gz", broken, recordsPerShard);
+      List<String> expected = new ArrayList<>(docs.stream().map(Doc::text).toList());
+      expected.remove(5);
+      assertEquals(expected, out.texts(), "at " + recordsPerShard + " a shard");
+      assertEquals(List.of(WarcRecords.BAD_RECORD, WarcRecords.NOT_TEXT), out.reasons(), out.drops.toString());
+    }
   }
 
   @ParameterizedTest
