@@ -25,6 +25,7 @@ import java.util.List;
  */
 public final class ShardPlanner {
   private static final int FIELD_CHECK_LINES = 100;
+  private static final long FIELD_CHECK_BYTES = 1 << 20;
 
   private final RangedSource source;
   private final RunSpec.DataSpec data;
@@ -127,7 +128,9 @@ public final class ShardPlanner {
   /** Plain JSONL: byte ranges cut at line starts; compressed: record ranges of the decompressed lines. */
   List<Slice> jsonl(String key) throws IOException {
     List<String> present = null;
-    try (InputStream in = JsonlRecords.decompressed(source.open(key, 0, -1), key)) {
+    long size = source.size(key);
+    // the first records are in the first mebibyte of the object (a prefix cut inside a line leaves that line unread)
+    try (InputStream in = JsonlRecords.decompressed(source.open(key, 0, Math.min(size, FIELD_CHECK_BYTES)), key)) {
       present = JsonlRecords.firstRecordFields(in, FIELD_CHECK_LINES);
     } catch (java.io.EOFException | java.util.zip.ZipException | com.github.luben.zstd.ZstdIOException e) {
       // a broken compressed stream: curating counts it as a drop; planning reads what it can
@@ -143,7 +146,6 @@ public final class ShardPlanner {
       // as above; the scan keeps the lines it counted before the stream broke
     }
     List<Slice> out = new ArrayList<>();
-    long size = source.size(key);
     if (scan.lines() == 0) {
       out.add(new Slice(key, Format.JSONL.id(), compressed ? Slice.RECORDS : Slice.BYTES, 0,
           compressed ? Long.MAX_VALUE : size, 1));

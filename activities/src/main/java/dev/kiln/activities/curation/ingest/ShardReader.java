@@ -99,7 +99,38 @@ public final class ShardReader {
                 : JsonlRecords.CORRUPT, "the compressed stream cannot be opened: " + e.getMessage()));
           }
         } else {
-          try (InputStream in = source.open(key, Math.max(0, slice.start() - 1), -1)) {
+          // the slice's bytes, and only if its last line runs past them, the rest of the object after them
+          long from = Math.max(0, slice.start() - 1);
+          InputStream range = source.open(key, from, slice.end());
+          InputStream rest = new java.io.InputStream() {
+            private InputStream after;
+
+            private InputStream after() {
+              if (after == null) {
+                // rarely needed (planned cuts are line starts); a last line without a newline reaches the object's end
+                after = slice.end() >= source.size(key) ? InputStream.nullInputStream() : source.open(key, slice.end(), -1);
+              }
+              return after;
+            }
+
+            @Override
+            public int read() throws IOException {
+              return after().read();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+              return after().read(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+              if (after != null) {
+                after.close();
+              }
+            }
+          };
+          try (InputStream in = new java.io.SequenceInputStream(range, rest)) {
             JsonlRecords.readBytes(in, key, slice.start(), slice.end(), fields, sink);
           }
         }

@@ -41,11 +41,19 @@ final class StoredInputFile implements InputFile {
 
   private final class RangedStream extends SeekableInputStream {
     private InputStream in;
+    /** Where the open range ends (exclusive), or -1 when it runs to the object's end. */
+    private long inEnd = -1;
     private long pos;
 
-    private InputStream in() {
+    /** The open range, or a new one from {@code pos}: of {@code len} bytes when the caller knows it, else to the end. */
+    private InputStream in(long len) throws IOException {
+      if (in != null && inEnd >= 0 && pos >= inEnd) {
+        in.close();
+        in = null;
+      }
       if (in == null) {
-        in = source.open(key, pos, -1);
+        inEnd = len > 0 ? Math.min(length, pos + len) : -1;
+        in = source.open(key, pos, inEnd);
       }
       return in;
     }
@@ -60,7 +68,7 @@ final class StoredInputFile implements InputFile {
       if (newPos == pos) {
         return;
       }
-      if (in != null && newPos > pos && newPos - pos <= SKIP_LIMIT) {
+      if (in != null && newPos > pos && newPos - pos <= SKIP_LIMIT && (inEnd < 0 || newPos < inEnd)) {
         in.skipNBytes(newPos - pos);
       } else if (in != null) {
         in.close();
@@ -71,7 +79,7 @@ final class StoredInputFile implements InputFile {
 
     @Override
     public int read() throws IOException {
-      int b = in().read();
+      int b = in(-1).read();
       if (b >= 0) {
         pos++;
       }
@@ -80,7 +88,11 @@ final class StoredInputFile implements InputFile {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-      int n = in().read(b, off, len);
+      return read(b, off, len, -1);
+    }
+
+    private int read(byte[] b, int off, int len, long wanted) throws IOException {
+      int n = in(wanted).read(b, off, len);
       if (n > 0) {
         pos += n;
       }
@@ -96,7 +108,8 @@ final class StoredInputFile implements InputFile {
     public void readFully(byte[] bytes, int start, int len) throws IOException {
       int done = 0;
       while (done < len) {
-        int n = read(bytes, start + done, len - done);
+        // a known length opens a range of just those bytes (a footer, a column chunk): no connection is cut short
+        int n = read(bytes, start + done, len - done, len - done);
         if (n < 0) {
           throw new EOFException(key + " ends at " + pos + ", " + (len - done) + " bytes short");
         }
@@ -121,10 +134,20 @@ final class StoredInputFile implements InputFile {
     @Override
     public void readFully(ByteBuffer buf) throws IOException {
       byte[] tmp = new byte[Math.min(buf.remaining(), 1 << 16)];
+      long total = buf.remaining();
+      long done = 0;
       while (buf.hasRemaining()) {
         int want = Math.min(buf.remaining(), tmp.length);
-        readFully(tmp, 0, want);
+        int got = 0;
+        while (got < want) {
+          int n = read(tmp, got, want - got, total - done - got);
+          if (n < 0) {
+            throw new EOFException(key + " ends at " + pos + ", " + (total - done - got) + " bytes short");
+          }
+          got += n;
+        }
         buf.put(tmp, 0, want);
+        done += want;
       }
     }
 

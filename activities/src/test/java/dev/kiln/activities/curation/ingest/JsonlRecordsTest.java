@@ -103,6 +103,22 @@ class JsonlRecordsTest {
     assertEquals(docs.stream().map(Doc::id).toList(), ids);
   }
 
+  @Test
+  void aLastLineWithoutNewlineIsReadOnceAtAnyShardSize() {
+    List<Doc> docs = docs(7, PARAGRAPH);
+    String text = IngestFixtures.jsonlText(docs);
+    MemorySource source = new MemorySource().put("raw/d/n.jsonl", text.substring(0, text.length() - 1).getBytes(StandardCharsets.UTF_8));
+    for (int perShard : new int[] {1, 2, 3, 7, 100}) {
+      RunSpec.DataSpec data = IngestFixtures.data("auto", null, perShard);
+      List<String> texts = new ArrayList<>();
+      ShardReader reader = new ShardReader(source, data);
+      for (List<JsonNode> shard : IngestFixtures.roundTrip(new ShardPlanner(source, data).plan(List.of("raw/d/n.jsonl"), () -> {}))) {
+        reader.read(shard, () -> {}).documents().forEach(d -> texts.add(new String(d.content(), StandardCharsets.UTF_8)));
+      }
+      assertEquals(docs.stream().map(Doc::text).toList(), texts, perShard + " a shard");
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"raw/d/cut.jsonl.gz", "raw/d/cut.jsonl.zst"})
   void aTruncatedCompressedStreamIsACountedDrop(String key) {
