@@ -37,6 +37,9 @@ public final class WarcRecords {
   public static final String BAD_RECORD = "warc:bad-record";
   public static final String TRUNCATED = "warc:truncated";
   public static final String BAD_HTTP = "warc:bad-http";
+  public static final String TOO_LARGE = "warc:too-large";
+  /** A page's payload is read whole; one larger than this (Common Crawl truncates at 1 MiB) is not a page. */
+  static final int MAX_PAYLOAD_BYTES = 16 << 20;
 
   private WarcRecords() {}
 
@@ -202,42 +205,53 @@ public final class WarcRecords {
   /** A RawDocument, an IngestDrop, or nothing for records that are not documents. */
   private static Optional<Object> document(WarcRecord record, String id) throws IOException {
     String url = target(record);
+    MediaType type;
+    MessageBody body;
     if (record instanceof WarcResponse response) {
       HttpResponse http = response.http();
-      MediaType type = http.headers().first("Content-Type").map(MediaType::parseLeniently).orElse(null);
-      MessageBody body = http.bodyDecoded();
-      return Optional.of(typed(id, url, type, readAll(body)));
-    }
-    if (record instanceof WarcConversion || record instanceof WarcResource) {
-      MediaType type = record.headers().first("Content-Type").map(MediaType::parseLeniently)
+      type = http.headers().first("Content-Type").map(MediaType::parseLeniently).orElse(null);
+      body = http.bodyDecoded();
+    } else if (record instanceof WarcConversion || record instanceof WarcResource) {
+      type = record.headers().first("Content-Type").map(MediaType::parseLeniently)
           .orElse(record instanceof WarcConversion ? MediaType.PLAIN_TEXT : null);
-      return Optional.of(typed(id, url, type, readAll(record.body())));
+      body = record.body();
+    } else {
+      return Optional.empty();
     }
-    return Optional.empty();
+    String contentType = type == null ? null : kind(type);
+    if (type != null && contentType == null) {
+      // not read: the reader skips the body of a record it moves past
+      return Optional.of(new IngestDrop(id, url, NOT_TEXT, "content type " + base(type) + (url == null ? "" : " at " + url)));
+    }
+    byte[] content = Channels.newInputStream(body).readNBytes(MAX_PAYLOAD_BYTES + 1);
+    if (content.length > MAX_PAYLOAD_BYTES) {
+      return Optional.of(new IngestDrop(id, url, TOO_LARGE, "payload over " + MAX_PAYLOAD_BYTES + " bytes"));
+    }
+    if (contentType == null) {
+      contentType = RawDocument.looksLikeHtml(content) ? RawDocument.HTML : RawDocument.PLAIN_TEXT;
+    }
+    return Optional.of(new RawDocument(id, content, contentType, url, type == null ? null : type.parameters().get("charset")));
   }
 
-  private static Object typed(String id, String url, MediaType type, byte[] content) {
-    if (type == null) {
-      return new RawDocument(id, content, RawDocument.looksLikeHtml(content) ? RawDocument.HTML : RawDocument.PLAIN_TEXT, url);
-    }
-    String base = (type.type() + "/" + type.subtype()).toLowerCase(Locale.ROOT);
-    String charset = type.parameters().get("charset");
-    switch (base) {
+  /** HTML or plain text for the media types that are read, else null. */
+  private static String kind(MediaType type) {
+    switch (base(type)) {
       case "text/html":
       case "application/xhtml+xml":
-        return new RawDocument(id, content, RawDocument.HTML, url, charset);
+        return RawDocument.HTML;
       case "text/plain":
-        return new RawDocument(id, content, RawDocument.PLAIN_TEXT, url, charset);
+        return RawDocument.PLAIN_TEXT;
       default:
-        return new IngestDrop(id, url, NOT_TEXT, "content type " + base + (url == null ? "" : " at " + url));
+        return null;
     }
+  }
+
+  private static String base(MediaType type) {
+    return (type.type() + "/" + type.subtype()).toLowerCase(Locale.ROOT);
   }
 
   private static String target(WarcRecord record) {
     return record instanceof WarcTargetRecord t ? t.target() : null;
   }
 
-  private static byte[] readAll(MessageBody body) throws IOException {
-    return Channels.newInputStream(body).readAllBytes();
-  }
 }
