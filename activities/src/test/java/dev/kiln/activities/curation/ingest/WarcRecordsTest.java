@@ -171,6 +171,15 @@ class WarcRecordsTest {
   }
 
   @Test
+  void aPayloadOverTheCapIsACountedDrop() throws Exception {
+    String huge = "a".repeat(WarcRecords.MAX_PAYLOAD_BYTES + 1);
+    List<Doc> docs = List.of(new Doc("big", "https://example.org/big", huge), new Doc("small", "https://example.org/s", PARAGRAPH));
+    Collected out = readWhole("raw/c/big.warc.gz", IngestFixtures.warc(docs, true, StandardCharsets.UTF_8));
+    assertEquals(List.of(PARAGRAPH), out.texts());
+    assertEquals(List.of(WarcRecords.TOO_LARGE, WarcRecords.NOT_TEXT), out.reasons());
+  }
+
+  @Test
   void requestsAndWarcinfoAreNotDocumentsAndNotDrops() throws Exception {
     Collected out = readWhole("raw/c/empty.warc", IngestFixtures.warc(List.of(), false, StandardCharsets.UTF_8));
     assertTrue(out.documents.isEmpty());
