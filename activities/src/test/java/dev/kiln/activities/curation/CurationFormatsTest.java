@@ -97,6 +97,28 @@ class CurationFormatsTest {
   }
 
   @Test
+  void aMixedCorpusPlansItsDocumentsAsBeforeThenItsContainerSlices() {
+    MemorySource source = new MemorySource()
+        .put("raw/m/a.txt", ENGLISH_PARAGRAPH.getBytes(StandardCharsets.UTF_8))
+        .put("raw/m/b.warc.gz", IngestFixtures.warc(IngestFixtures.docs(4, ENGLISH_PARAGRAPH), true, StandardCharsets.UTF_8))
+        .put("raw/m/c.html", ("<html><body><p>" + ENGLISH_PARAGRAPH + "</p></body></html>").getBytes(StandardCharsets.UTF_8))
+        .put("raw/m/d.jsonl", IngestFixtures.jsonlText(IngestFixtures.docs(3, ENGLISH_PARAGRAPH)).getBytes(StandardCharsets.UTF_8));
+    RunSpec.DataSpec data = new RunSpec.DataSpec(List.of("raw/m/"), 0.05, 200, null, null, null, null, 6);
+    List<List<Object>> plan = new ShardPlanner(source, data).plan(List.copyOf(source.objects.keySet()), () -> {});
+    assertEquals(List.of("raw/m/a.txt", "raw/m/c.html"), plan.get(0));
+    // the WARC's 10 records (warcinfo, 4 requests, 4 responses, an image) are slices of 6 and 4; the JSONL's 3 lines
+    // would make the second 7, over 6, so they are a shard of their own
+    assertEquals(4, plan.size(), plan.toString());
+    List<String> ids = new ArrayList<>();
+    ShardReader reader = new ShardReader(source, data);
+    for (List<JsonNode> shard : IngestFixtures.roundTrip(plan)) {
+      reader.read(shard, () -> {}).documents().forEach(d -> ids.add(d.id()));
+    }
+    assertEquals(2 + 4 + 3, ids.size(), ids.toString());
+    assertEquals(ids.size(), new java.util.HashSet<>(ids).size(), "ids are unique");
+  }
+
+  @Test
   void htmlAndTextObjectsArePlannedAsBeforeAsKeysByDocumentsPerShard() throws Exception {
     List<String> keys = List.of("raw/h/a.html", "raw/h/b.htm", "raw/g/c.txt", "raw/g/d.txt", "raw/g/e");
     MemorySource source = new MemorySource();

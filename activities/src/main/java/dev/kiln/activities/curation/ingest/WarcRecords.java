@@ -146,6 +146,15 @@ public final class WarcRecords {
     read(in, key, base, byOrdinal, from, to, sink, new long[1], new boolean[1]);
   }
 
+  /**
+   * Reads a whole WARC or WET stream (a local file, say) from its first record; ids are {@code <name>#<offset>}.
+   * A broken record ends the stream here: resuming after it needs ranged reads ({@link #read(RangedSource, String,
+   * long, long, RecordSink)}).
+   */
+  public static void read(InputStream in, String name, RecordSink sink) throws IOException {
+    read(in, name, 0, false, 0, Long.MAX_VALUE, sink);
+  }
+
   /** @return false when reading stopped at a record that cannot be read; {@code last[0]}: that record's offset */
   private static boolean read(InputStream in, String key, long base, boolean byOrdinal, long from, long to,
       RecordSink sink, long[] last, boolean[] gzip) throws IOException {
