@@ -1,7 +1,11 @@
 package dev.kiln.activities.curation;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.activities.curation.ingest.RangedSource;
+import dev.kiln.activities.curation.ingest.ShardPlanner;
+import dev.kiln.activities.curation.ingest.ShardReader;
 import dev.kiln.activities.KeepAlive;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.activities.tokenizer.BpeTokenizer;
@@ -145,10 +149,11 @@ public final class CurationActivitiesImpl implements CurationActivities {
         bytes += o.size();
       }
     }
-    List<List<String>> shards = new ArrayList<>();
-    for (int from = 0; from < keys.size(); from += data.documentsPerShard()) {
-      shards.add(keys.subList(from, Math.min(keys.size(), from + data.documentsPerShard())));
-    }
+    // one-document objects are grouped documentsPerShard to a shard and written as keys, as always; container
+    // objects (WARC, JSONL, Parquet) become slices of at most recordsPerShard records (docs/curation-formats.md)
+    int[] planned = {0};
+    List<List<Object>> shards = new ShardPlanner(source(), data).plan(keys,
+        () -> Activity.getExecutionContext().heartbeat("planned " + (++planned[0]) + "/" + keys.size()));
     String planKey = curatedPrefix(request.runId()) + "plan.json";
     store.put(planKey, json(shards));
     return new ShardPlan(planKey, shards.size(), keys.size(), bytes);
@@ -167,19 +172,15 @@ public final class CurationActivitiesImpl implements CurationActivities {
     if (store.exists(statsKey)) {
       return parse(store.get(statsKey), new TypeReference<ShardResult>() {});
     }
-    List<List<String>> plan = parse(store.get(request.planKey()), new TypeReference<List<List<String>>>() {});
-    List<String> keys = plan.get(request.shard());
-    List<RawDocument> raw = new ArrayList<>(keys.size());
-    for (int i = 0; i < keys.size(); i++) {
-      raw.add(RawDocument.of(keys.get(i), store.get(keys.get(i))));
-      if (i % 50 == 0) {
-        Activity.getExecutionContext().heartbeat("read " + i + "/" + keys.size());
-      }
-    }
+    List<List<JsonNode>> plan = parse(store.get(request.planKey()), new TypeReference<List<List<JsonNode>>>() {});
+    List<JsonNode> entries = plan.get(request.shard());
+    int[] read = {0};
+    ShardReader.Batch batch = new ShardReader(source(), request.spec().data()).read(entries,
+        () -> Activity.getExecutionContext().heartbeat("read " + (read[0] += 50) + " documents"));
     RunSpec.CurationSpec curation = request.spec().curation();
     CurationPipeline pipeline = new CurationPipeline(curation, badWordLists(curation), ReferenceTokenCounter.GPT2,
         new StoreCurationResources(store));
-    CurationPipeline.ShardOutcome outcome = pipeline.run(raw);
+    CurationPipeline.ShardOutcome outcome = pipeline.run(batch.documents(), batch.drops());
     CurationProfile.NearDedup near = curation.rules().nearDedup();
     MinHasher minHasher = new MinHasher(near.bands(), near.rows(), near.shingleWords());
     List<int[]> signatures = outcome.kept().stream().map(doc -> minHasher.signature(doc.text())).toList();
@@ -193,6 +194,21 @@ public final class CurationActivitiesImpl implements CurationActivities {
     store.put(result.droppedExamplesKey(), json(outcome.dropped()));
     store.put(statsKey, json(result));
     return result;
+  }
+
+  /** The bucket as the readers see it: ranged streams and sizes. */
+  private RangedSource source() {
+    return new RangedSource() {
+      @Override
+      public java.io.InputStream open(String key, long start, long end) {
+        return store.open(key, start, end);
+      }
+
+      @Override
+      public long size(String key) {
+        return store.size(key);
+      }
+    };
   }
 
   /** The LDNOOBW lists of the run's languages, read from the bucket when the profile filters bad words. */

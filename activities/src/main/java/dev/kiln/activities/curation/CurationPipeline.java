@@ -1,6 +1,7 @@
 package dev.kiln.activities.curation;
 
 import dev.kiln.activities.curation.StepAccounting.CountedDocument;
+import dev.kiln.activities.curation.ingest.IngestDrop;
 import dev.kiln.workflows.curation.StepStats;
 import dev.kiln.workflows.spec.CurationStepSpec;
 import dev.kiln.workflows.spec.RunSpec.CurationSpec;
@@ -46,9 +47,23 @@ public final class CurationPipeline {
   }
 
   public ShardOutcome run(Iterable<RawDocument> documents) {
+    return run(documents, List.of());
+  }
+
+  /**
+   * Runs the pipeline over a shard whose reading also met records that could not be read ({@code unreadable}).
+   * They are counted under the decode step, as documents in and dropped for their reasons ({@code warc:*},
+   * {@code jsonl:*}, {@code parquet:*}), rather than under a read step of their own: a record that cannot be read is
+   * one that cannot be turned into text, and this keeps the funnel's steps, and its first row (the raw documents
+   * and tokens that retention is measured against), what they were for corpora of HTML and text files.
+   */
+  public ShardOutcome run(Iterable<RawDocument> documents, List<IngestDrop> unreadable) {
     List<StepStats> stats = new ArrayList<>();
     List<DroppedExample> dropped = new ArrayList<>();
     StepAccounting decoding = new StepAccounting(decoder.name(), tokenCounter);
+    for (IngestDrop drop : unreadable) {
+      decoding.unreadable(drop.id(), drop.url(), drop.reason(), drop.detail());
+    }
     List<CountedDocument> current = new ArrayList<>();
     for (RawDocument raw : documents) {
       decoding.decode(decoder, raw).ifPresent(current::add);

@@ -57,6 +57,14 @@ public final class StepAccounting {
     return account(new Document(raw.id(), null, raw.url()), 0, outcome);
   }
 
+  /**
+   * Accounts for a record that could not be read into a document at all (a broken WARC record, a line that is not
+   * JSON): one document in, no tokens, dropped for {@code reason}; the example's excerpt says what was wrong.
+   */
+  public void unreadable(String id, String url, String reason, String detail) {
+    account(new Document(id, detail, url), 0, StepOutcome.drop(reason));
+  }
+
   private Optional<CountedDocument> account(Document in, int tokens, StepOutcome outcome) {
     documentsIn++;
     tokensIn += tokens;

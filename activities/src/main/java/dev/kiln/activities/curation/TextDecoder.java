@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
 
 /**
  * First step: bytes to text. Strict UTF-8 first, because a Latin-1 page with any accent is almost never
- * valid UTF-8; otherwise the charset an HTML page declares, otherwise windows-1252, otherwise ISO-8859-1
+ * valid UTF-8; otherwise the charset the source declares ({@link RawDocument#charset()}, from a WARC response's
+ * HTTP header), otherwise the charset an HTML page declares, otherwise windows-1252, otherwise ISO-8859-1
  * (which decodes any byte). Binary content is dropped as "undecodable". Never throws on bad bytes.
  */
 public final class TextDecoder {
@@ -45,7 +46,7 @@ public final class TextDecoder {
     if (hasNulBytes(bytes)) {
       return StepOutcome.drop(UNDECODABLE);
     }
-    String text = decodeText(bytes, raw.isHtml());
+    String text = decodeText(bytes, raw.isHtml(), declared(raw.charset()));
     if (text.startsWith("\uFEFF")) {
       text = text.substring(1);
     }
@@ -55,10 +56,19 @@ public final class TextDecoder {
     return StepOutcome.keep(new Document(raw.id(), text, raw.url()));
   }
 
-  private static String decodeText(byte[] bytes, boolean html) {
+  /**
+   * Strict UTF-8 still comes first, even before a charset the source declares: crawled headers often name
+   * ISO-8859-1 or windows-1252 for pages that are UTF-8, and those charsets decode any bytes, so trusting them first
+   * would turn every such page into mojibake; valid UTF-8 that is really another charset is rare.
+   */
+  private static String decodeText(byte[] bytes, boolean html, Optional<Charset> byTransport) {
     Optional<String> utf8 = decodeStrictly(bytes, StandardCharsets.UTF_8);
     if (utf8.isPresent()) {
       return utf8.get();
+    }
+    Optional<String> byHeader = byTransport.flatMap(charset -> decodeStrictly(bytes, charset));
+    if (byHeader.isPresent()) {
+      return byHeader.get();
     }
     if (html) {
       Optional<String> declared = declaredCharset(bytes).flatMap(charset -> decodeStrictly(bytes, charset));
@@ -77,6 +87,18 @@ public final class TextDecoder {
           .decode(ByteBuffer.wrap(bytes));
       return Optional.of(chars.toString());
     } catch (CharacterCodingException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** The charset a source declared (e.g. an HTTP header's {@code charset=}), when Java knows it. */
+  private static Optional<Charset> declared(String name) {
+    if (name == null || name.isBlank()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Charset.forName(name.strip().replace("\"", "")));
+    } catch (IllegalCharsetNameException | UnsupportedCharsetException e) {
       return Optional.empty();
     }
   }

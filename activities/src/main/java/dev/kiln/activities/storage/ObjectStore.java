@@ -125,6 +125,26 @@ public final class ObjectStore implements AutoCloseable {
     return in;
   }
 
+  /**
+   * Streams the bytes of {@code key} from {@code start} (inclusive) to {@code end} (exclusive; -1: to the object's
+   * end) with one ranged GET, so a reader of a large object holds a buffer, never the object.
+   */
+  public InputStream open(String key, long start, long end) {
+    if (start == 0 && end < 0) {
+      return open(key);
+    }
+    if (end >= 0 && end <= start) {
+      return InputStream.nullInputStream();
+    }
+    String range = "bytes=" + start + "-" + (end < 0 ? "" : String.valueOf(end - 1));
+    return s3.getObject(b -> b.bucket(bucket).key(key).range(range));
+  }
+
+  /** The size in bytes of the object at {@code key}. */
+  public long size(String key) {
+    return s3.headObject(b -> b.bucket(bucket).key(key)).contentLength();
+  }
+
   public boolean exists(String key) {
     try {
       s3.headObject(b -> b.bucket(bucket).key(key));

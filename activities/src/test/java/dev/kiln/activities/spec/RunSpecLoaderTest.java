@@ -76,6 +76,18 @@ class RunSpecLoaderTest {
     assertTrue(spec.evaluation().comparesWithDecoder());
   }
 
+  @Test
+  void aSpecMayNameTheFormatTheRecordFieldsAndTheRecordsPerShard(@TempDir Path dir) throws IOException {
+    Path spec = dir.resolve("parquet.yaml");
+    Files.writeString(spec, bundled()
+        .replace("  documentsPerShard: 200\n", "  documentsPerShard: 200\n  format: parquet\n  fields: {text: content, url: link}\n  recordsPerShard: 500\n")
+        .replace("curation/english-web.yaml", PROFILE.toAbsolutePath().toString()));
+    RunSpec.DataSpec data = RunSpecLoader.load(spec).data();
+    assertEquals("parquet", data.formatOrAuto());
+    assertEquals(new RunSpec.DataSpec.Fields("content", "id", "link"), data.fieldsOrDefaults());
+    assertEquals(500, data.recordsPerShardOrDefault());
+  }
+
   static Stream<Arguments> badProfiles() throws IOException {
     String ok = Files.readString(PROFILE);
     return Stream.of(
@@ -138,6 +150,10 @@ class RunSpecLoaderTest {
         Arguments.of("type error with its line", ok.replace("batchSize: 16", "batchSize: [16]"), "training.batchSize", "(line 28)"),
         Arguments.of("language without curation support", ok.replace("  languages: [en]\n  minLanguageConfidence",
             "  languages: [xx]\n  minLanguageConfidence"), "curation.languages[0]", "en, es"),
+        Arguments.of("unknown data format", ok.replace("  documentsPerShard: 200\n", "  documentsPerShard: 200\n  format: arc\n"),
+            "data.format", "auto, warc, jsonl, parquet, html, text"),
+        Arguments.of("misspelled record field", ok.replace("  documentsPerShard: 200\n", "  documentsPerShard: 200\n  fields: {txt: content}\n"),
+            "data.fields.txt", "not a known field"),
         Arguments.of("plain text", "KEY=" + "v".repeat(200) + "\n", "(file)", "is not a YAML mapping"));
   }
 

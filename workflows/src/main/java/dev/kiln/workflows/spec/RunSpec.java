@@ -47,11 +47,61 @@ public record RunSpec(
    * @param whenNothingNew with {@code onlyNew}, when no new raw object has arrived: {@code skip} (the run ends at
    *     once, completed with stage {@code skipped}, not failed) or {@code all} (curate every raw object again);
    *     optional, default skip
+   * @param format how the raw objects are read (docs/curation-formats.md): {@code auto} (the default: by the key's
+   *     extension, then by sniffing the content), {@code warc} (WARC and WET), {@code jsonl}, {@code parquet},
+   *     {@code html} or {@code text} (one document per object). Optional; a spec without it is carried as it was
+   * @param fields the text, id and url field (column) names of JSONL and Parquet records; optional, defaults
+   *     {@code text}, {@code id}, {@code url}
+   * @param recordsPerShard how many records (WARC records, JSONL lines, Parquet rows) of a container format one
+   *     curation shard reads at most; optional, default {@value #DEFAULT_RECORDS_PER_SHARD}. {@code documentsPerShard}
+   *     still groups one-document objects (HTML and text files)
    */
   public record DataSpec(
-      List<String> rawPrefixes, double heldOutFraction, int documentsPerShard, Boolean onlyNew, String whenNothingNew) {
+      List<String> rawPrefixes, double heldOutFraction, int documentsPerShard, Boolean onlyNew, String whenNothingNew,
+      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+      String format,
+      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+      Fields fields,
+      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+      Integer recordsPerShard) {
     public static final String SKIP = "skip";
     public static final String ALL = "all";
+    public static final String AUTO = "auto";
+    /** The values {@code format} takes. */
+    public static final List<String> FORMATS = List.of(AUTO, "warc", "jsonl", "parquet", "html", "text");
+    public static final int DEFAULT_RECORDS_PER_SHARD = 2_000;
+
+    /** The data settings of specs written before the container formats: auto format, default fields and shards. */
+    public DataSpec(
+        List<String> rawPrefixes, double heldOutFraction, int documentsPerShard, Boolean onlyNew, String whenNothingNew) {
+      this(rawPrefixes, heldOutFraction, documentsPerShard, onlyNew, whenNothingNew, null, null, null);
+    }
+
+    /** {@link #format}, with its default ({@code auto}). */
+    public String formatOrAuto() {
+      return format == null ? AUTO : format;
+    }
+
+    /** {@link #fields}, each name with its default. */
+    public Fields fieldsOrDefaults() {
+      return Fields.DEFAULTS.overriddenBy(fields);
+    }
+
+    /** {@link #recordsPerShard}, with its default. */
+    public int recordsPerShardOrDefault() {
+      return recordsPerShard == null ? DEFAULT_RECORDS_PER_SHARD : recordsPerShard;
+    }
+
+    /** Field (column) names of JSONL and Parquet records; a null name takes its default. */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    public record Fields(String text, String id, String url) {
+      public static final Fields DEFAULTS = new Fields("text", "id", "url");
+
+      Fields overriddenBy(Fields o) {
+        return o == null ? this
+            : new Fields(o.text() != null ? o.text() : text, o.id() != null ? o.id() : id, o.url() != null ? o.url() : url);
+      }
+    }
 
     /** {@link #onlyNew}, with its default (false). */
     public boolean newDataOnly() {

@@ -145,6 +145,24 @@ public final class RunSpecValidator {
       } else if (d.whenNothingNew() != null && !d.newDataOnly()) {
         problem("data.whenNothingNew", "is set while data.onlyNew is false", "set data.onlyNew: true, or remove whenNothingNew");
       }
+      if (d.format() != null && !RunSpec.DataSpec.FORMATS.contains(d.format())) {
+        problem("data.format", "is " + quoted(d.format()) + ", not a format Kiln reads",
+            "use one of " + String.join(", ", RunSpec.DataSpec.FORMATS) + " (auto: by extension, then by content)");
+      }
+      if (d.recordsPerShard() != null) {
+        range("data.recordsPerShard", d.recordsPerShard(), 1, 1_000_000,
+            "how many WARC records, JSONL lines or Parquet rows one shard reads, e.g. 2000");
+      }
+      if (d.fields() != null) {
+        RunSpec.DataSpec.Fields f = d.fields();
+        String[][] named = {{"text", f.text()}, {"id", f.id()}, {"url", f.url()}};
+        for (String[] n : named) {
+          if (n[1] != null && n[1].isBlank()) {
+            problem("data.fields." + n[0], "is blank", "name the record field (Parquet column) holding the " + n[0]
+                + ", or leave it out for the default '" + n[0] + "'");
+          }
+        }
+      }
     }
   }
 

@@ -98,6 +98,47 @@ class RunSpecValidatorTest {
     assertTrue(decoder.get(0).fix().contains("classification, ner"), decoder.get(0).fix());
   }
 
+  private static RunSpec withData(RunSpec s, String format, RunSpec.DataSpec.Fields fields, Integer recordsPerShard) {
+    RunSpec.DataSpec d = s.data();
+    return new RunSpec(s.name(), s.useCase(), s.budget(), s.model(), new RunSpec.DataSpec(d.rawPrefixes(),
+        d.heldOutFraction(), d.documentsPerShard(), d.onlyNew(), d.whenNothingNew(), format, fields, recordsPerShard),
+        s.curation(), s.tokenizer(), s.training(), s.evaluation(), s.resilience());
+  }
+
+  @Test
+  void theDataFormatIsOneOfTheReadFormatsAndAnUnknownOneIsNamedWithThem() {
+    for (String format : RunSpec.DataSpec.FORMATS) {
+      assertEquals(List.of(), RunSpecValidator.validate(withData(TestSpecs.valid(), format, null, null)), format);
+    }
+    List<SpecProblem> unknown = RunSpecValidator.validate(withData(TestSpecs.valid(), "arc", null, null));
+    assertEquals(1, unknown.size(), unknown.toString());
+    assertEquals("data.format", unknown.get(0).field());
+    assertTrue(unknown.get(0).problem().contains("'arc'") || unknown.get(0).problem().contains("arc"), unknown.get(0).problem());
+    assertTrue(unknown.get(0).fix().contains("auto, warc, jsonl, parquet, html, text"), unknown.get(0).fix());
+  }
+
+  @Test
+  void recordsPerShardAndFieldNamesAreChecked() {
+    RunSpec fine = withData(TestSpecs.valid(), "parquet", new RunSpec.DataSpec.Fields("content", null, null), 500);
+    assertEquals(List.of(), RunSpecValidator.validate(fine));
+    assertEquals("content", fine.data().fieldsOrDefaults().text());
+    assertEquals("id", fine.data().fieldsOrDefaults().id());
+    List<SpecProblem> bad = RunSpecValidator.validate(
+        withData(TestSpecs.valid(), "jsonl", new RunSpec.DataSpec.Fields(" ", null, null), 0));
+    assertEquals(List.of("data.recordsPerShard", "data.fields.text"), bad.stream().map(SpecProblem::field).toList());
+  }
+
+  @Test
+  void aSpecWithoutTheFormatFieldsIsCarriedWithoutThem() {
+    io.temporal.common.converter.DataConverter converter = io.temporal.common.converter.DefaultDataConverter.STANDARD_INSTANCE;
+    String json = converter.toPayload(TestSpecs.valid()).orElseThrow().getData().toStringUtf8();
+    assertTrue(!json.contains("\"format\"") && !json.contains("\"fields\"") && !json.contains("recordsPerShard"), json);
+    RunSpec parquet = withData(TestSpecs.valid(), "parquet", new RunSpec.DataSpec.Fields("content", null, null), 100);
+    assertEquals(parquet, converter.fromPayload(converter.toPayload(parquet).orElseThrow(), RunSpec.class, RunSpec.class));
+    assertEquals(RunSpec.DataSpec.AUTO, TestSpecs.valid().data().formatOrAuto());
+    assertEquals(RunSpec.DataSpec.DEFAULT_RECORDS_PER_SHARD, TestSpecs.valid().data().recordsPerShardOrDefault());
+  }
+
   @Test
   void whenNothingNewTakesSkipOrAllAndOnlyWithOnlyNew() {
     assertEquals(List.of(), RunSpecValidator.validate(TestSpecs.onlyNew(TestSpecs.valid(), "all")));
