@@ -59,7 +59,7 @@ public final class RunSpecLoader {
    */
   private static final Set<String> OPTIONAL_FIELDS =
       Set.of("useCase.description", "model.hubModel", "evaluation.prompts", "curation.rules", "data.onlyNew",
-          "data.whenNothingNew", "training.activation", "training.architecture", "evaluation.compareWithDecoder", "resilience");
+          "data.whenNothingNew", "budget.ladder", "training.activation", "training.architecture", "evaluation.compareWithDecoder", "resilience");
 
   private static boolean optional(String field) {
     return OPTIONAL_FIELDS.contains(field) || field.startsWith("resilience.");
