@@ -65,7 +65,7 @@ public final class ScopeActivitiesImpl implements ScopeActivities {
   }
 
   /** Parameters of that network at that shape (the sizing ladder itself is Kiln's GPT's). */
-  static long parameters(ModelType type, ModelShape shape) {
+  public static long parameters(ModelType type, ModelShape shape) {
     return switch (type) {
       case GPT2, KILN_ENCODER -> shape.parameters();
       case KILN_ENCODER_DECODER -> shape.parameters(Architecture.ENCODER_DECODER);
