@@ -35,7 +35,8 @@ import picocli.CommandLine.ScopeType;
       StorageCommand.class,
       GenerateCommand.class,
       EvaluateCommand.class,
-      ScheduleCommand.class
+      ScheduleCommand.class,
+      LadderCommand.class
     })
 public final class KilnCli {
   public static final int EXIT_RUN_FAILED = 1;
