@@ -81,7 +81,7 @@ public final class KilnWorker implements AutoCloseable {
       cpu.registerWorkflowImplementationTypes(
           PretrainingWorkflowImpl.class, CurationWorkflowImpl.class, TrainingWorkflowImpl.class, LadderWorkflowImpl.class);
       cpu.registerActivitiesImplementations(
-          new ScopeActivitiesImpl(),
+          new ScopeActivitiesImpl(store),
           new ModelHubActivitiesImpl(store),
           new CurationActivitiesImpl(store),
           new EvaluationActivitiesImpl(store),

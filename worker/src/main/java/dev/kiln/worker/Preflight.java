@@ -1,6 +1,7 @@
 package dev.kiln.worker;
 
 import dev.kiln.activities.storage.ObjectStore;
+import dev.kiln.workflows.ladder.LadderSpec;
 import dev.kiln.workflows.spec.InvalidRunSpecException;
 import dev.kiln.workflows.spec.RunSpec;
 import dev.kiln.workflows.spec.SpecProblem;
@@ -34,6 +35,13 @@ public final class Preflight {
             datasets.isEmpty() ? "the bucket holds no raw data: upload it first (kiln seed), or pass --bucket to the one that has it"
                 : "use one of " + datasets + ", or upload the data first (kiln seed)"));
       }
+    }
+    String ladder = spec.budget() == null ? null : spec.budget().ladder();
+    if (ladder != null && !store.exists(LadderSpec.reportKey(ladder))) {
+      problems.add(new SpecProblem("budget.ladder", "names ladder '" + ladder + "', which has no finished report in bucket "
+              + store.bucket() + " (" + LadderSpec.reportKey(ladder) + ")",
+          "name a finished ladder (kiln ladder status " + ladder + " says where it is), or remove budget.ladder to size"
+              + " by tokensPerParameter"));
     }
     if (!problems.isEmpty()) {
       throw new InvalidRunSpecException(source, problems);
