@@ -1,7 +1,6 @@
 package dev.kiln.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -96,10 +95,14 @@ class LadderIT {
 
         // the killed rung resumed from a committed checkpoint at or before the step it was killed at
         TrainingResult watched = connection.client().newUntypedWorkflowStub(WATCHED).getResult(TrainingResult.class);
-        assertFalse(watched.resumes().isEmpty(), "the watched rung resumed after the kill: " + watched.resumes());
-        int resumedAt = watched.resumes().get(0);
-        assertTrue(resumedAt > 0 && resumedAt % run.training().checkpointEvery() == 0 && resumedAt <= beat.step(),
-            "resumed from a committed checkpoint (" + resumedAt + "), killed at step " + beat.step());
+        // (a loaded machine may interrupt a rung before the kill too: find the resume that followed the kill)
+        int every = run.training().checkpointEvery();
+        int resumedAt = watched.resumes().stream()
+            .filter(r -> r > 0 && r <= beat.step() && r >= beat.lastCheckpoint().step() - every)
+            .reduce((a, b) -> b)
+            .orElseThrow(() -> new AssertionError("no resume from a checkpoint near step " + beat.step() + " in "
+                + watched.resumes()));
+        assertEquals(0, resumedAt % every, "resumed exactly at a checkpoint: " + watched.resumes());
         System.out.println(WATCHED + " resumed from committed step " + resumedAt + ": lost " + (beat.step() - resumedAt)
             + " steps");
 
