@@ -115,6 +115,26 @@ class LadderIT {
         assertTrue(store.exists(LadderSpec.prefix(LADDER) + "report.txt"));
         assertTrue(store.exists(LadderSpec.prefix(LADDER) + "README.md"));
 
+        // the CLI: status and report of the finished ladder, and a ladder id that does not exist
+        System.setProperty("aws.accessKeyId", EmbeddedStack.ACCESS_KEY);
+        System.setProperty("aws.secretAccessKey", EmbeddedStack.SECRET_KEY);
+        System.setProperty("aws.region", "us-east-1");
+        CliRunner cli = new CliRunner("--address", stack.temporalAddress(), "--s3-endpoint", stack.s3Endpoint().toString(),
+            "--bucket", "kiln");
+        CliRunner.Result status = cli.kiln("ladder", "status", LADDER);
+        assertEquals(0, status.code(), status.err());
+        assertTrue(status.out().contains(LADDER + ": completed") && status.out().contains("c8e10-d128"), status.out());
+        CliRunner.Result printed = cli.kiln("ladder", "report", LADDER);
+        assertEquals(0, printed.code(), printed.err());
+        assertTrue(printed.out().contains("peak MiB") && printed.out().contains("c2e10-d64"), printed.out());
+        CliRunner.Result missing = cli.kiln("ladder", "status", "no-such-ladder");
+        assertEquals(2, missing.code(), missing.err());
+        assertTrue(missing.err().contains("no ladder no-such-ladder on"), missing.err());
+        CliRunner.Result notALadder = cli.kiln("ladder", "report", WATCHED);
+        assertEquals(2, notALadder.code(), notALadder.err());
+        assertTrue(notALadder.err().contains("is a TrainingWorkflow, not a ladder"), notALadder.err());
+        System.out.print(printed.out());
+
         // the rungs are findable by ladder in visibility, with their budget, N and D
         var attributes = connection.client().newUntypedWorkflowStub(WATCHED).describe().getTypedSearchAttributes();
         assertEquals(LADDER, attributes.get(KilnSearchAttributes.LADDER));

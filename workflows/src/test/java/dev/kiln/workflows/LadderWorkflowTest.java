@@ -58,6 +58,8 @@ class LadderWorkflowTest {
   private final AtomicInteger maxInFlight = new AtomicInteger();
   /** Training workflows whose every segment diverges (NaN loss), so the workflow fails past its rollbacks. */
   private final Set<String> diverge = ConcurrentHashMap.newKeySet();
+  /** Rungs whose measurement fails non-retryably. */
+  private final Set<String> unmeasurable = ConcurrentHashMap.newKeySet();
 
   @BeforeEach
   void setUp() {
@@ -144,6 +146,17 @@ class LadderWorkflowTest {
   }
 
   @Test
+  void aRungWhoseMeasurementCannotBeDoneIsLostAloneNotTheLadder() {
+    unmeasurable.add("c1e11-d64");
+    LadderSummary summary = run(grid());
+
+    assertEquals(8, summary.rungs().size());
+    assertEquals(1, summary.failed().size());
+    assertTrue(summary.failed().get(0).startsWith("c1e11-d64: measuring its trained model failed: no held-out"),
+        summary.failed().toString());
+  }
+
+  @Test
   void tooFewSizesAreRejectedBeforeAnythingRuns() {
     LadderSpec spec = LadderSpec.isoFlop(TestSpecs.valid(), List.of(1e11, 3e11), List.of(64, 96));
     WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> run(spec));
@@ -226,6 +239,9 @@ class LadderWorkflowTest {
     @Override
     public RungResult measureRung(RungRequest r) {
       calls.add("measure " + r.rung().name());
+      if (unmeasurable.contains(r.rung().name())) {
+        throw io.temporal.failure.ApplicationFailure.newNonRetryableFailure("no held-out tokens", Failures.BAD_DATA);
+      }
       measured.add(r);
       LadderRung rung = r.rung();
       return new RungResult(rung.name(), rung.budget(), rung.parameters(), rung.totalParameters(), rung.tokens(),

@@ -143,10 +143,21 @@ public class LadderWorkflowImpl implements LadderWorkflow {
         }
         int attempts = attempt;
         update(rung.name(), s -> withState(s, "measuring", s.attempts(), s.trainingWorkflowId(), s.failure()));
-        RungResult result = ActivitySummaries.stub(LadderActivities.class, ActivityPolicies.RUNG_MEASUREMENT,
-                "measure rung " + rung.name() + ": held-out loss, peak memory")
-            .measureRung(new LadderActivities.RungRequest(ladderId, rung, config, training,
-                run.evaluation().maxHeldOutTokens(), workflowId, attempts));
+        RungResult result;
+        try {
+          result = ActivitySummaries.stub(LadderActivities.class, ActivityPolicies.RUNG_MEASUREMENT,
+                  "measure rung " + rung.name() + ": held-out loss, peak memory")
+              .measureRung(new LadderActivities.RungRequest(ladderId, rung, config, training,
+                  run.evaluation().maxHeldOutTokens(), workflowId, attempts));
+        } catch (ActivityFailure failure) {
+          if (CancellationScope.current().isCancelRequested() || failure.getCause() instanceof CanceledFailure) {
+            throw failure;
+          }
+          // transient faults are retried by the activity's policy; this one cannot be: the rung is lost, not the ladder
+          String why = "measuring its trained model failed: " + message(failure);
+          update(rung.name(), s -> withState(s, "failed", s.attempts(), s.trainingWorkflowId(), why));
+          return null;
+        }
         status.put(rung.name(), new RungStatus(rung.name(), rung.budget(), result.parameters(), result.tokens(), "done",
             attempts, workflowId, result.loss(), status.get(rung.name()).failure()));
         Workflow.setCurrentDetails(details());
