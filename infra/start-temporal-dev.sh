@@ -23,6 +23,8 @@ nohup "$TEMPORAL" server start-dev --ip 127.0.0.1 --port "$PORT" --ui-port "$UI_
   --search-attribute KilnStage=Keyword --search-attribute KilnArchitecture=Keyword \
   --search-attribute KilnObjective=Keyword --search-attribute KilnStep=Int \
   --search-attribute KilnTokensSeen=Int --search-attribute KilnLoss=Double --search-attribute KilnGoodput=Double \
+  --search-attribute KilnLadder=Keyword --search-attribute KilnBudget=Double --search-attribute KilnParameters=Int \
+  --search-attribute KilnTokens=Int \
   >>"$DIR/server.log" 2>&1 &
 echo $! >"$DIR/server.pid"
 

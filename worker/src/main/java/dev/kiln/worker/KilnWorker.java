@@ -3,6 +3,7 @@ package dev.kiln.worker;
 import dev.kiln.activities.curation.CurationActivitiesImpl;
 import dev.kiln.activities.evaluation.EvaluationActivitiesImpl;
 import dev.kiln.activities.hub.ModelHubActivitiesImpl;
+import dev.kiln.activities.ladder.LadderActivitiesImpl;
 import dev.kiln.activities.scope.ScopeActivitiesImpl;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.activities.training.CheckpointActivitiesImpl;
@@ -10,6 +11,7 @@ import dev.kiln.activities.training.DeviceActivitiesImpl;
 import dev.kiln.activities.training.TrainingActivitiesImpl;
 import dev.kiln.workflows.TaskQueues;
 import dev.kiln.workflows.curation.CurationWorkflowImpl;
+import dev.kiln.workflows.ladder.LadderWorkflowImpl;
 import dev.kiln.workflows.pretraining.PretrainingWorkflowImpl;
 import dev.kiln.workflows.training.TrainingWorkflowImpl;
 import io.temporal.client.WorkflowClient;
@@ -85,14 +87,15 @@ public final class KilnWorker implements AutoCloseable {
                   .setDeploymentOptions(deploymentOptions(deployment))
                   .build());
       cpu.registerWorkflowImplementationTypes(
-          PretrainingWorkflowImpl.class, CurationWorkflowImpl.class, TrainingWorkflowImpl.class);
+          PretrainingWorkflowImpl.class, CurationWorkflowImpl.class, TrainingWorkflowImpl.class, LadderWorkflowImpl.class);
       cpu.registerActivitiesImplementations(
-          new ScopeActivitiesImpl(),
+          new ScopeActivitiesImpl(store),
           new ModelHubActivitiesImpl(store),
           new CurationActivitiesImpl(store),
           new dev.kiln.activities.curation.quality.QualityClassifierActivitiesImpl(store),
           new EvaluationActivitiesImpl(store),
-          new CheckpointActivitiesImpl(store));
+          new CheckpointActivitiesImpl(store),
+          new LadderActivitiesImpl(store));
     }
     if (gpuQueue) {
       Worker gpu =
@@ -100,7 +103,8 @@ public final class KilnWorker implements AutoCloseable {
               TaskQueues.GPU,
               WorkerOptions.newBuilder().setIdentity(this.identity).setMaxConcurrentActivityExecutionSize(gpuSlots)
                   .setDeploymentOptions(deploymentOptions(deployment)).build());
-      gpu.registerActivitiesImplementations(new TrainingActivitiesImpl(store), new DeviceActivitiesImpl(this.identity));
+      gpu.registerActivitiesImplementations(new TrainingActivitiesImpl(store), new DeviceActivitiesImpl(this.identity),
+          new LadderActivitiesImpl(store));
       warmTrainingEngine = true;
     }
   }

@@ -1,6 +1,7 @@
 package dev.kiln.worker;
 
 import dev.kiln.activities.storage.ObjectStore;
+import dev.kiln.workflows.ladder.LadderSpec;
 import dev.kiln.workflows.spec.InvalidRunSpecException;
 import dev.kiln.workflows.spec.RunSpec;
 import dev.kiln.workflows.spec.SpecProblem;
@@ -39,6 +40,13 @@ public final class Preflight {
       }
     }
     problems.addAll(dev.kiln.activities.curation.CurationResourcesCheck.problems(spec, store));
+    String ladder = spec.budget() == null ? null : spec.budget().ladder();
+    if (ladder != null && !store.exists(LadderSpec.reportKey(ladder))) {
+      problems.add(new SpecProblem("budget.ladder", "names ladder '" + ladder + "', which has no finished report in bucket "
+              + store.bucket() + " (" + LadderSpec.reportKey(ladder) + ")",
+          "name a finished ladder (kiln ladder status " + ladder + " says where it is), or remove budget.ladder to size"
+              + " by tokensPerParameter"));
+    }
     if (!problems.isEmpty()) {
       throw new InvalidRunSpecException(source, problems);
     }

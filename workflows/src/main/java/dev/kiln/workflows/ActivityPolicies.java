@@ -123,5 +123,18 @@ public final class ActivityPolicies {
           .setRetryOptions(RETRY_TRANSIENT)
           .build();
 
+  /**
+   * Measuring a ladder rung on the gpu queue: its held-out loss (the trained model over the held-out split) and the
+   * peak memory of two training steps of its shape. Heartbeats every few seconds (KeepAlive), so a dead worker's
+   * measurement moves on within a minute.
+   */
+  public static final ActivityOptions RUNG_MEASUREMENT =
+      ActivityOptions.newBuilder()
+          .setTaskQueue(TaskQueues.GPU)
+          .setStartToCloseTimeout(Duration.ofHours(1))
+          .setHeartbeatTimeout(Duration.ofSeconds(60))
+          .setRetryOptions(RETRY_TRANSIENT)
+          .build();
+
   private ActivityPolicies() {}
 }

@@ -20,6 +20,14 @@ public final class KilnSearchAttributes {
   public static final SearchAttributeKey<Double> LOSS = SearchAttributeKey.forDouble("KilnLoss");
   /** Productive training time / wall time of the training stage so far (see the goodput ledger). */
   public static final SearchAttributeKey<Double> GOODPUT = SearchAttributeKey.forDouble("KilnGoodput");
+  /** The scaling-law ladder a workflow belongs to: the ladder itself and each rung's training (docs/ladders.md). */
+  public static final SearchAttributeKey<String> LADDER = SearchAttributeKey.forKeyword("KilnLadder");
+  /** A ladder rung's IsoFLOP compute budget C in FLOPs (0 for an explicit point). */
+  public static final SearchAttributeKey<Double> BUDGET = SearchAttributeKey.forDouble("KilnBudget");
+  /** A ladder rung's non-embedding parameters N. */
+  public static final SearchAttributeKey<Long> PARAMETERS = SearchAttributeKey.forLong("KilnParameters");
+  /** A ladder rung's training tokens D. */
+  public static final SearchAttributeKey<Long> TOKENS = SearchAttributeKey.forLong("KilnTokens");
 
   private KilnSearchAttributes() {}
 
@@ -33,6 +41,10 @@ public final class KilnSearchAttributes {
     all.put(TOKENS_SEEN.getName(), IndexedValueType.INDEXED_VALUE_TYPE_INT);
     all.put(LOSS.getName(), IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE);
     all.put(GOODPUT.getName(), IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE);
+    all.put(LADDER.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
+    all.put(BUDGET.getName(), IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE);
+    all.put(PARAMETERS.getName(), IndexedValueType.INDEXED_VALUE_TYPE_INT);
+    all.put(TOKENS.getName(), IndexedValueType.INDEXED_VALUE_TYPE_INT);
     return all;
   }
 }

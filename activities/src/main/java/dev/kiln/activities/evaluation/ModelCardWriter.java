@@ -33,6 +33,18 @@ public final class ModelCardWriter {
       double heldOutLoss, double heldOutPerplexity, double unigramPerplexity, long tokensEvaluated, List<String> samples,
       Map<String, Double> objectiveMetrics) {}
 
+  /** The ladder's predicted held-out loss next to the one the run reached. */
+  static String predictedAgainstAchieved(dev.kiln.workflows.scope.LadderPrediction p, double achieved) {
+    String interval = Double.isNaN(p.lossLow()) ? "" : String.format(Locale.ROOT, " (95 %% interval %.4f-%.4f)",
+        p.lossLow(), p.lossHigh());
+    String verdict = Double.isNaN(p.lossLow()) ? ""
+        : achieved < p.lossLow() ? ", below the interval"
+        : achieved > p.lossHigh() ? ", above the interval" : ", within the interval";
+    return String.format(Locale.ROOT, "ladder `%s` (%s) predicted a held-out loss of %.4f%s for %,d non-embedding"
+        + " parameters on %,d tokens; achieved %.4f (%+.4f%s)", p.ladderId(), p.law(), p.loss(), interval,
+        p.parameters(), p.tokens(), achieved, achieved - p.loss(), verdict);
+  }
+
   public static String write(String modelId, EvaluationRequest r, Metrics m) {
     TrainingConfig c = r.config();
     ModelShape s = c.shape();
@@ -113,6 +125,9 @@ public final class ModelCardWriter {
     }
     b.append("- Why this architecture: ").append(r.plan().architectureReason()).append('\n');
     b.append("- Size: ").append(r.plan().sizingReason()).append('\n');
+    if (r.plan().ladder() != null) {
+      b.append("- Scaling law: ").append(predictedAgainstAchieved(r.plan().ladder(), m.heldOutLoss())).append('\n');
+    }
     b.append("- Starting point: ").append(r.selection().reason()).append("\n\n");
     if (transformers) {
       b.append("## How to use\n\n");

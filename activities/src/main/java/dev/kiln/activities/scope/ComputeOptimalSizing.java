@@ -1,6 +1,7 @@
 package dev.kiln.activities.scope;
 
 import dev.kiln.workflows.scope.ModelShape;
+import dev.kiln.workflows.scope.ShapeLadder;
 import java.util.Comparator;
 import java.util.List;
 
@@ -11,21 +12,8 @@ import java.util.List;
  * nearest N in log space; the tokens are then what the budget buys for that shape.
  */
 public final class ComputeOptimalSizing {
-  /** (d_model, layers, heads) rungs, smallest first; heads divide d_model, head size 32 to 128. */
-  static final List<int[]> LADDER =
-      List.of(
-          new int[] {64, 2, 2},
-          new int[] {96, 3, 3},
-          new int[] {128, 4, 4},
-          new int[] {192, 4, 6},
-          new int[] {256, 6, 8},
-          new int[] {384, 6, 6},
-          new int[] {512, 8, 8},
-          new int[] {768, 12, 12},
-          new int[] {1024, 16, 16},
-          new int[] {1536, 24, 16},
-          new int[] {2048, 24, 16},
-          new int[] {4096, 32, 32});
+  /** (d_model, layers, heads) rungs, smallest first ({@link ShapeLadder}). */
+  static final List<int[]> LADDER = ShapeLadder.SHAPES;
 
   private ComputeOptimalSizing() {}
 

@@ -61,8 +61,8 @@ public final class RunSpecLoader {
   private static final Set<String> OPTIONAL_FIELDS =
       Set.of("useCase.description", "model.hubModel", "evaluation.prompts", "curation.rules", "data.onlyNew",
           "data.whenNothingNew", "data.format", "data.fields", "data.fields.text", "data.fields.id", "data.fields.url",
-          "data.recordsPerShard", "training.activation", "training.architecture", "evaluation.compareWithDecoder", "resilience",
-          "tokenizer.trainingSampleChars", "urlDedup");
+          "data.recordsPerShard", "budget.ladder", "training.activation", "training.architecture", "evaluation.compareWithDecoder",
+          "resilience", "tokenizer.trainingSampleChars", "urlDedup");
 
   /** Step fields that are alternatives (one of a threshold and a keep fraction) or have defaults, as kind.field. */
   private static final Set<String> OPTIONAL_STEP_FIELDS = Set.of("qualityClassifier.minScore",

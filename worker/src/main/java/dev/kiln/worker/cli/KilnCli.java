@@ -36,7 +36,8 @@ import picocli.CommandLine.ScopeType;
       GenerateCommand.class,
       EvaluateCommand.class,
       ScheduleCommand.class,
-      QualityCommand.class
+      QualityCommand.class,
+      LadderCommand.class
     })
 public final class KilnCli {
   public static final int EXIT_RUN_FAILED = 1;

@@ -174,7 +174,7 @@ public class PretrainingWorkflowImpl implements PretrainingWorkflow {
         Failures.NO_WORKER);
   }
 
-  static TrainingConfig trainingConfig(
+  public static TrainingConfig trainingConfig(
       RunSpec spec, ScopePlan plan, ModelSelection selection, CurationResult curation) {
     RunSpec.TrainingSpec t = spec.training();
     // A model trained from scratch has the tokenizer's vocabulary plus the objective's reserved tokens

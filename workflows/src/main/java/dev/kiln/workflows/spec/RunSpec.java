@@ -30,8 +30,23 @@ public record RunSpec(
   /**
    * Compute budget in training FLOPs (C ~ 6 N D) and what is expected of curation: the fraction of raw
    * tokens that survives the filters, and the tokens-per-parameter ratio (Chinchilla: ~20).
+   *
+   * @param ladder the id of a finished scaling-law ladder (docs/ladders.md): scope then chooses N and D for this
+   *     budget from the law fitted to it instead of the fixed {@code tokensPerParameter}. Optional; a spec without
+   *     it is carried as it was (no field in its JSON)
    */
-  public record Budget(double trainingFlops, double expectedCurationYield, double tokensPerParameter) {}
+  public record Budget(
+      double trainingFlops,
+      double expectedCurationYield,
+      double tokensPerParameter,
+      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+      String ladder) {
+
+    /** A budget sized by the fixed tokens-per-parameter ratio (no ladder). */
+    public Budget(double trainingFlops, double expectedCurationYield, double tokensPerParameter) {
+      this(trainingFlops, expectedCurationYield, tokensPerParameter, null);
+    }
+  }
 
   /** {@code strategy}: auto (pick from the hub if a card fits, else scratch), scratch, or continue (from {@code hubModel}). */
   public record ModelChoice(String strategy, String hubModel) {}

@@ -23,6 +23,8 @@ public final class RunSpecValidator {
   /** Token ids are stored as uint16 in shards and in exported tokenizers. */
   private static final int MAX_MODEL_VOCAB = 65_536;
   private static final Pattern RUN_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+  /** A ladder id is its workflow id, which is also an S3 prefix under ladders/. */
+  public static final Pattern LADDER_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
   private static final Pattern RAW_PREFIX = Pattern.compile("raw/[A-Za-z0-9._/-]*");
 
   private final List<SpecProblem> problems = new ArrayList<>();
@@ -112,6 +114,10 @@ public final class RunSpecValidator {
       range("budget.trainingFlops", b.trainingFlops(), 1e9, 1e26, "training FLOPs, e.g. 2.0e13 (C ~ 6 N D)");
       range("budget.expectedCurationYield", b.expectedCurationYield(), 1e-4, 1.0, "a fraction in (0, 1], e.g. 0.03");
       range("budget.tokensPerParameter", b.tokensPerParameter(), 1, 10_000, "about 20 (Chinchilla)");
+      if (b.ladder() != null && !LADDER_ID.matcher(b.ladder()).matches()) {
+        problem("budget.ladder", "is " + quoted(b.ladder()) + ", not a ladder id",
+            "name a finished ladder by the id `kiln ladder start` printed (letters, digits, '.', '_', '-'), or remove it");
+      }
     }
   }
 
