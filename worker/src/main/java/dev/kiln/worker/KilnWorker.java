@@ -10,6 +10,7 @@ import dev.kiln.activities.training.DeviceActivitiesImpl;
 import dev.kiln.activities.training.TrainingActivitiesImpl;
 import dev.kiln.workflows.TaskQueues;
 import dev.kiln.workflows.curation.CurationWorkflowImpl;
+import dev.kiln.workflows.fanout.ShardBatchWorkflowImpl;
 import dev.kiln.workflows.pretraining.PretrainingWorkflowImpl;
 import dev.kiln.workflows.training.TrainingWorkflowImpl;
 import io.temporal.client.WorkflowClient;
@@ -77,7 +78,7 @@ public final class KilnWorker implements AutoCloseable {
                   .setDeploymentOptions(deploymentOptions(deployment))
                   .build());
       cpu.registerWorkflowImplementationTypes(
-          PretrainingWorkflowImpl.class, CurationWorkflowImpl.class, TrainingWorkflowImpl.class);
+          PretrainingWorkflowImpl.class, CurationWorkflowImpl.class, ShardBatchWorkflowImpl.class, TrainingWorkflowImpl.class);
       cpu.registerActivitiesImplementations(
           new ScopeActivitiesImpl(),
           new ModelHubActivitiesImpl(store),

@@ -31,6 +31,12 @@ public interface CurationActivities {
   /** Dedups across shards, splits held-out, trains or loads the tokenizer, tokenizes and packs. */
   CurationResult finalizeCuration(FinalizeRequest request);
 
+  /**
+   * {@link #finalizeCuration} of shards {@code 0 .. shards - 1} curated in batches: reads each shard's result from its
+   * stats file ({@code curateShard} writes it last), failing non-retryably when one is missing.
+   */
+  CurationResult finalizeCurationFromStats(FinalizeShardsRequest request);
+
   /** @param rawSelectionKey the run's {@link RawSelection#key()}, or null to curate everything under the prefixes */
   record PlanRequest(String runId, RunSpec spec, String rawSelectionKey) {}
 
