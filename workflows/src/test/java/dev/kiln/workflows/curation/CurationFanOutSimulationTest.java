@@ -43,7 +43,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Curation of a 100,000-shard corpus (a Common Crawl snapshot is ~90,000 WARC files) through the batched fan-out, on
  * Temporal's in-JVM test server with instant fake activities: every history stays far below Temporal's caps, no
- * workflow has more activities or batch children in flight than configured, and killing the workflow worker half-way
+ * workflow has more activities or batch children in flight than configured, and killing the workflow worker a quarter of the way in
  * (a new one takes over on the same task queue) loses no shard and counts none twice.
  *
  * <p>The settings are curation's own scaled so that everything that happens at scale happens here: batch children
