@@ -12,6 +12,7 @@ import dev.kiln.activities.training.TrainingActivitiesImpl;
 import dev.kiln.workflows.TaskQueues;
 import dev.kiln.workflows.curation.CurationWorkflowImpl;
 import dev.kiln.workflows.ladder.LadderWorkflowImpl;
+import dev.kiln.workflows.fanout.ShardBatchWorkflowImpl;
 import dev.kiln.workflows.pretraining.PretrainingWorkflowImpl;
 import dev.kiln.workflows.training.TrainingWorkflowImpl;
 import io.temporal.client.WorkflowClient;
@@ -87,7 +88,8 @@ public final class KilnWorker implements AutoCloseable {
                   .setDeploymentOptions(deploymentOptions(deployment))
                   .build());
       cpu.registerWorkflowImplementationTypes(
-          PretrainingWorkflowImpl.class, CurationWorkflowImpl.class, TrainingWorkflowImpl.class, LadderWorkflowImpl.class);
+          PretrainingWorkflowImpl.class, CurationWorkflowImpl.class, ShardBatchWorkflowImpl.class, TrainingWorkflowImpl.class,
+          LadderWorkflowImpl.class);
       cpu.registerActivitiesImplementations(
           new ScopeActivitiesImpl(store),
           new ModelHubActivitiesImpl(store),

@@ -2,6 +2,8 @@ package dev.kiln.worker;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.activities.curation.CurationActivitiesImpl;
@@ -10,12 +12,16 @@ import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.worker.embedded.EmbeddedStack;
 import dev.kiln.workflows.curation.CurationActivities;
 import dev.kiln.workflows.curation.CurationResult;
+import dev.kiln.workflows.Failures;
 import dev.kiln.workflows.curation.FinalizeRequest;
+import dev.kiln.workflows.curation.FinalizeShardsRequest;
 import dev.kiln.workflows.curation.ShardPlan;
 import dev.kiln.workflows.curation.ShardRequest;
 import dev.kiln.workflows.curation.ShardResult;
 import dev.kiln.workflows.spec.RunSpec;
 import io.temporal.activity.ActivityOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestActivityEnvironment;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -126,5 +132,39 @@ class CurationDeterminismTest {
     before.forEach((name, bytes) -> assertArrayEquals(bytes, after.get(name), name + " changed when redone"));
     assertEquals(done.documentsKept(), redone.documentsKept());
     assertTrue(store.exists(String.format("runs/%s/curated/docs/shard-%05d.stats.json", runId, 1)));
+  }
+
+  /** Curates every shard of a run and drops the results, as a run curated in batches does. */
+  private static ShardPlan curateShardsOnly(String runId, int skipShard) {
+    ShardPlan plan = curation.planShards(new CurationActivities.PlanRequest(runId, spec, null));
+    for (int shard = 0; shard < plan.shards(); shard++) {
+      if (shard != skipShard) {
+        curation.curateShard(new ShardRequest(runId, spec, plan.planKey(), shard, plan.shards()));
+      }
+    }
+    return plan;
+  }
+
+  @Test
+  void finalizingFromTheShardsStatsFilesWritesWhatFinalizingFromTheirResultsDoes() {
+    CurationResult fromResults = curate("determinism-results");
+    ShardPlan plan = curateShardsOnly("determinism-stats", -1);
+    CurationResult fromStats = curation.finalizeCurationFromStats(new FinalizeShardsRequest("determinism-stats", spec, null, plan.shards()));
+    Map<String, byte[]> a = outputs("determinism-results");
+    Map<String, byte[]> b = outputs("determinism-stats");
+    assertEquals(a.keySet(), b.keySet());
+    a.forEach((name, bytes) -> assertArrayEquals(bytes, b.get(name), name + " differs"));
+    assertEquals(fromResults.keptDocuments(), fromStats.keptDocuments());
+    assertEquals(fromResults.funnel().stream().map(s -> s.documentsKept()).toList(), fromStats.funnel().stream().map(s -> s.documentsKept()).toList());
+  }
+
+  @Test
+  void finalizingFromStatsFailsForGoodWhenAShardWasNeverCurated() {
+    ShardPlan plan = curateShardsOnly("determinism-missing", 1);
+    ActivityFailure failure = assertThrows(ActivityFailure.class,
+        () -> curation.finalizeCurationFromStats(new FinalizeShardsRequest("determinism-missing", spec, null, plan.shards())));
+    ApplicationFailure cause = assertInstanceOf(ApplicationFailure.class, failure.getCause());
+    assertEquals(Failures.BAD_DATA, cause.getType());
+    assertTrue(cause.getOriginalMessage().contains("shard 1 of " + plan.shards()), cause.getOriginalMessage());
   }
 }

@@ -44,6 +44,13 @@ public final class WorkflowVersions {
    */
   public static final String PARTITIONED_GLOBAL_STAGE = "curation-partitioned-global-stage";
 
+  /**
+   * CurationWorkflow fans a corpus of more than {@code FanOutSettings.directUpTo} shards (256 by default) out through
+   * ShardBatchWorkflow children and continues as new as its history grows, instead of one activity per shard from
+   * itself with every result in its history. Asked once the shards are planned; smaller corpora keep the direct path.
+   */
+  public static final String CURATION_BATCHED_FAN_OUT = "curation-batched-fan-out";
+
   /** Whether this run takes the branch that {@code changeId} (version 1) introduced. */
   public static boolean takes(String changeId) {
     return Workflow.getVersion(changeId, Workflow.DEFAULT_VERSION, 1) == 1;

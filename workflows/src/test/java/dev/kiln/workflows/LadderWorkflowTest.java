@@ -8,6 +8,7 @@ import dev.kiln.workflows.curation.CurationActivities;
 import dev.kiln.workflows.curation.CurationResult;
 import dev.kiln.workflows.curation.CurationWorkflowImpl;
 import dev.kiln.workflows.curation.FinalizeRequest;
+import dev.kiln.workflows.curation.FinalizeShardsRequest;
 import dev.kiln.workflows.curation.GlobalStageRequest;
 import dev.kiln.workflows.curation.GlobalSummary;
 import dev.kiln.workflows.curation.RawSelection;
@@ -355,6 +356,11 @@ class LadderWorkflowTest {
       return new CurationResult("runs/lad/curated/manifest.json", request.tokenizerKey(),
           "runs/lad/curated/stats.json", "runs/lad/curated/report.json", "runs/lad/curated/report.png", 4000,
           merged.documentsIn(), merged.tokensIn(), merged.documentsKept(), merged.tokensKept(), 900, 100, List.of(merged));
+    }
+
+    @Override
+    public CurationResult finalizeCurationFromStats(FinalizeShardsRequest request) {
+      throw new AssertionError("a ladder's two shards take the direct path, not the batched one");
     }
 
     @Override

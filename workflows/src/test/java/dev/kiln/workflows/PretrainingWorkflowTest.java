@@ -12,6 +12,7 @@ import dev.kiln.workflows.curation.CurationWorkflowImpl;
 import dev.kiln.workflows.curation.FinalizeRequest;
 import dev.kiln.workflows.curation.GlobalStageRequest;
 import dev.kiln.workflows.curation.GlobalSummary;
+import dev.kiln.workflows.curation.FinalizeShardsRequest;
 import dev.kiln.workflows.curation.RawSelection;
 import dev.kiln.workflows.curation.ShardPlan;
 import dev.kiln.workflows.curation.ShardRequest;
@@ -466,6 +467,11 @@ class PretrainingWorkflowTest {
       return new CurationResult("runs/run-1/curated/manifest.json", "runs/run-1/curated/tokenizer.json",
           "runs/run-1/curated/stats.json", "runs/run-1/curated/report.json", "runs/run-1/curated/report.png", 4000, merged.documentsIn(), merged.tokensIn(), merged.documentsKept(),
           merged.tokensKept(), 900, 100, List.of(merged));
+    }
+
+    @Override
+    public CurationResult finalizeCurationFromStats(FinalizeShardsRequest request) {
+      throw new AssertionError(shards + " shards curate directly, never in batches (see CurationFanOutSimulationTest)");
     }
   }
 

@@ -3,6 +3,7 @@ package dev.kiln.workflows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.kiln.workflows.curation.CurationWorkflowImpl;
+import dev.kiln.workflows.fanout.ShardBatchWorkflowImpl;
 import dev.kiln.workflows.pretraining.PretrainingWorkflowImpl;
 import dev.kiln.workflows.training.TrainingWorkflowImpl;
 import io.temporal.common.WorkflowExecutionHistory;
@@ -43,7 +44,8 @@ class WorkflowReplayTest {
   private static void replay(Path file) throws Exception {
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
       Worker worker = env.newWorker("replay", WorkerOptions.newBuilder().setDefaultDeadlockDetectionTimeout(60_000).build());
-      worker.registerWorkflowImplementationTypes(PretrainingWorkflowImpl.class, CurationWorkflowImpl.class, TrainingWorkflowImpl.class);
+      worker.registerWorkflowImplementationTypes(
+          PretrainingWorkflowImpl.class, CurationWorkflowImpl.class, ShardBatchWorkflowImpl.class, TrainingWorkflowImpl.class);
       WorkflowReplayer.replayWorkflowExecution(WorkflowExecutionHistory.fromJson(Files.readString(file)), worker);
     }
   }

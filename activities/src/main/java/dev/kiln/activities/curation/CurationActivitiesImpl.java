@@ -19,6 +19,7 @@ import dev.kiln.workflows.curation.CurationResult;
 import dev.kiln.workflows.curation.FinalizeRequest;
 import dev.kiln.workflows.curation.GlobalStageRequest;
 import dev.kiln.workflows.curation.GlobalSummary;
+import dev.kiln.workflows.curation.FinalizeShardsRequest;
 import dev.kiln.workflows.curation.RawSelection;
 import dev.kiln.workflows.curation.ShardPlan;
 import dev.kiln.workflows.curation.ShardRequest;
@@ -166,9 +167,19 @@ public final class CurationActivitiesImpl implements CurationActivities {
     }
   }
 
+  /** Where shard {@code shard}'s outputs go: {@code runs/<run>/curated/docs/shard-00042} and a suffix per output. */
+  static String shardPrefix(String runId, int shard) {
+    return String.format("%sdocs/shard-%05d", curatedPrefix(runId), shard);
+  }
+
+  /** Shard {@code shard}'s {@link ShardResult}, written last by {@link #curateShard}: the shard is done when it exists. */
+  static String shardStatsKey(String runId, int shard) {
+    return shardPrefix(runId, shard) + ".stats.json";
+  }
+
   private ShardResult curate(ShardRequest request) {
-    String shardPrefix = String.format("%sdocs/shard-%05d", curatedPrefix(request.runId()), request.shard());
-    String statsKey = shardPrefix + ".stats.json";
+    String shardPrefix = shardPrefix(request.runId(), request.shard());
+    String statsKey = shardStatsKey(request.runId(), request.shard());
     if (store.exists(statsKey)) {
       return parse(store.get(statsKey), new TypeReference<ShardResult>() {});
     }
@@ -235,6 +246,32 @@ public final class CurationActivitiesImpl implements CurationActivities {
     try (KeepAlive alive = KeepAlive.start(Activity.getExecutionContext(), KEEP_ALIVE)) {
       return finalizeShards(request);
     }
+  }
+
+  @Override
+  public CurationResult finalizeCurationFromStats(FinalizeShardsRequest request) {
+    try (KeepAlive alive = KeepAlive.start(Activity.getExecutionContext(), KEEP_ALIVE)) {
+      return finalizeShards(new FinalizeRequest(request.runId(), request.spec(), request.tokenizerKey(),
+          readShardResults(request.runId(), request.shards())));
+    }
+  }
+
+  /** The results of shards {@code 0 .. shards - 1} from their stats files, in shard order. */
+  private List<ShardResult> readShardResults(String runId, int shards) {
+    List<ShardResult> results = new ArrayList<>(shards);
+    for (int shard = 0; shard < shards; shard++) {
+      String key = shardStatsKey(runId, shard);
+      if (!store.exists(key)) {
+        throw ApplicationFailure.newNonRetryableFailure("shard " + shard + " of " + shards + " of run " + runId
+            + " has no stats file " + key + " in bucket " + store.bucket() + ": it was never curated, or was deleted",
+            Failures.BAD_DATA);
+      }
+      results.add(parse(store.get(key), new TypeReference<ShardResult>() {}));
+      if (shard % 1000 == 0) {
+        Activity.getExecutionContext().heartbeat("read stats of shard " + shard + "/" + shards);
+      }
+    }
+    return results;
   }
 
   private CurationResult finalizeShards(FinalizeRequest request) {

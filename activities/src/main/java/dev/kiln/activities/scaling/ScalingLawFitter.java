@@ -69,7 +69,15 @@ public final class ScalingLawFitter {
         profiles.computeIfAbsent(p.budget(), b -> new ArrayList<>()).add(p);
       }
     }
-    IsoFlop isoFlop = profiles.isEmpty() ? null : isoFlop(profiles, options.resamples(), random, warnings);
+    IsoFlop isoFlop = null;
+    if (!profiles.isEmpty()) {
+      try {
+        isoFlop = isoFlop(profiles, options.resamples(), random, warnings);
+      } catch (IllegalArgumentException noMinimum) {
+        // measured ladders are noisy: a profile without a minimum costs approach 2, not the whole fit
+        warnings.add("approach 2 left out: " + noMinimum.getMessage());
+      }
+    }
     Parametric parametric = parametric(points, options.resamples(), random, grid, warnings);
 
     ScalingLawReport draft = new ScalingLawReport(List.copyOf(points), options.resamples(), options.seed(),

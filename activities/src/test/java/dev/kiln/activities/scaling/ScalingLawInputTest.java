@@ -1,6 +1,8 @@
 package dev.kiln.activities.scaling;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -82,7 +84,7 @@ class ScalingLawInputTest {
   }
 
   @Test
-  void aProfileWithoutMinimumIsRefused() {
+  void aProfileWithoutMinimumLeavesApproach2OutWithAWarning() {
     List<LadderPoint> points = new ArrayList<>();
     double[] losses = {3.0, 3.5, 3.7, 3.5, 3.0}; // concave: a maximum in the middle
     for (double c : new double[] {1e18, 1e19}) {
@@ -92,7 +94,11 @@ class ScalingLawInputTest {
         points.add(new LadderPoint("r" + i, n, d, c, c, losses[i]));
       }
     }
-    refused(points, "not convex", "1.00e+18");
+    ScalingLawReport report = ScalingLawFitter.fit(points, OPTIONS);
+    assertNull(report.isoFlop(), "no IsoFLOP fit from profiles without a minimum");
+    assertNotNull(report.parametric(), "approach 3 still fits the points");
+    assertTrue(report.warnings().stream().anyMatch(w -> w.contains("approach 2 left out") && w.contains("not convex")
+        && w.contains("1.00e+18")), report.warnings().toString());
   }
 
   @Test

@@ -65,6 +65,12 @@ public interface CurationActivities {
   /** Once: merges the shards' token lists into manifest.json, writes stats.json and returns the result. */
   CurationResult mergeManifest(GlobalStageRequest request);
 
+  /**
+   * {@link #finalizeCuration} of shards {@code 0 .. shards - 1} curated in batches: reads each shard's result from its
+   * stats file ({@code curateShard} writes it last), failing non-retryably when one is missing.
+   */
+  CurationResult finalizeCurationFromStats(FinalizeShardsRequest request);
+
   /** @param rawSelectionKey the run's {@link RawSelection#key()}, or null to curate everything under the prefixes */
   record PlanRequest(String runId, RunSpec spec, String rawSelectionKey) {}
 

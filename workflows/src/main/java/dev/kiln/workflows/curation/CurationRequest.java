@@ -1,5 +1,7 @@
 package dev.kiln.workflows.curation;
 
+import dev.kiln.workflows.fanout.FanOutSettings;
+import dev.kiln.workflows.fanout.ShardFanOut;
 import dev.kiln.workflows.spec.RunSpec;
 
 /**
@@ -7,5 +9,27 @@ import dev.kiln.workflows.spec.RunSpec;
  *     train a new byte-level BPE on the kept text
  * @param rawSelectionKey the raw objects to curate (a {@link RawSelection}'s list, for runs with data.onlyNew), or
  *     null for every object under the spec's prefixes
+ * @param fanOut how a large corpus fans out in batches, or null for {@link FanOutSettings#CURATION}; read when the
+ *     workflow starts (a continued run has them in {@code continued})
+ * @param continued where a run that continued as new goes on from, or null for a new curation
  */
-public record CurationRequest(String runId, RunSpec spec, String tokenizerKey, String rawSelectionKey) {}
+public record CurationRequest(
+    String runId, RunSpec spec, String tokenizerKey, String rawSelectionKey, FanOutSettings fanOut, Continued continued) {
+
+  public CurationRequest(String runId, RunSpec spec, String tokenizerKey, String rawSelectionKey) {
+    this(runId, spec, tokenizerKey, rawSelectionKey, null, null);
+  }
+
+  /** {@link #fanOut}, or curation's defaults. */
+  public FanOutSettings fanOutOrDefaults() {
+    return fanOut == null ? FanOutSettings.CURATION : fanOut;
+  }
+
+  /** This request for the next run of the workflow (continue-as-new). */
+  public CurationRequest continuedWith(Continued state) {
+    return new CurationRequest(runId, spec, tokenizerKey, rawSelectionKey, fanOut, state);
+  }
+
+  /** The batched curation's state across continue-as-new: the plan, and how far the shards' fan-out got. */
+  public record Continued(ShardPlan plan, ShardFanOut.State shards) {}
+}

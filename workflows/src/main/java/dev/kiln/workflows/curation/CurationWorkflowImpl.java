@@ -3,6 +3,9 @@ package dev.kiln.workflows.curation;
 import dev.kiln.workflows.ActivityPolicies;
 import dev.kiln.workflows.ActivitySummaries;
 import dev.kiln.workflows.WorkflowVersions;
+import dev.kiln.workflows.fanout.FanOutSettings;
+import dev.kiln.workflows.fanout.ShardFanOut;
+import dev.kiln.workflows.fanout.ShardStage;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
@@ -13,6 +16,12 @@ import java.util.List;
 /**
  * Fans out one activity per raw shard, at most {@link #MAX_SHARDS_IN_FLIGHT} at once so a large crawl does
  * not flood the queue, then runs the global steps. A shard already done is in history and never redone.
+ *
+ * <p>A corpus of more than {@link FanOutSettings#directUpTo} shards (runs that started on code with
+ * {@link WorkflowVersions#CURATION_BATCHED_FAN_OUT}) goes through {@link ShardFanOut} instead: batch children of a few
+ * hundred shards each, this workflow continuing as new as its history grows, only tallies crossing workflow
+ * boundaries, and the global steps reading the shards' results by key ({@code finalizeCurationFromStats}). See
+ * docs/curation-at-scale.md.
  */
 public class CurationWorkflowImpl implements CurationWorkflow {
   static final int MAX_SHARDS_IN_FLIGHT = 8;
@@ -23,8 +32,17 @@ public class CurationWorkflowImpl implements CurationWorkflow {
 
   @Override
   public CurationResult curate(CurationRequest request) {
+    if (request.continued() != null) {
+      return curateInBatches(request, request.continued().plan(), request.continued().shards());
+    }
     ShardPlan plan = activities("plan shards")
         .planShards(new CurationActivities.PlanRequest(request.runId(), request.spec(), request.rawSelectionKey()));
+    FanOutSettings fanOut = request.fanOutOrDefaults();
+    // asked for every new run, so the decision is the marker's and the plan's (both in history), never the code's
+    if (WorkflowVersions.takes(WorkflowVersions.CURATION_BATCHED_FAN_OUT) && fanOut.batches(plan.shards())) {
+      ShardStage curate = new ShardStage.CurateShards(request.runId(), request.spec(), plan.planKey());
+      return curateInBatches(request, plan, ShardFanOut.State.start(curate, plan.shards(), fanOut));
+    }
     shards = plan.shards();
     phase = "curating shards";
     Workflow.setCurrentDetails("curating " + shards + " shards of " + plan.rawObjects() + " raw objects");
@@ -125,6 +143,39 @@ public class CurationWorkflowImpl implements CurationWorkflow {
     for (Promise<R> done : inFlight) {
       done.get(); // rethrows a failed task's failure
     }
+  }
+
+  /**
+   * The shards through batch children from where {@code state} is, continuing as new when this run has started its
+   * share of batches; in the last run, the global steps from the shards' stats files.
+   */
+  private CurationResult curateInBatches(CurationRequest request, ShardPlan plan, ShardFanOut.State state) {
+    shards = plan.shards();
+    shardsDone = state.done().shards();
+    phase = "curating shards";
+    String batching = "in batches of " + state.settings().shardsPerBatch() + ", run " + state.runs() + " of this workflow";
+    Workflow.setCurrentDetails("curated " + shardsDone + "/" + shards + " shards of " + plan.rawObjects() + " raw objects " + batching);
+    ShardFanOut.State after = ShardFanOut.run(state, tally -> {
+      shardsDone = tally.shards();
+      Workflow.setCurrentDetails("curated " + shardsDone + "/" + shards + " shards " + batching);
+    });
+    if (!after.finished()) {
+      phase = "continuing as new";
+      Workflow.continueAsNew(request.continuedWith(new CurationRequest.Continued(plan, after.nextRun())));
+    }
+    if (after.done().shards() != shards) {
+      // a bug, not bad data: fail the workflow task (retried) rather than the run, so fixed code can go on from here
+      throw new IllegalStateException("batched curation tallied " + after.done().shards() + " shards of " + shards);
+    }
+
+    phase = "dedup, tokenizer and packing";
+    Workflow.setCurrentDetails(phase + " of " + shards + " shards");
+    CurationResult result = activities(
+            "dedup, tokenize and pack " + shards + " shards" + (request.tokenizerKey() == null ? " (trains the tokenizer)" : ""))
+        .finalizeCurationFromStats(new FinalizeShardsRequest(request.runId(), request.spec(), request.tokenizerKey(), shards));
+    phase = "done";
+    Workflow.setCurrentDetails("kept " + result.keptDocuments() + " of " + result.rawDocuments() + " documents");
+    return result;
   }
 
   /** The curation activities, with the summary the Web UI's timeline and {@code kiln activities} show. */
