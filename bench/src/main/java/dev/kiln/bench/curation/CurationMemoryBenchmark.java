@@ -31,7 +31,9 @@ import java.util.stream.Stream;
  * Curates the spec's corpora and a corpus N times larger ({@link SyntheticCorpus}) through the real curation workflow
  * and activities (Temporal dev server, s3proxy, one worker in this JVM with {@code --curation-slots} slots) and prints,
  * per activity kind and corpus size, the peak live heap ({@link ActivityHeapSampler}) and the time, then wall time
- * against corpus size. Run with the same {@code -Xmx} for every size: bench/curation/run-memory.sh.
+ * against corpus size. Run with the same {@code -Xmx} and shard size for every size: bench/curation/run-memory.sh.
+ * {@code -DdocumentsPerShard} overrides the spec's (the script sets 400, so that 20 copies stay within the direct
+ * fan-out's 256 shards, whose global stage is the partitioned one).
  *
  * <p>Usage: {@code CurationMemoryBenchmark SPEC WORK_DIR SIZE...}, sizes as multiples of the corpus (e.g. 1 20).
  */
@@ -111,7 +113,7 @@ public final class CurationMemoryBenchmark {
         prefixes.add(String.format("raw/scale/copy-%02d/%s", copy, prefix));
       }
     }
-    RunSpec spec = withRawPrefixes(bundled, prefixes);
+    RunSpec spec = withData(bundled, prefixes, Integer.getInteger("documentsPerShard", bundled.data().documentsPerShard()));
     long rawBytes = 0;
     for (String prefix : prefixes) {
       rawBytes += store.list(prefix).stream().mapToLong(ObjectStore.StoredObject::size).sum();
@@ -128,11 +130,16 @@ public final class CurationMemoryBenchmark {
         sampler.kinds());
   }
 
-  /** The spec with other raw prefixes; through JSON, so that it keeps every other field whatever the record holds. */
-  static RunSpec withRawPrefixes(RunSpec spec, List<String> prefixes) throws IOException {
+  /**
+   * The spec with other raw prefixes and shard size; through JSON, so that it keeps every other field whatever the
+   * record holds.
+   */
+  static RunSpec withData(RunSpec spec, List<String> prefixes, int documentsPerShard) throws IOException {
     ObjectMapper json = new ObjectMapper();
     ObjectNode tree = json.valueToTree(spec);
-    ((ObjectNode) tree.get("data")).set("rawPrefixes", json.valueToTree(prefixes));
+    ObjectNode data = (ObjectNode) tree.get("data");
+    data.set("rawPrefixes", json.valueToTree(prefixes));
+    data.put("documentsPerShard", documentsPerShard);
     return json.treeToValue(tree, RunSpec.class);
   }
 
