@@ -24,7 +24,6 @@ nohup "$TEMPORAL" server start-dev --ip 127.0.0.1 --port "$PORT" --ui-port "$UI_
   --search-attribute KilnObjective=Keyword --search-attribute KilnStep=Int \
   --search-attribute KilnTokensSeen=Int --search-attribute KilnLoss=Double --search-attribute KilnGoodput=Double \
   --search-attribute KilnLadder=Keyword --search-attribute KilnBudget=Double --search-attribute KilnParameters=Int \
-  --search-attribute KilnTokens=Int \
   >>"$DIR/server.log" 2>&1 &
 echo $! >"$DIR/server.pid"
 

@@ -135,11 +135,11 @@ class LadderIT {
         assertTrue(notALadder.err().contains("is a TrainingWorkflow, not a ladder"), notALadder.err());
         System.out.print(printed.out());
 
-        // the rungs are findable by ladder in visibility, with their budget, N and D
+        // the rungs are findable by ladder in visibility, with their budget and N
         var attributes = connection.client().newUntypedWorkflowStub(WATCHED).describe().getTypedSearchAttributes();
         assertEquals(LADDER, attributes.get(KilnSearchAttributes.LADDER));
         assertEquals(8e10, attributes.get(KilnSearchAttributes.BUDGET), 1);
-        assertEquals(small.tokens(), (long) attributes.get(KilnSearchAttributes.TOKENS));
+        assertEquals(small.parameters(), (long) attributes.get(KilnSearchAttributes.PARAMETERS));
       } finally {
         workflows.close();
         first.close();

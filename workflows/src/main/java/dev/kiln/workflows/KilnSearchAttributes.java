@@ -24,10 +24,11 @@ public final class KilnSearchAttributes {
   public static final SearchAttributeKey<String> LADDER = SearchAttributeKey.forKeyword("KilnLadder");
   /** A ladder rung's IsoFLOP compute budget C in FLOPs (0 for an explicit point). */
   public static final SearchAttributeKey<Double> BUDGET = SearchAttributeKey.forDouble("KilnBudget");
-  /** A ladder rung's non-embedding parameters N. */
+  /**
+   * A ladder rung's non-embedding parameters N. (D is in the rung's summary, not an attribute: SQL visibility stores, the
+   * dev server's SQLite included, allow 3 Int attributes, and KilnStep, KilnTokensSeen and this are those.)
+   */
   public static final SearchAttributeKey<Long> PARAMETERS = SearchAttributeKey.forLong("KilnParameters");
-  /** A ladder rung's training tokens D. */
-  public static final SearchAttributeKey<Long> TOKENS = SearchAttributeKey.forLong("KilnTokens");
 
   private KilnSearchAttributes() {}
 
@@ -44,7 +45,6 @@ public final class KilnSearchAttributes {
     all.put(LADDER.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
     all.put(BUDGET.getName(), IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE);
     all.put(PARAMETERS.getName(), IndexedValueType.INDEXED_VALUE_TYPE_INT);
-    all.put(TOKENS.getName(), IndexedValueType.INDEXED_VALUE_TYPE_INT);
     return all;
   }
 }

@@ -201,7 +201,6 @@ public class LadderWorkflowImpl implements LadderWorkflow {
         .set(KilnSearchAttributes.STAGE, "ladder-rung")
         .set(KilnSearchAttributes.BUDGET, rung.budget())
         .set(KilnSearchAttributes.PARAMETERS, rung.parameters())
-        .set(KilnSearchAttributes.TOKENS, rung.tokens())
         .set(KilnSearchAttributes.ARCHITECTURE, rung.plan().architecture().id())
         .set(KilnSearchAttributes.OBJECTIVE, rung.plan().objective().id())
         .build();
