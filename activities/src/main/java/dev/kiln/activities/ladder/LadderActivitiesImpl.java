@@ -157,12 +157,20 @@ public final class LadderActivitiesImpl implements LadderActivities {
     String fitted = fit.text();
     String text = "ladder " + request.ladderId() + ": " + rungs.size() + " rungs\n\n" + fitted + "\n" + table
         + (request.failed().isEmpty() ? "" : "\nfailed rungs:\n  " + String.join("\n  ", request.failed()) + "\n");
-    ScalingLawReport.Allocation forBudget = fit.predict(userBudget);
-    String summary = String.format(Locale.ROOT, "%d rungs: L(N, D) = %.3f + %.4g/N^%.3f + %.4g/D^%.3f; at %.3g FLOPs"
-            + " N* = %.3g, D* = %.3g (%.1f tokens per parameter), predicted loss %.3f", rungs.size(),
+    String lawLine = String.format(Locale.ROOT, "%d rungs: L(N, D) = %.3f + %.4g/N^%.3f + %.4g/D^%.3f", rungs.size(),
         fit.parametric().e().value(), fit.parametric().a().value(), fit.parametric().alpha().value(),
-        fit.parametric().b().value(), fit.parametric().beta().value(), userBudget, forBudget.parameters().value(),
-        forBudget.tokens().value(), forBudget.tokensPerParameter().value(), forBudget.loss().value());
+        fit.parametric().b().value(), fit.parametric().beta().value());
+    String summary;
+    if (fit.parametric().law().wellFormed()) {
+      ScalingLawReport.Allocation forBudget = fit.predict(userBudget);
+      summary = lawLine + String.format(Locale.ROOT, "; at %.3g FLOPs N* = %.3g, D* = %.3g (%.1f tokens per parameter),"
+              + " predicted loss %.3f", userBudget, forBudget.parameters().value(), forBudget.tokens().value(),
+          forBudget.tokensPerParameter().value(), forBudget.loss().value());
+    } else {
+      // noisy or too narrow rungs: the report says so, and budget.ladder refuses this law with the same advice
+      summary = lawLine + "; a non-positive coefficient or exponent, so no compute-optimal size: measure more sizes and"
+          + " token counts (wider budgets, more rungs per budget)";
+    }
     String card = "# Ladder " + request.ladderId() + "\n\n" + rungs.size() + " rungs of " + request.spec().run().name()
         + ". " + summary + ".\n\n![loss against parameters](loss-vs-parameters.png)\n\n"
         + "![compute-optimal parameters](compute-optimal.png)\n\n## Fit\n\n```\n" + fitted + "```\n\n## Rungs\n\n```\n"
