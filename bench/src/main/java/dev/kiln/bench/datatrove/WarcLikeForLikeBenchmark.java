@@ -1,0 +1,443 @@
+package dev.kiln.bench.datatrove;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.activities.curation.C4QualityFilter;
+import dev.kiln.activities.curation.CurationPipeline;
+import dev.kiln.activities.curation.CurationStep;
+import dev.kiln.activities.curation.Document;
+import dev.kiln.activities.curation.FineWebQualityFilter;
+import dev.kiln.activities.curation.GlobalDeduplication;
+import dev.kiln.activities.curation.GopherQualityFilter;
+import dev.kiln.activities.curation.GopherRepetitionFilter;
+import dev.kiln.activities.curation.HtmlTextExtractor;
+import dev.kiln.activities.curation.LanguageFilter;
+import dev.kiln.activities.curation.MinHashDeduplicator;
+import dev.kiln.activities.curation.MinHasher;
+import dev.kiln.activities.curation.RawDocument;
+import dev.kiln.activities.curation.ReferenceTokenCounter;
+import dev.kiln.activities.curation.StepOutcome;
+import dev.kiln.activities.curation.TextDecoder;
+import dev.kiln.activities.spec.RunSpecLoader;
+import dev.kiln.worker.cli.Paths;
+import dev.kiln.workflows.curation.StepStats;
+import dev.kiln.workflows.spec.CurationProfile;
+import dev.kiln.workflows.spec.CurationStepSpec;
+import dev.kiln.workflows.spec.RunSpec;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Kiln's half of bench/datatrove/run-warc.sh, and the comparison. Kiln reads the same WARC files as DataTrove
+ * (through {@link WarcRawDocuments}) with as many tasks as it has worker slots, runs its curation pipeline
+ * (decode, extract, language, the profile's steps) shard by shard, MinHash signatures per shard, then exact
+ * and near dedup over all shards, and writes the kept documents as JSON lines. It then compares decisions
+ * with DataTrove's, step by step, on the same input: for every rule step Kiln's rule is given exactly the
+ * text DataTrove's rule saw (bench/datatrove/warc_pipeline.py record), so a disagreement is the rule's.
+ *
+ * <p>Arguments: SPEC WARC_DIR DATATROVE_RUN_DIR OUT_DIR TASKS. Prints the speed table (documents per second
+ * per core, end to end and per stage, both sides), the agreement table and examples of each kind of
+ * disagreement; writes OUT_DIR/decisions.jsonl (id, url, step, kiln keep, datatrove keep, reasons).
+ */
+public final class WarcLikeForLikeBenchmark {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The rule steps both implement, by Kiln's step name. */
+  private static final List<String> SHARED_RULES = List.of(
+      GopherRepetitionFilter.NAME, GopherQualityFilter.NAME, C4QualityFilter.NAME, FineWebQualityFilter.NAME);
+
+  record TaskResult(List<Document> kept, List<int[]> signatures, Map<String, StepStats> steps, long readNanos,
+      long signatureNanos, int records) {}
+
+  record RunResult(double wallSeconds, int records, Map<String, StepStats> steps, long readNanos, long signatureNanos,
+      long dedupNanos, long writeNanos, int keptBeforeDedup, List<Document> keptAfterDedup, Set<String> keptBeforeDedupIds) {}
+
+  public static void main(String[] args) throws Exception {
+    RunSpec spec = RunSpecLoader.load(Path.of(args[0]));
+    Path warcDir = Path.of(args[1]);
+    Path datatroveDir = Path.of(args[2]);
+    Path out = Path.of(args[3]);
+    int tasks = Integer.parseInt(args[4]);
+    Files.createDirectories(out);
+    List<Path> warcs;
+    try (Stream<Path> list = Files.list(warcDir)) {
+      warcs = list.filter(p -> p.getFileName().toString().endsWith(".warc.gz")).sorted().toList();
+    }
+    Map<String, List<String>> badWords = new TreeMap<>();
+    Path data = Paths.dataDir(null);
+    for (String language : spec.curation().languages()) {
+      badWords.put(language, JSON.readValue(
+          data.resolve("lists/ldnoobw/" + language + ".json").toFile(), new TypeReference<List<String>>() {}));
+    }
+
+    RunResult cold = endToEnd(spec, badWords, warcs, tasks, out);
+    RunResult warm = endToEnd(spec, badWords, warcs, tasks, out);
+    JsonNode timing = JSON.readTree(datatroveDir.resolve("datatrove-timing.json").toFile());
+    printSpeed(cold, warm, timing, tasks);
+
+    Map<String, RawDocument> raw = new HashMap<>();
+    for (Path warc : warcs) {
+      for (RawDocument doc : WarcRawDocuments.read(warc)) {
+        raw.put(WarcRawDocuments.recordId(doc.id()), doc);
+      }
+    }
+    compare(spec, raw, warm, datatroveDir, out);
+  }
+
+  // ---------------------------------------------------------------- end to end
+
+  private static RunResult endToEnd(RunSpec spec, Map<String, List<String>> badWords, List<Path> warcs, int tasks,
+      Path out) throws Exception {
+    CurationProfile.NearDedup near = spec.curation().rules().nearDedup();
+    MinHasher minHasher = new MinHasher(near.bands(), near.rows(), near.shingleWords());
+    long start = System.nanoTime();
+    ExecutorService pool = Executors.newFixedThreadPool(tasks);
+    List<Future<TaskResult>> futures = new ArrayList<>();
+    for (int task = 0; task < tasks; task++) {
+      int rank = task;
+      futures.add(pool.submit(() -> runTask(spec, badWords, minHasher, warcs, rank, tasks)));
+    }
+    List<TaskResult> results = new ArrayList<>();
+    for (Future<TaskResult> future : futures) {
+      results.add(future.get());
+    }
+    pool.shutdown();
+
+    Map<String, StepStats> steps = new LinkedHashMap<>();
+    List<Document> kept = new ArrayList<>();
+    List<int[]> signatures = new ArrayList<>();
+    long readNanos = 0;
+    long signatureNanos = 0;
+    int records = 0;
+    for (TaskResult result : results) {
+      result.steps().forEach((name, stats) -> steps.merge(name, stats, StepStats::plus));
+      kept.addAll(result.kept());
+      signatures.addAll(result.signatures());
+      readNanos += result.readNanos();
+      signatureNanos += result.signatureNanos();
+      records += result.records();
+    }
+    long dedupStart = System.nanoTime();
+    MinHashDeduplicator minHash = new MinHashDeduplicator(near.bands(), near.rows(), signatures.size());
+    signatures.forEach(minHash::add);
+    List<StepStats> funnel = new ArrayList<>(steps.values());
+    long tokensIn = funnel.get(funnel.size() - 1).tokensKept();
+    GlobalDeduplication dedup = new GlobalDeduplication(spec.curation().rules(), minHash.duplicates(),
+        System.nanoTime() - dedupStart, tokensIn, ReferenceTokenCounter.GPT2);
+    List<Document> deduplicated = new ArrayList<>();
+    for (Document doc : kept) {
+      if (dedup.keep(doc)) {
+        deduplicated.add(doc);
+      }
+    }
+    long dedupNanos = System.nanoTime() - dedupStart;
+    long writeStart = System.nanoTime();
+    try (BufferedWriter writer = Files.newBufferedWriter(out.resolve("kiln-deduplicated.jsonl"), StandardCharsets.UTF_8)) {
+      for (Document doc : deduplicated) {
+        writer.write(JSON.writeValueAsString(doc));
+        writer.newLine();
+      }
+    }
+    long writeNanos = System.nanoTime() - writeStart;
+    double wall = (System.nanoTime() - start) / 1e9;
+    Set<String> keptIds = new HashSet<>();
+    kept.forEach(doc -> keptIds.add(WarcRawDocuments.recordId(doc.id())));
+    return new RunResult(wall, records, steps, readNanos, signatureNanos, dedupNanos, writeNanos, kept.size(),
+        deduplicated, keptIds);
+  }
+
+  /** One worker slot's share: WARC files rank, rank + tasks, ..., read and curated shard by shard. */
+  private static TaskResult runTask(RunSpec spec, Map<String, List<String>> badWords, MinHasher minHasher,
+      List<Path> warcs, int rank, int tasks) throws IOException {
+    CurationPipeline pipeline = new CurationPipeline(spec.curation(), badWords, ReferenceTokenCounter.GPT2);
+    Map<String, StepStats> steps = new LinkedHashMap<>();
+    List<Document> kept = new ArrayList<>();
+    List<int[]> signatures = new ArrayList<>();
+    long readNanos = 0;
+    long signatureNanos = 0;
+    int records = 0;
+    int perShard = spec.data().documentsPerShard();
+    for (int i = rank; i < warcs.size(); i += tasks) {
+      long readStart = System.nanoTime();
+      List<RawDocument> documents = WarcRawDocuments.read(warcs.get(i));
+      readNanos += System.nanoTime() - readStart;
+      records += documents.size();
+      for (int from = 0; from < documents.size(); from += perShard) {
+        CurationPipeline.ShardOutcome outcome =
+            pipeline.run(documents.subList(from, Math.min(documents.size(), from + perShard)));
+        outcome.steps().forEach(stats -> steps.merge(stats.step(), stats, StepStats::plus));
+        long signatureStart = System.nanoTime();
+        for (Document doc : outcome.kept()) {
+          signatures.add(minHasher.signature(doc.text()));
+        }
+        signatureNanos += System.nanoTime() - signatureStart;
+        kept.addAll(outcome.kept());
+      }
+    }
+    return new TaskResult(kept, signatures, steps, readNanos, signatureNanos, records);
+  }
+
+  private static void printSpeed(RunResult cold, RunResult warm, JsonNode timing, int tasks) {
+    double dtWall = timing.get("wall_seconds").asDouble();
+    int records = warm.records();
+    System.out.printf(Locale.ROOT, "%n== Speed: %,d HTML records, %d tasks each side; docs/s per core = docs in / "
+        + "(seconds summed over tasks); end to end = records / (wall seconds x tasks)%n", records, tasks);
+    System.out.printf(Locale.ROOT, "%-22s %12s %14s%n", "kiln stage", "docs in", "docs/s/core");
+    row("read WARC (jwarc)", records, warm.readNanos());
+    for (StepStats s : warm.steps().values()) {
+      row(s.step(), s.documentsIn(), s.nanos());
+    }
+    row("minhash signatures", warm.keptBeforeDedup(), warm.signatureNanos());
+    row("exact+near dedup", warm.keptBeforeDedup(), warm.dedupNanos());
+    row("write JSONL", warm.keptAfterDedup().size(), warm.writeNanos());
+    System.out.printf(Locale.ROOT, "%-22s %12s %14s%n", "datatrove step", "docs in", "docs/s/core");
+    timing.get("steps").fields().forEachRemaining(step -> {
+      JsonNode stats = step.getValue().get("stats");
+      long in = stats.has("total") ? stats.get("total").asLong()
+          : stats.has("documents") ? stats.get("documents").asLong() : 0;
+      row(step.getKey(), in, (long) (step.getValue().get("seconds").asDouble() * 1e9));
+    });
+    double kilnCold = records / (cold.wallSeconds() * tasks);
+    double kilnWarm = records / (warm.wallSeconds() * tasks);
+    double datatrove = records / (dtWall * tasks);
+    System.out.printf(Locale.ROOT, "end to end: kiln %.1f s wall (first run in the JVM %.1f s), datatrove %.1f s wall%n",
+        warm.wallSeconds(), cold.wallSeconds(), dtWall);
+    System.out.printf(Locale.ROOT, "kiln_docs_per_second_per_core=%.1f%nkiln_cold_docs_per_second_per_core=%.1f%n"
+        + "datatrove_docs_per_second_per_core=%.1f%nratio=%.2f%n", kilnWarm, kilnCold, datatrove, kilnWarm / datatrove);
+    System.out.printf(Locale.ROOT, "kept: kiln %,d before dedup, %,d after; datatrove: see its stats%n",
+        warm.keptBeforeDedup(), warm.keptAfterDedup().size());
+  }
+
+  private static void row(String name, long in, long nanos) {
+    System.out.printf(Locale.ROOT, "%-22s %,12d %14.1f%n", name, in, nanos == 0 ? Double.NaN : in / (nanos / 1e9));
+  }
+
+  // ---------------------------------------------------------------- agreement
+
+  /** One compared decision. */
+  record Decision(String id, String url, String step, boolean kiln, boolean datatrove, String kilnReason,
+      String datatroveReason) {}
+
+  private static void compare(RunSpec spec, Map<String, RawDocument> raw, RunResult warm, Path datatroveDir, Path out)
+      throws IOException {
+    Map<String, CurationStep> rules = new LinkedHashMap<>();
+    for (CurationStepSpec step : spec.curation().rules().steps()) {
+      if (step instanceof CurationStepSpec.GopherRepetition r) {
+        rules.put(GopherRepetitionFilter.NAME, new GopherRepetitionFilter(r));
+      } else if (step instanceof CurationStepSpec.GopherQuality q) {
+        rules.put(GopherQualityFilter.NAME, new GopherQualityFilter(q));
+      } else if (step instanceof CurationStepSpec.C4 c4) {
+        rules.put(C4QualityFilter.NAME, new C4QualityFilter(c4));
+      } else if (step instanceof CurationStepSpec.FineWeb f) {
+        rules.put(FineWebQualityFilter.NAME, new FineWebQualityFilter(f));
+      }
+    }
+    TextDecoder decoder = new TextDecoder();
+    HtmlTextExtractor extractor = new HtmlTextExtractor();
+    LanguageFilter language = new LanguageFilter(spec.curation().languages(), spec.curation().minLanguageConfidence());
+
+    List<Decision> decisions = new ArrayList<>();
+    Map<String, Boolean> datatroveReachedEnd = new HashMap<>();
+    double similaritySum = 0;
+    int similarityCount = 0;
+    Map<String, String> kilnText = new HashMap<>();
+    Map<String, String> datatroveText = new HashMap<>();
+    try (BufferedReader in = Files.newBufferedReader(datatroveDir.resolve("datatrove-decisions.jsonl"))) {
+      String line;
+      while ((line = in.readLine()) != null) {
+        JsonNode entry = JSON.readTree(line);
+        String id = entry.get("id").asText();
+        String step = entry.get("step").asText();
+        boolean dt = entry.get("keep").asBoolean();
+        String dtReason = entry.has("reason") ? entry.get("reason").asText() : "";
+        RawDocument doc = raw.get(id);
+        String url = doc == null ? "" : doc.url();
+        String text = entry.has("text") ? entry.get("text").asText() : null;
+        if (step.equals("extraction")) {
+          StepOutcome decoded = decoder.decode(doc);
+          StepOutcome extracted = decoded instanceof StepOutcome.Keep k ? extractor.apply(k.document()) : decoded;
+          boolean kiln = extracted instanceof StepOutcome.Keep;
+          if (kiln) {
+            kilnText.put(id, ((StepOutcome.Keep) extracted).document().text());
+          }
+          decisions.add(new Decision(id, url, "extraction", kiln, dt, reason(extracted), dtReason));
+          if (dt) {
+            datatroveText.put(id, text);
+          }
+          if (kiln && dt) {
+            similaritySum += jaccard(kilnText.get(id), text);
+            similarityCount++;
+          }
+          continue;
+        }
+        if (step.equals("language")) {
+          // the same text (DataTrove's extraction) to both language identifiers
+          StepOutcome outcome = language.apply(new Document(id, datatroveText.get(id)));
+          decisions.add(new Decision(id, url, "language", outcome instanceof StepOutcome.Keep, dt, reason(outcome), dtReason));
+          continue;
+        }
+        CurationStep rule = rules.get(step);
+        StepOutcome outcome = rule.apply(new Document(id, text));
+        decisions.add(new Decision(id, url, step, outcome instanceof StepOutcome.Keep, dt, reason(outcome), dtReason));
+        boolean reached = entry.get("reached").asBoolean();
+        if (step.equals(SHARED_RULES.get(SHARED_RULES.size() - 1))) {
+          datatroveReachedEnd.put(id, reached && dt);
+        }
+      }
+    }
+    // each side's own pipeline up to dedup, from its own extraction (informative: compounds every step)
+    for (Map.Entry<String, RawDocument> entry : raw.entrySet()) {
+      String id = entry.getKey();
+      decisions.add(new Decision(id, entry.getValue().url(), "pipeline (own text)", warm.keptBeforeDedupIds().contains(id),
+          datatroveReachedEnd.getOrDefault(id, false), "", ""));
+    }
+    decisions.addAll(nearDedup(spec, datatroveDir, raw));
+
+    try (BufferedWriter writer = Files.newBufferedWriter(out.resolve("decisions.jsonl"), StandardCharsets.UTF_8)) {
+      for (Decision d : decisions) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("id", d.id());
+        row.put("url", d.url());
+        row.put("step", d.step());
+        row.put("kiln", d.kiln());
+        row.put("datatrove", d.datatrove());
+        row.put("kiln_reason", d.kilnReason());
+        row.put("datatrove_reason", d.datatroveReason());
+        writer.write(JSON.writeValueAsString(row));
+        writer.newLine();
+      }
+    }
+    printAgreement(decisions, similarityCount == 0 ? Double.NaN : similaritySum / similarityCount, similarityCount);
+  }
+
+  private static String reason(StepOutcome outcome) {
+    return outcome instanceof StepOutcome.Drop drop ? drop.reason() : "";
+  }
+
+  /** Jaccard similarity of the sets of lower-cased words of two texts: how alike two extractions are. */
+  static double jaccard(String a, String b) {
+    Set<String> x = words(a);
+    Set<String> y = words(b);
+    if (x.isEmpty() && y.isEmpty()) {
+      return 1;
+    }
+    Set<String> union = new HashSet<>(x);
+    union.addAll(y);
+    x.retainAll(y);
+    return (double) x.size() / union.size();
+  }
+
+  private static Set<String> words(String text) {
+    Set<String> words = new HashSet<>();
+    for (String word : text.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}]+")) {
+      if (!word.isEmpty()) {
+        words.add(word);
+      }
+    }
+    return words;
+  }
+
+  /**
+   * Near dedup on the same input: the documents DataTrove's filters kept (its stage 1 output, in its order)
+   * go through Kiln's MinHash; DataTrove's decision is whether they survive its four MinHash stages.
+   */
+  private static List<Decision> nearDedup(RunSpec spec, Path datatroveDir, Map<String, RawDocument> raw)
+      throws IOException {
+    List<JsonNode> filtered = readJsonl(datatroveDir.resolve("filtered"));
+    Set<String> survivors = new HashSet<>();
+    for (JsonNode doc : readJsonl(datatroveDir.resolve("deduplicated"))) {
+      survivors.add(doc.get("id").asText());
+    }
+    CurationProfile.NearDedup near = spec.curation().rules().nearDedup();
+    MinHasher hasher = new MinHasher(near.bands(), near.rows(), near.shingleWords());
+    MinHashDeduplicator dedup = new MinHashDeduplicator(near.bands(), near.rows(), filtered.size());
+    for (JsonNode doc : filtered) {
+      dedup.add(hasher.signature(doc.get("text").asText()));
+    }
+    BitSet duplicates = dedup.duplicates();
+    List<Decision> decisions = new ArrayList<>();
+    for (int i = 0; i < filtered.size(); i++) {
+      String id = filtered.get(i).get("id").asText();
+      RawDocument doc = raw.get(id);
+      decisions.add(new Decision(id, doc == null ? "" : doc.url(), "near-dedup", !duplicates.get(i),
+          survivors.contains(id), duplicates.get(i) ? MinHashDeduplicator.NEAR_DUPLICATE : "", ""));
+    }
+    return decisions;
+  }
+
+  private static List<JsonNode> readJsonl(Path dir) throws IOException {
+    List<Path> files;
+    try (Stream<Path> list = Files.list(dir)) {
+      files = list.filter(p -> p.toString().endsWith(".jsonl.gz")).sorted().toList();
+    }
+    List<JsonNode> docs = new ArrayList<>();
+    for (Path file : files) {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(
+          new GZIPInputStream(Files.newInputStream(file)), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = in.readLine()) != null) {
+          docs.add(JSON.readTree(line));
+        }
+      }
+    }
+    return docs;
+  }
+
+  private static void printAgreement(List<Decision> decisions, double similarity, int similarityCount) {
+    Map<String, int[]> byStep = new LinkedHashMap<>();
+    Map<String, Map<String, List<Decision>>> disagreements = new LinkedHashMap<>();
+    for (Decision d : decisions) {
+      int[] counts = byStep.computeIfAbsent(d.step(), s -> new int[5]);
+      counts[0]++;
+      if (d.kiln() == d.datatrove()) {
+        counts[1]++;
+      } else {
+        String kind = d.kiln() ? "kiln keeps, datatrove drops (" + d.datatroveReason() + ")"
+            : "kiln drops (" + d.kilnReason() + "), datatrove keeps";
+        disagreements.computeIfAbsent(d.step(), s -> new TreeMap<>()).computeIfAbsent(kind, k -> new ArrayList<>()).add(d);
+      }
+      if (d.kiln()) {
+        counts[2]++;
+      }
+      if (d.datatrove()) {
+        counts[3]++;
+      }
+    }
+    System.out.printf(Locale.ROOT, "%n== Agreement: same input documents, same keep/drop decision%n");
+    System.out.printf(Locale.ROOT, "%-22s %8s %10s %10s %10s%n", "step", "docs", "agreement", "kiln kept", "dt kept");
+    byStep.forEach((step, c) -> System.out.printf(Locale.ROOT, "%-22s %,8d %9.2f%% %,10d %,10d%n",
+        step, c[0], 100.0 * c[1] / c[0], c[2], c[3]));
+    System.out.printf(Locale.ROOT, "extraction: mean word-set Jaccard similarity of the two texts %.3f over %,d "
+        + "documents both extracted%n", similarity, similarityCount);
+    System.out.printf(Locale.ROOT, "%n== Disagreements by kind (count, up to 3 examples)%n");
+    disagreements.forEach((step, kinds) -> kinds.entrySet().stream()
+        .sorted((a, b) -> b.getValue().size() - a.getValue().size())
+        .limit(6)
+        .forEach(kind -> {
+          System.out.printf(Locale.ROOT, "%-20s %5d  %s%n", step, kind.getValue().size(), kind.getKey());
+          kind.getValue().stream().limit(3).forEach(d -> System.out.printf("    %s%n", d.url()));
+        }));
+  }
+}
