@@ -38,9 +38,17 @@ rm -rf "$WORK/datatrove" "$WORK/kiln"
 echo "== DataTrove: timed run, $TASKS tasks"
 "$PY" "$ROOT/bench/datatrove/warc_pipeline.py" time "$WORK/warc" "$PROFILE" "$WORK/datatrove" "$TASKS" \
   > "$WORK/datatrove-time.log" 2>&1 || { tail -30 "$WORK/datatrove-time.log"; exit 1; }
-echo "== DataTrove: recording per-step decisions (not timed)"
-"$PY" "$ROOT/bench/datatrove/warc_pipeline.py" record "$WORK/warc" "$PROFILE" "$WORK/datatrove" \
-  > "$WORK/datatrove-record.log" 2>&1 || { tail -30 "$WORK/datatrove-record.log"; exit 1; }
+echo "== DataTrove: recording per-step decisions and CPU time, one process per WARC file"
+pids=()
+for warc in "$WORK"/warc/*.warc.gz; do
+  name="$(basename "$warc")"
+  "$PY" "$ROOT/bench/datatrove/warc_pipeline.py" record "$WORK/warc" "$PROFILE" "$WORK/datatrove" "$name" \
+    > "$WORK/datatrove-record-${name%%.*}.log" 2>&1 &
+  pids+=($!)
+done
+for pid in "${pids[@]}"; do
+  wait "$pid" || { echo "a DataTrove record process failed: see $WORK/datatrove-record-*.log"; exit 1; }
+done
 echo "== Kiln: $TASKS tasks, then the comparison"
 (cd "$ROOT/bench" && java -Xmx6g -cp "target/kiln-bench-0.1.0-SNAPSHOT.jar:target/lib/*" \
   dev.kiln.bench.datatrove.WarcLikeForLikeBenchmark "$SPEC" "$WORK/warc" "$WORK/datatrove" "$WORK/kiln" "$TASKS") \

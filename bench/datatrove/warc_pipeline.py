@@ -6,9 +6,12 @@ it) over the WARC fixtures of make_warc.py, with the thresholds of a Kiln curati
          GopherQuality, C4Quality and FineWebQuality filters and writes JSON lines; MinHash runs in its four stages
          (signatures, buckets, clusters, filter) and a JsonlWriter writes the deduplicated output. Writes
          OUT/datatrove-timing.json: wall seconds per stage and DataTrove's own time per step, summed over tasks.
-  record WARC_DIR PROFILE OUT         the same steps in one process, without the executor, writing for every
+  record WARC_DIR PROFILE OUT [FILE]  the same steps in one process, without the executor, writing for every
          record and step the input text and DataTrove's keep/drop decision (OUT/datatrove-decisions.jsonl), so
-         that Kiln's steps can be given exactly the text DataTrove's steps saw. Not timed.
+         that Kiln's steps can be given exactly the text DataTrove's steps saw, and the CPU seconds each step took
+         (OUT/datatrove-profile.json). With FILE, only that WARC file, into datatrove-decisions-NAME.jsonl and
+         datatrove-profile-NAME.json, so that one process per file can share the work. The rules run on every document in the run's languages here, not only on
+         those the earlier rules kept, so these CPU figures are per document judged.
 
 Language identification: DataTrove's LanguageFilter with its ft176 backend (fastText lid.176). The full
 lid.176.bin is a download from outside the package registries, which this machine cannot reach; the same model
@@ -116,13 +119,21 @@ def time_pipeline(warc_dir, profile_path, out, tasks, languages, min_confidence)
             JsonlReader(f"{out}/filtered"), MinhashDedupFilter(input_folder=f"{out}/remove_ids"),
             JsonlWriter(f"{out}/deduplicated")], tasks=tasks, workers=tasks, logging_dir=f"{out}/logs/5"),
     }
-    timing = {"tasks": tasks, "stages": {}, "steps": {}}
-    start = time.perf_counter()
+    timing = {"tasks": tasks, "stages": {}, "stage_cpu_seconds": {}, "steps": {}}
+
+    def cpu():
+        # this process and every finished child (the executor's task processes, Trafilatura's sandboxes)
+        t = os.times()
+        return t.user + t.system + t.children_user + t.children_system
+
+    start, start_cpu = time.perf_counter(), cpu()
     for name, executor in stages.items():
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu()
         executor.run()
         timing["stages"][name] = time.perf_counter() - t
+        timing["stage_cpu_seconds"][name] = cpu() - c
     timing["wall_seconds"] = time.perf_counter() - start
+    timing["cpu_seconds"] = cpu() - start_cpu
     # DataTrove's own per-step statistics, merged over the tasks of each stage: time in seconds and documents
     for i in range(1, 6):
         with open(f"{out}/logs/{i}/stats.json") as f:
@@ -137,14 +148,28 @@ def time_pipeline(warc_dir, profile_path, out, tasks, languages, min_confidence)
     print(json.dumps(timing, indent=1))
 
 
-def record(warc_dir, profile_path, out, languages, min_confidence):
+def record(warc_dir, profile_path, out, languages, min_confidence, part):
+    """part: the name of one WARC file (so that several processes can share the files), or "*" for all."""
     profile, _, language = load(profile_path, languages, min_confidence)
-    reader = WarcReader(warc_dir, glob_pattern="*.warc.gz")
+    reader = WarcReader(warc_dir, glob_pattern=part)
+    suffix = "" if part == "*.warc.gz" else "-" + part.split(".")[0]
     extractor = Trafilatura(favour_precision=True, timeout=EXTRACT_TIMEOUT)
     rules = rule_steps(profile)
     os.makedirs(out, exist_ok=True)
+    # CPU seconds and documents in per step, on one core: per-stage figures that do not depend on how busy the
+    # machine is. Extraction calls Trafilatura in this process (the executor's sandbox process only adds a timeout).
+    cpu = {}
+
+    def timed(step, fn, *args):
+        start = time.process_time()
+        result = fn(*args)
+        entry = cpu.setdefault(step, [0.0, 0])
+        entry[0] += time.process_time() - start
+        entry[1] += 1
+        return result
+
     n = 0
-    with open(f"{out}/datatrove-decisions.jsonl", "w") as f:
+    with open(f"{out}/datatrove-decisions{suffix}.jsonl", "w") as f:
         def emit(doc_id, step, keep, text=None, reached=True, reason=None):
             entry = {"id": doc_id, "step": step, "keep": bool(keep), "reached": reached}
             if reason:
@@ -153,17 +178,20 @@ def record(warc_dir, profile_path, out, languages, min_confidence):
                 entry["text"] = text
             f.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
-        # the extractor's run() drives its sandbox process and yields the documents whose extraction is non-empty
-        documents = list(reader.run(None, rank=0, world_size=1))
-        extracted = {doc.id for doc in extractor.run(iter(documents), rank=0, world_size=1)}
-        for doc in documents:
+        documents = iter(reader.run(None, rank=0, world_size=1))
+        while True:
+            doc = timed("read WARC (warcio)", next, documents, None)
+            if doc is None:
+                cpu["read WARC (warcio)"][1] -= 1
+                break
             n += 1
-            if doc.id not in extracted:
+            text = timed("extract (trafilatura)", extractor.extract, doc.text)
+            if not text:
                 emit(doc.id, "extraction", False, "")
                 continue
-            text = doc.text
+            doc.text = text
             emit(doc.id, "extraction", True, text)
-            kept = language.filter(doc)
+            kept = timed("language (ft176)", language.filter, doc)
             emit(doc.id, "language", kept, reason=f"{doc.metadata['language']}:{doc.metadata['language_score']:.2f}")
             if not kept:
                 continue
@@ -172,13 +200,16 @@ def record(warc_dir, profile_path, out, languages, min_confidence):
             reached = True
             for name, rule in rules:
                 before = doc.text
-                result = rule.filter(doc)
+                result = timed(name, rule.filter, doc)
                 kept = result[0] if isinstance(result, tuple) else result
                 emit(doc.id, name, kept, before, reached, result[1] if isinstance(result, tuple) else None)
                 if not kept:
                     doc.text = before  # a dropped document goes on as it came (C4 rewrites the text it keeps)
                 reached = reached and kept
-    print(f"recorded DataTrove's decisions on {n:,} documents in {out}/datatrove-decisions.jsonl")
+    with open(f"{out}/datatrove-profile{suffix}.json", "w") as f:
+        json.dump({step: {"cpu_seconds": c, "documents": d} for step, (c, d) in cpu.items()}, f, indent=1)
+    print(f"recorded DataTrove's decisions on {n:,} documents in {out}/datatrove-decisions{suffix}.jsonl")
+    print(json.dumps(cpu, indent=1))
 
 
 if __name__ == "__main__":
@@ -188,4 +219,4 @@ if __name__ == "__main__":
     if mode == "time":
         time_pipeline(warc_dir, profile_path, out, int(sys.argv[5]), languages, confidence)
     else:
-        record(warc_dir, profile_path, out, languages, confidence)
+        record(warc_dir, profile_path, out, languages, confidence, sys.argv[5] if len(sys.argv) > 5 else "*.warc.gz")

@@ -71,7 +71,7 @@ public final class WarcLikeForLikeBenchmark {
   record TaskResult(List<Document> kept, List<int[]> signatures, Map<String, StepStats> steps, long readNanos,
       long signatureNanos, int records) {}
 
-  record RunResult(double wallSeconds, int records, Map<String, StepStats> steps, long readNanos, long signatureNanos,
+  record RunResult(double wallSeconds, double cpuSeconds, int records, Map<String, StepStats> steps, long readNanos, long signatureNanos,
       long dedupNanos, long writeNanos, int keptBeforeDedup, List<Document> keptAfterDedup, Set<String> keptBeforeDedupIds) {}
 
   public static void main(String[] args) throws Exception {
@@ -94,16 +94,40 @@ public final class WarcLikeForLikeBenchmark {
 
     RunResult cold = endToEnd(spec, badWords, warcs, tasks, out);
     RunResult warm = endToEnd(spec, badWords, warcs, tasks, out);
-    JsonNode timing = JSON.readTree(datatroveDir.resolve("datatrove-timing.json").toFile());
+    Path timingFile = datatroveDir.resolve("datatrove-timing.json");
+    if (!Files.exists(timingFile)) {
+      System.out.printf(Locale.ROOT, "no DataTrove run in %s: kiln alone, %,d records, %.1f s wall, %.1f s CPU "
+          + "(first run %.1f s wall)%n", datatroveDir, warm.records(), warm.wallSeconds(), warm.cpuSeconds(),
+          cold.wallSeconds());
+      warm.steps().values().forEach(st -> row(st.step(), st.documentsIn(), st.nanos()));
+      return;
+    }
+    JsonNode timing = JSON.readTree(timingFile.toFile());
     printSpeed(cold, warm, timing, tasks);
 
     Map<String, RawDocument> raw = new HashMap<>();
     for (Path warc : warcs) {
-      for (RawDocument doc : WarcRawDocuments.read(warc)) {
+      long start = THREADS.getCurrentThreadCpuTime();
+      List<RawDocument> read = WarcRawDocuments.read(warc);
+      double[] entry = STAGE_CPU.computeIfAbsent("read WARC", s -> new double[2]);
+      entry[0] += (THREADS.getCurrentThreadCpuTime() - start) / 1e9;
+      entry[1] += read.size();
+      for (RawDocument doc : read) {
         raw.put(WarcRawDocuments.recordId(doc.id()), doc);
       }
     }
     compare(spec, raw, warm, datatroveDir, out);
+    Map<String, double[]> profile = new LinkedHashMap<>();
+    try (Stream<Path> list = Files.list(datatroveDir)) {
+      for (Path file : list.filter(p -> p.getFileName().toString().matches("datatrove-profile.*\\.json")).sorted().toList()) {
+        JSON.readTree(file.toFile()).fields().forEachRemaining(e -> {
+          double[] sum = profile.computeIfAbsent(e.getKey(), k -> new double[2]);
+          sum[0] += e.getValue().get("cpu_seconds").asDouble();
+          sum[1] += e.getValue().get("documents").asDouble();
+        });
+      }
+    }
+    printStageCpu(profile);
   }
 
   // ---------------------------------------------------------------- end to end
@@ -112,6 +136,7 @@ public final class WarcLikeForLikeBenchmark {
       Path out) throws Exception {
     CurationProfile.NearDedup near = spec.curation().rules().nearDedup();
     MinHasher minHasher = new MinHasher(near.bands(), near.rows(), near.shingleWords());
+    long startCpu = processCpuNanos();
     long start = System.nanoTime();
     ExecutorService pool = Executors.newFixedThreadPool(tasks);
     List<Future<TaskResult>> futures = new ArrayList<>();
@@ -162,10 +187,31 @@ public final class WarcLikeForLikeBenchmark {
     }
     long writeNanos = System.nanoTime() - writeStart;
     double wall = (System.nanoTime() - start) / 1e9;
+    double cpu = (processCpuNanos() - startCpu) / 1e9;
     Set<String> keptIds = new HashSet<>();
     kept.forEach(doc -> keptIds.add(WarcRawDocuments.recordId(doc.id())));
-    return new RunResult(wall, records, steps, readNanos, signatureNanos, dedupNanos, writeNanos, kept.size(),
+    return new RunResult(wall, cpu, records, steps, readNanos, signatureNanos, dedupNanos, writeNanos, kept.size(),
         deduplicated, keptIds);
+  }
+
+  private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
+  /** CPU seconds and documents per step of the like-for-like pass, on this thread. */
+  private static final Map<String, double[]> STAGE_CPU = new LinkedHashMap<>();
+
+  private static <T> T timed(String step, java.util.function.Supplier<T> work) {
+    long start = THREADS.getCurrentThreadCpuTime();
+    T result = work.get();
+    double[] entry = STAGE_CPU.computeIfAbsent(step, s -> new double[2]);
+    entry[0] += (THREADS.getCurrentThreadCpuTime() - start) / 1e9;
+    entry[1]++;
+    return result;
+  }
+
+  /** CPU time of the whole JVM (task threads, JIT, GC): per core figures that do not depend on others' load. */
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   /** One worker slot's share: WARC files rank, rank + tasks, ..., read and curated shard by shard. */
@@ -219,13 +265,18 @@ public final class WarcLikeForLikeBenchmark {
           : stats.has("documents") ? stats.get("documents").asLong() : 0;
       row(step.getKey(), in, (long) (step.getValue().get("seconds").asDouble() * 1e9));
     });
+    double dtCpu = timing.get("cpu_seconds").asDouble();
     double kilnCold = records / (cold.wallSeconds() * tasks);
     double kilnWarm = records / (warm.wallSeconds() * tasks);
     double datatrove = records / (dtWall * tasks);
-    System.out.printf(Locale.ROOT, "end to end: kiln %.1f s wall (first run in the JVM %.1f s), datatrove %.1f s wall%n",
-        warm.wallSeconds(), cold.wallSeconds(), dtWall);
-    System.out.printf(Locale.ROOT, "kiln_docs_per_second_per_core=%.1f%nkiln_cold_docs_per_second_per_core=%.1f%n"
-        + "datatrove_docs_per_second_per_core=%.1f%nratio=%.2f%n", kilnWarm, kilnCold, datatrove, kilnWarm / datatrove);
+    System.out.printf(Locale.ROOT, "end to end: kiln %.1f s wall, %.1f s CPU (first run in the JVM %.1f s wall, %.1f s CPU);"
+        + " datatrove %.1f s wall, %.1f s CPU%n", warm.wallSeconds(), warm.cpuSeconds(), cold.wallSeconds(),
+        cold.cpuSeconds(), dtWall, dtCpu);
+    System.out.printf(Locale.ROOT, "by wall time: kiln_docs_per_second_per_core=%.1f (first run %.1f), "
+        + "datatrove_docs_per_second_per_core=%.1f, ratio=%.2f%n", kilnWarm, kilnCold, datatrove, kilnWarm / datatrove);
+    System.out.printf(Locale.ROOT, "by CPU time: kiln_docs_per_cpu_second=%.1f (first run %.1f), "
+        + "datatrove_docs_per_cpu_second=%.1f, ratio=%.2f%n", records / warm.cpuSeconds(), records / cold.cpuSeconds(),
+        records / dtCpu, (records / warm.cpuSeconds()) / (records / dtCpu));
     System.out.printf(Locale.ROOT, "kept: kiln %,d before dedup, %,d after; datatrove: see its stats%n",
         warm.keptBeforeDedup(), warm.keptAfterDedup().size());
   }
@@ -264,7 +315,12 @@ public final class WarcLikeForLikeBenchmark {
     int similarityCount = 0;
     Map<String, String> kilnText = new HashMap<>();
     Map<String, String> datatroveText = new HashMap<>();
-    try (BufferedReader in = Files.newBufferedReader(datatroveDir.resolve("datatrove-decisions.jsonl"))) {
+    List<Path> decisionFiles;
+    try (Stream<Path> list = Files.list(datatroveDir)) {
+      decisionFiles = list.filter(p -> p.getFileName().toString().matches("datatrove-decisions.*\\.jsonl")).sorted().toList();
+    }
+    for (Path decisionFile : decisionFiles) {
+    try (BufferedReader in = Files.newBufferedReader(decisionFile)) {
       String line;
       while ((line = in.readLine()) != null) {
         JsonNode entry = JSON.readTree(line);
@@ -276,8 +332,9 @@ public final class WarcLikeForLikeBenchmark {
         String url = doc == null ? "" : doc.url();
         String text = entry.has("text") ? entry.get("text").asText() : null;
         if (step.equals("extraction")) {
-          StepOutcome decoded = decoder.decode(doc);
-          StepOutcome extracted = decoded instanceof StepOutcome.Keep k ? extractor.apply(k.document()) : decoded;
+          StepOutcome decoded = timed("decode", () -> decoder.decode(doc));
+          StepOutcome extracted = decoded instanceof StepOutcome.Keep k
+              ? timed("extract", () -> extractor.apply(k.document())) : decoded;
           boolean kiln = extracted instanceof StepOutcome.Keep;
           if (kiln) {
             kilnText.put(id, ((StepOutcome.Keep) extracted).document().text());
@@ -294,18 +351,21 @@ public final class WarcLikeForLikeBenchmark {
         }
         if (step.equals("language")) {
           // the same text (DataTrove's extraction) to both language identifiers
-          StepOutcome outcome = language.apply(new Document(id, datatroveText.get(id)));
+          Document same = new Document(id, datatroveText.get(id));
+          StepOutcome outcome = timed("language", () -> language.apply(same));
           decisions.add(new Decision(id, url, "language", outcome instanceof StepOutcome.Keep, dt, reason(outcome), dtReason));
           continue;
         }
         CurationStep rule = rules.get(step);
-        StepOutcome outcome = rule.apply(new Document(id, text));
+        Document same = new Document(id, text);
+        StepOutcome outcome = timed(step, () -> rule.apply(same));
         decisions.add(new Decision(id, url, step, outcome instanceof StepOutcome.Keep, dt, reason(outcome), dtReason));
         boolean reached = entry.get("reached").asBoolean();
         if (step.equals(SHARED_RULES.get(SHARED_RULES.size() - 1))) {
           datatroveReachedEnd.put(id, reached && dt);
         }
       }
+    }
     }
     // each side's own pipeline up to dedup, from its own extraction (informative: compounds every step)
     for (Map.Entry<String, RawDocument> entry : raw.entrySet()) {
@@ -330,6 +390,31 @@ public final class WarcLikeForLikeBenchmark {
       }
     }
     printAgreement(decisions, similarityCount == 0 ? Double.NaN : similaritySum / similarityCount, similarityCount);
+  }
+
+  /**
+   * Documents per CPU second per stage, each side on one thread over the same input: the WARC records, the
+   * same HTML, and for language and rules DataTrove's extracted text (bench/datatrove/warc_pipeline.py record).
+   */
+  private static void printStageCpu(Map<String, double[]> datatrove) {
+    Map<String, String> theirs = new LinkedHashMap<>();
+    theirs.put("read WARC", "read WARC (warcio)");
+    theirs.put("decode", null);
+    theirs.put("extract", "extract (trafilatura)");
+    theirs.put("language", "language (ft176)");
+    for (String rule : SHARED_RULES) {
+      theirs.put(rule, rule);
+    }
+    System.out.printf(Locale.ROOT, "%n== Per stage, same input, one thread, CPU time: documents per CPU second%n");
+    System.out.printf(Locale.ROOT, "%-20s %8s %12s %12s %8s%n", "stage", "docs", "kiln", "datatrove", "ratio");
+    theirs.forEach((ours, their) -> {
+      double[] k = STAGE_CPU.get(ours);
+      double[] d = their == null ? null : datatrove.get(their);
+      double kiln = k == null ? Double.NaN : k[1] / k[0];
+      double dt = d == null ? Double.NaN : d[1] / d[0];
+      System.out.printf(Locale.ROOT, "%-20s %,8d %12.1f %12.1f %8.2f%n", ours, k == null ? 0 : (long) k[1], kiln, dt,
+          kiln / dt);
+    });
   }
 
   private static String reason(StepOutcome outcome) {
