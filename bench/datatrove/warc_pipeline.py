@@ -39,6 +39,8 @@ from datatrove.utils.lid import FT176LID
 # DataTrove's default is 1 s per document; on a shared, oversubscribed machine that drops pages that only waited
 # for a core, so both runs allow longer (a page that finishes is extracted the same either way)
 EXTRACT_TIMEOUT = float(os.environ.get("KILN_EXTRACT_TIMEOUT", "30"))
+# record at most this many documents per process (-1: all), for a quick per-stage profile on a sample
+LIMIT = int(os.environ.get("KILN_RECORD_LIMIT", "-1"))
 
 
 class PackagedFT176LID(FT176LID):
@@ -59,6 +61,29 @@ class PackagedLanguageFilter(LanguageFilter):
     def __init__(self, languages, language_threshold):
         super().__init__(languages=languages, language_threshold=language_threshold)
         self.model = PackagedFT176LID(self.languages)
+
+
+class CpuMeteredExecutor(LocalPipelineExecutor):
+    """DataTrove's LocalPipelineExecutor, writing the CPU seconds of each task (the task process and the children
+    it waited for: Trafilatura's sandboxes) to OUT/cpu/. Its workers are forked from a fork server, not from this
+    process, so this process's own children times do not include them."""
+
+    def __init__(self, cpu_dir, stage, **kwargs):
+        super().__init__(**kwargs)
+        self.cpu_dir = cpu_dir
+        self.stage = stage
+
+    def _run_for_rank(self, rank: int, local_rank: int = 0):
+        before = os.times()
+        try:
+            return super()._run_for_rank(rank, local_rank)
+        finally:
+            after = os.times()
+            seconds = sum(getattr(after, k) - getattr(before, k)
+                          for k in ("user", "system", "children_user", "children_system"))
+            os.makedirs(self.cpu_dir, exist_ok=True)
+            with open(f"{self.cpu_dir}/{self.stage}-{rank:05d}.json", "w") as f:
+                json.dump({"stage": self.stage, "rank": rank, "cpu_seconds": seconds}, f)
 
 
 def rule_steps(profile):
@@ -104,18 +129,21 @@ def time_pipeline(warc_dir, profile_path, out, tasks, languages, min_confidence)
     steps = [WarcReader(warc_dir, glob_pattern="*.warc.gz"), Trafilatura(favour_precision=True, timeout=EXTRACT_TIMEOUT), language]
     steps += [rule for _, rule in rule_steps(profile)]
     steps.append(JsonlWriter(f"{out}/filtered"))
+    def executor(stage, **kwargs):
+        return CpuMeteredExecutor(f"{out}/cpu", stage, **kwargs)
+
     stages = {
-        "extract+filter": LocalPipelineExecutor(pipeline=steps, tasks=tasks, workers=tasks, logging_dir=f"{out}/logs/1"),
-        "minhash-signatures": LocalPipelineExecutor(pipeline=[
+        "extract+filter": executor("extract+filter", pipeline=steps, tasks=tasks, workers=tasks, logging_dir=f"{out}/logs/1"),
+        "minhash-signatures": executor("minhash-signatures", pipeline=[
             JsonlReader(f"{out}/filtered"), MinhashDedupSignature(output_folder=f"{out}/signatures", config=config)],
             tasks=tasks, workers=tasks, logging_dir=f"{out}/logs/2"),
-        "minhash-buckets": LocalPipelineExecutor(pipeline=[
+        "minhash-buckets": executor("minhash-buckets", pipeline=[
             MinhashDedupBuckets(input_folder=f"{out}/signatures", output_folder=f"{out}/buckets", config=config)],
             tasks=config.num_buckets, workers=tasks, logging_dir=f"{out}/logs/3"),
-        "minhash-cluster": LocalPipelineExecutor(pipeline=[
+        "minhash-cluster": executor("minhash-cluster", pipeline=[
             MinhashDedupCluster(input_folder=f"{out}/buckets", output_folder=f"{out}/remove_ids", config=config)],
             tasks=1, logging_dir=f"{out}/logs/4"),
-        "minhash-filter": LocalPipelineExecutor(pipeline=[
+        "minhash-filter": executor("minhash-filter", pipeline=[
             JsonlReader(f"{out}/filtered"), MinhashDedupFilter(input_folder=f"{out}/remove_ids"),
             JsonlWriter(f"{out}/deduplicated")], tasks=tasks, workers=tasks, logging_dir=f"{out}/logs/5"),
     }
@@ -133,15 +161,27 @@ def time_pipeline(warc_dir, profile_path, out, tasks, languages, min_confidence)
         timing["stages"][name] = time.perf_counter() - t
         timing["stage_cpu_seconds"][name] = cpu() - c
     timing["wall_seconds"] = time.perf_counter() - start
-    timing["cpu_seconds"] = cpu() - start_cpu
+    # the tasks' own CPU (written by CpuMeteredExecutor in each task process) plus this process's; a task that
+    # ran in this process (one worker) is in both, so take the larger per stage
+    tasks_cpu = {}
+    for name in glob.glob(f"{out}/cpu/*.json"):
+        with open(name) as f:
+            entry = json.load(f)
+        tasks_cpu[entry["stage"]] = tasks_cpu.get(entry["stage"], 0.0) + entry["cpu_seconds"]
+    for stage in stages:
+        timing["stage_cpu_seconds"][stage] = max(timing["stage_cpu_seconds"][stage], tasks_cpu.get(stage, 0.0))
+    timing["cpu_seconds"] = sum(timing["stage_cpu_seconds"].values())
     # DataTrove's own per-step statistics, merged over the tasks of each stage: time in seconds and documents
     for i in range(1, 6):
         with open(f"{out}/logs/{i}/stats.json") as f:
             for step in json.load(f):
+                if not isinstance(step, dict):
+                    continue
                 name = step["name"]
                 entry = timing["steps"].setdefault(name, {"seconds": 0.0, "stats": {}})
-                entry["seconds"] += step["time_stats"]["total"]
-                for key, value in step["stats"].items():
+                time_stats = step.get("time_stats", 0)
+                entry["seconds"] += time_stats.get("total", 0) if isinstance(time_stats, dict) else time_stats
+                for key, value in step.get("stats", {}).items():
                     entry["stats"][key] = value.get("total", value) if isinstance(value, dict) else value
     with open(f"{out}/datatrove-timing.json", "w") as f:
         json.dump(timing, f, indent=1)
@@ -181,7 +221,7 @@ def record(warc_dir, profile_path, out, languages, min_confidence, part):
         documents = iter(reader.run(None, rank=0, world_size=1))
         while True:
             doc = timed("read WARC (warcio)", next, documents, None)
-            if doc is None:
+            if doc is None or n == LIMIT:
                 cpu["read WARC (warcio)"][1] -= 1
                 break
             n += 1
