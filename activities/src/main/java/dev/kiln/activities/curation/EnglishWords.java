@@ -85,14 +85,36 @@ final class EnglishWords {
       }
       int prefix = prefixLength(s);
       if (prefix > 0 && prefix < s.length()) {
-        out.add(s.substring(0, prefix));
+        if (prefix == 1) {
+          // a run of one-character prefixes ("=====", "((("), each a word, cut at once: linear, not quadratic
+          while (prefix < s.length() - 1 && s.charAt(prefix) != '+' && s.charAt(prefix) != '.'
+              && PREFIXES.indexOf(s.charAt(prefix)) >= 0) {
+            prefix++;
+          }
+          for (int i = 0; i < prefix; i++) {
+            out.add(s.substring(i, i + 1));
+          }
+        } else {
+          out.add(s.substring(0, prefix));
+        }
         s = s.substring(prefix);
         continue;
       }
       int suffix = suffixLength(s);
       if (suffix > 0 && suffix < s.length()) {
-        suffixes.add(s.substring(s.length() - suffix));
-        s = s.substring(0, s.length() - suffix);
+        int end = s.length();
+        if (suffix == 1 && SUFFIXES.indexOf(s.charAt(end - 1)) >= 0) {
+          while (suffix < end - 1 && s.charAt(end - 1 - suffix) != '.'
+              && SUFFIXES.indexOf(s.charAt(end - 1 - suffix)) >= 0) {
+            suffix++;
+          }
+          for (int i = end - 1; i >= end - suffix; i--) {
+            suffixes.add(s.substring(i, i + 1));
+          }
+        } else {
+          suffixes.add(s.substring(end - suffix));
+        }
+        s = s.substring(0, end - suffix);
         continue;
       }
       break;

@@ -34,6 +34,12 @@ class EnglishWordsTest {
   }
 
   @Test
+  void splitsRunsOfPunctuationIntoSingleCharacters() {
+    assertEquals(List.of("=", "=", "=", "(", "(", "x", ")", ")", "!", "!"), EnglishWords.of("=== ((x))!!"));
+    assertEquals(200_000, EnglishWords.of("=".repeat(200_000)).size()); // linear: a quadratic cut takes minutes
+  }
+
+  @Test
   void countsSentencesAsTheSentencizer() {
     assertEquals(1, EnglishWords.sentences("See e.g. the manual"));
     assertEquals(3, EnglishWords.sentences("One. Two! (Three?) "));
