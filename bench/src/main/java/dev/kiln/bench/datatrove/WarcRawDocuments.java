@@ -46,7 +46,9 @@ public final class WarcRawDocuments {
         try (InputStream in = http.body().stream()) {
           body = in.readAllBytes();
         }
-        documents.add(new RawDocument(response.id() + " " + response.target(), body, RawDocument.HTML, response.target()));
+        // the WARC-Record-ID as the header writes it, angle brackets included, as DataTrove keeps it
+        documents.add(new RawDocument("<" + response.id() + "> " + response.target(), body, RawDocument.HTML,
+            response.target()));
       }
     }
     return documents;
