@@ -514,7 +514,8 @@ public final class WarcLikeForLikeBenchmark {
       if (d.kiln() == d.datatrove()) {
         counts[1]++;
       } else {
-        String kind = d.kiln() ? "kiln keeps, datatrove drops (" + d.datatroveReason() + ")"
+        // language reasons carry the score ("en:0.51"); group by the language alone
+        String kind = d.kiln() ? "kiln keeps, datatrove drops (" + d.datatroveReason().replaceAll(":[0-9.]+$", "") + ")"
             : "kiln drops (" + d.kilnReason() + "), datatrove keeps";
         disagreements.computeIfAbsent(d.step(), s -> new TreeMap<>()).computeIfAbsent(kind, k -> new ArrayList<>()).add(d);
       }
