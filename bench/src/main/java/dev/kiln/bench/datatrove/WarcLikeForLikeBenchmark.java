@@ -254,8 +254,9 @@ public final class WarcLikeForLikeBenchmark {
   private static void printSpeed(RunResult cold, RunResult warm, JsonNode timing, int tasks) {
     double dtWall = timing.get("wall_seconds").asDouble();
     int records = warm.records();
-    System.out.printf(Locale.ROOT, "%n== Speed: %,d HTML records, %d tasks each side; docs/s per core = docs in / "
-        + "(seconds summed over tasks); end to end = records / (wall seconds x tasks)%n", records, tasks);
+    System.out.printf(Locale.ROOT, "%n== Speed: %,d HTML records, %d tasks each side; per step: docs in / wall seconds inside the "
+        + "step summed over tasks (inflated on a busy machine: read the CPU figures); end to end: records / (wall "
+        + "seconds x tasks) and records / CPU seconds%n", records, tasks);
     System.out.printf(Locale.ROOT, "%-22s %12s %14s%n", "kiln stage", "docs in", "docs/s/core");
     row("read WARC (jwarc)", records, warm.readNanos());
     for (StepStats s : warm.steps().values()) {
