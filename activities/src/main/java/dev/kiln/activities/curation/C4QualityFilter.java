@@ -24,7 +24,6 @@ public final class C4QualityFilter implements CurationStep {
 
   private static final Pattern WHITESPACE = Pattern.compile("\\s+");
   private static final Pattern CITATION = Pattern.compile("\\[\\d*]|\\[edit]|\\[citation needed]");
-  private static final Pattern SENTENCE_END = Pattern.compile("(?<=[.!?])\\s+");
 
   private final CurationStepSpec.C4 spec;
 
@@ -67,7 +66,7 @@ public final class C4QualityFilter implements CurationStep {
       if (POLICY_PHRASES.stream().anyMatch(lower::contains)) {
         continue;
       }
-      sentences += SENTENCE_END.split(line).length;
+      sentences += EnglishWords.sentences(line); // as DataTrove: spaCy's sentencizer over the line's words
       kept.add(line);
     }
     if (sentences < spec.minSentences()) {

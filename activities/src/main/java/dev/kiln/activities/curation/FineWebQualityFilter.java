@@ -3,7 +3,6 @@ package dev.kiln.activities.curation;
 import dev.kiln.workflows.spec.CurationStepSpec;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * FineWeb's own line rules (Penedo et al. 2024, as DataTrove's FineWebQualityFilter): enough lines must end
@@ -19,10 +18,12 @@ public final class FineWebQualityFilter implements CurationStep {
   public static final String LIST = "fineweb:list";
   public static final String EMPTY = "fineweb:empty";
 
-  /** Sentence-final punctuation of the scripts in the language filter's reach, closing quotes included. */
-  private static final String TERMINAL_PUNCTUATION = ".!?…\"'”’»)]:;。！？｡۔؟।॥";
-
-  private static final Pattern WHITESPACE = Pattern.compile("\\s+");
+  /**
+   * Sentence terminals (Unicode's Sentence_Terminal property, the characters of the scripts in the language
+   * filter's reach), as DataTrove's FineWebQualityFilter. Not closing quotes, brackets, colons or semicolons:
+   * a line ending in one of those does not count as punctuated there either.
+   */
+  private static final String TERMINAL_PUNCTUATION = ".!?։؟۔܀܁܂߹।॥၊။።፧፨᙮᠃᠉‼‽⁇⁈⁉⸮⸼꓿꘎꘏꛳꛷﹒﹖﹗！．？｡。";
 
   private final CurationStepSpec.FineWeb spec;
 
@@ -60,7 +61,7 @@ public final class FineWebQualityFilter implements CurationStep {
     if ((double) duplicateChars / charsWithoutNewlines > spec.maxDuplicateLineCharFraction()) {
       return StepOutcome.drop(DUPLICATE_LINE_CHARS);
     }
-    int words = WHITESPACE.split(text.strip()).length;
+    int words = EnglishWords.of(text).size(); // DataTrove's words: punctuation tokens included
     if ((double) count(text, '\n') / words > spec.maxNewlineToWordRatio()) {
       return StepOutcome.drop(LIST);
     }
@@ -68,8 +69,7 @@ public final class FineWebQualityFilter implements CurationStep {
   }
 
   private static boolean endsWithPunctuation(String line) {
-    String stripped = line.stripTrailing();
-    return !stripped.isEmpty() && TERMINAL_PUNCTUATION.indexOf(stripped.charAt(stripped.length() - 1)) >= 0;
+    return !line.isEmpty() && TERMINAL_PUNCTUATION.indexOf(line.charAt(line.length() - 1)) >= 0;
   }
 
   private static int count(String text, char c) {

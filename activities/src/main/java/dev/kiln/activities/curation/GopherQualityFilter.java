@@ -3,7 +3,6 @@ package dev.kiln.activities.curation;
 import dev.kiln.workflows.spec.CurationStepSpec;
 import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The Gopher quality rules (Rae et al. 2021, "Scaling Language Models", appendix A1.1), with thresholds
@@ -24,8 +23,6 @@ public final class GopherQualityFilter implements CurationStep {
   /** The paper's English stop words: a document without a few of them is rarely natural prose. */
   static final Set<String> STOP_WORD_SET = Set.of("the", "be", "to", "of", "and", "that", "have", "with");
 
-  private static final Pattern WHITESPACE = Pattern.compile("\\s+");
-  private static final Pattern PUNCTUATION_EDGES = Pattern.compile("^\\p{Punct}+|\\p{Punct}+$");
   private static final String[] BULLETS = {"•", "●", "○", "◦", "▪", "▫", "■", "□", "‣", "⁃", "-", "*"};
 
   private final CurationStepSpec.GopherQuality spec;
@@ -39,29 +36,37 @@ public final class GopherQualityFilter implements CurationStep {
     return NAME;
   }
 
+  /**
+   * Computed as DataTrove's GopherQualityFilter: over {@link EnglishWords} (punctuation tokens included), the
+   * length rules over words that are not only punctuation, the symbol, alphabetic and stop-word rules over all
+   * of them; the hash and the ellipsis ratios are separate rules, as in the paper ("for either the hash symbol
+   * or the ellipsis"); the stop-word rule asks for that many different stop words, as the paper's "at least
+   * two of the following English words". Deliberately unlike DataTrove: stop words match in any case ("The"
+   * counts), and the bullet and ellipsis line shares are over non-empty lines, because Kiln's extractor
+   * separates paragraphs with blank lines, which would halve every share (Trafilatura's text has none, so on
+   * it the two agree).
+   */
   @Override
   public StepOutcome apply(Document doc) {
     String text = doc.text();
-    String[] tokens = WHITESPACE.split(text.strip());
+    java.util.List<String> tokens = EnglishWords.of(text);
     int words = 0;
     long wordChars = 0;
     int alphabeticWords = 0;
-    int stopWords = 0;
+    Set<String> stopWords = new java.util.HashSet<>();
     for (String token : tokens) {
-      if (token.isEmpty()) {
-        continue;
+      if (!EnglishWords.isSymbolWord(token)) {
+        words++;
+        wordChars += token.codePointCount(0, token.length());
       }
-      String word = PUNCTUATION_EDGES.matcher(token).replaceAll("");
-      if (word.isEmpty()) {
-        continue; // a bare symbol such as "-" or "|" is not a word (as in the paper and DataTrove)
-      }
-      words++;
-      wordChars += word.codePointCount(0, word.length());
-      if (word.codePoints().anyMatch(Character::isAlphabetic)) {
+      if (hasLetter(token)) {
         alphabeticWords++;
       }
-      if (STOP_WORD_SET.contains(word.toLowerCase(Locale.ROOT))) {
-        stopWords++;
+      if (token.length() <= 4) {
+        String lower = token.toLowerCase(Locale.ROOT);
+        if (STOP_WORD_SET.contains(lower)) {
+          stopWords.add(lower);
+        }
       }
     }
     if (words == 0 || words < spec.minWords() || words > spec.maxWords()) {
@@ -71,8 +76,8 @@ public final class GopherQualityFilter implements CurationStep {
     if (meanWordLength < spec.minMeanWordLength() || meanWordLength > spec.maxMeanWordLength()) {
       return StepOutcome.drop(MEAN_WORD_LENGTH);
     }
-    double symbols = count(text, "#") + count(text, "...") + count(text, "…");
-    if (symbols / words > spec.maxSymbolToWordRatio()) {
+    if (count(text, "#") / (double) tokens.size() > spec.maxSymbolToWordRatio()
+        || (count(text, "...") + count(text, "…")) / (double) tokens.size() > spec.maxSymbolToWordRatio()) {
       return StepOutcome.drop(SYMBOL_TO_WORD_RATIO);
     }
     String[] lines = text.split("\n");
@@ -98,13 +103,22 @@ public final class GopherQualityFilter implements CurationStep {
     if ((double) ellipsisLines / nonEmptyLines > spec.maxEllipsisLineFraction()) {
       return StepOutcome.drop(ELLIPSIS_LINES);
     }
-    if ((double) alphabeticWords / words < spec.minAlphabeticWordFraction()) {
+    if ((double) alphabeticWords / tokens.size() < spec.minAlphabeticWordFraction()) {
       return StepOutcome.drop(ALPHABETIC_WORDS);
     }
-    if (stopWords < spec.minStopWords()) {
+    if (stopWords.size() < spec.minStopWords()) {
       return StepOutcome.drop(STOP_WORDS);
     }
     return StepOutcome.keep(doc);
+  }
+
+  private static boolean hasLetter(String word) {
+    for (int i = 0; i < word.length(); i++) {
+      if (Character.isLetter(word.charAt(i))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean startsWithBullet(String line) {

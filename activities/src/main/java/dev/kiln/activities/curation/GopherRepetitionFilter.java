@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
  * The Gopher repetition rules (Rae et al. 2021, table A1), computed as DataTrove does: shares of duplicate
  * lines and paragraphs, the share of characters in the most frequent 2-, 3-, 4-gram, and the share of
  * characters in duplicated 5- to 10-grams. Text that repeats itself is spam, boilerplate or generated.
+ * The n-grams are of {@link EnglishWords}, as DataTrove's are of its English word tokenizer's words.
  * N-grams are compared by a 64-bit hash of their word ids, so a book of a million words needs no strings per n-gram.
  */
 public final class GopherRepetitionFilter implements CurationStep {
@@ -24,7 +25,6 @@ public final class GopherRepetitionFilter implements CurationStep {
 
   private static final Pattern PARAGRAPH_BREAK = Pattern.compile("\n{2,}");
   private static final Pattern LINE_BREAK = Pattern.compile("\n+");
-  private static final Pattern WHITESPACE = Pattern.compile("\\s+");
 
   private final CurationStepSpec.GopherRepetition spec;
   /** Rules in increasing n, so the reason reported for a document does not depend on a map's order. */
@@ -101,13 +101,14 @@ public final class GopherRepetitionFilter implements CurationStep {
   /** The words of a text as ids (equal words, equal ids) and their lengths. */
   record Words(int[] ids, int[] lengths) {
     static Words of(String text) {
-      String[] tokens = WHITESPACE.split(text.strip());
+      java.util.List<String> tokens = EnglishWords.of(text);
       Map<String, Integer> ids = new HashMap<>();
-      int[] wordIds = new int[tokens.length];
-      int[] lengths = new int[tokens.length];
-      for (int i = 0; i < tokens.length; i++) {
-        wordIds[i] = ids.computeIfAbsent(tokens[i], w -> ids.size());
-        lengths[i] = tokens[i].length();
+      int[] wordIds = new int[tokens.size()];
+      int[] lengths = new int[tokens.size()];
+      for (int i = 0; i < tokens.size(); i++) {
+        String token = tokens.get(i);
+        wordIds[i] = ids.computeIfAbsent(token, w -> ids.size());
+        lengths[i] = token.length();
       }
       return new Words(wordIds, lengths);
     }
