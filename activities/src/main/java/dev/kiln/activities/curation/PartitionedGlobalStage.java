@@ -943,18 +943,10 @@ public final class PartitionedGlobalStage {
   }
 
   private static byte[] json(Object value) {
-    try {
-      return JSON.writeValueAsBytes(value);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return dev.kiln.activities.storage.Json.bytes(value);
   }
 
   private static <T> T parse(byte[] bytes, TypeReference<T> type) {
-    try {
-      return JSON.readValue(bytes, type);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return dev.kiln.activities.storage.Json.parse(bytes, type);
   }
 }
