@@ -75,7 +75,7 @@ class IncrementalRunsTest {
         String consumed = CurationActivitiesImpl.consumedPrefix(spec.name());
         assertEquals(List.of(consumed + "nightly-1.json"), keys(store, consumed));
 
-        for (String book : List.of("shakespeare-caesar.txt", "carroll-alice.txt")) {
+        for (String book : List.of("chesterton-thursday.txt", "carroll-alice.txt")) {
           store.put(RAW + book, books.resolve(book));
         }
         RunSummary second = run(env, spec, "nightly-2");
@@ -85,7 +85,7 @@ class IncrementalRunsTest {
         assertEquals(1, second.raw().earlierRuns());
         assertEquals(2, second.curation().rawDocuments(), "only the two new books were curated");
         String plan = new String(store.get("runs/nightly-2/curated/plan.json"), StandardCharsets.UTF_8);
-        assertTrue(plan.contains(RAW + "carroll-alice.txt") && plan.contains(RAW + "shakespeare-caesar.txt"), plan);
+        assertTrue(plan.contains(RAW + "carroll-alice.txt") && plan.contains(RAW + "chesterton-thursday.txt"), plan);
         assertFalse(plan.contains("macbeth") || plan.contains("blake") || plan.contains("burgess"), plan);
         assertEquals("continue", second.selection().decision(), second.selection().reason());
         assertEquals(spec.name(), second.selection().hubModelId(), "continues from the model the first run published");

@@ -145,6 +145,8 @@ public record RunSpec(
     /** As many characters as the BPE trainer reads by default (its own bound), so a default run trains alike. */
     public static final long DEFAULT_TRAINING_SAMPLE_CHARS = 10_000_000;
 
+    /** Not a creator: a scalar where the tokenizer section belongs is refused, not read as its vocabulary size. */
+    @com.fasterxml.jackson.annotation.JsonCreator(mode = com.fasterxml.jackson.annotation.JsonCreator.Mode.DISABLED)
     public TokenizerSpec(int vocabSize) {
       this(vocabSize, null);
     }
