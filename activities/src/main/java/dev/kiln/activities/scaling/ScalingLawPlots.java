@@ -39,7 +39,11 @@ public final class ScalingLawPlots {
 
   private ScalingLawPlots() {}
 
-  /** Loss against N (log x) per IsoFLOP budget, with approach 3's L(N, C/(6N)) at each budget. */
+  /**
+   * Loss against N (log x) per IsoFLOP budget, with approach 3's L(N, D(N)) along each budget's profile: D(N) is the
+   * power law through the profile's own (N, D) points, which is C/(6N) when N counts every parameter the budget paid
+   * for, and follows the rungs when it does not (a ladder's N leaves out the token embedding its FLOPs include).
+   */
   public static byte[] lossCurves(ScalingLawReport report) {
     List<LadderPoint> points = report.points();
     TreeMap<Double, List<LadderPoint>> profiles = new TreeMap<>();
@@ -62,8 +66,9 @@ public final class ScalingLawPlots {
       if (budget > 0) {
         double lo = profile.getValue().stream().mapToDouble(LadderPoint::parameters).min().orElseThrow() / 1.4;
         double hi = profile.getValue().stream().mapToDouble(LadderPoint::parameters).max().orElseThrow() * 1.4;
-        c.curve(f, color, Math.log10(lo), Math.log10(hi), x -> law.loss(Math.pow(10, x), budget / (6 * Math.pow(10, x))),
-            false);
+        double[] tokens = tokensAlongProfile(profile.getValue(), budget);
+        c.curve(f, color, Math.log10(lo), Math.log10(hi),
+            x -> law.loss(Math.pow(10, x), Math.pow(10, tokens[0] + tokens[1] * x)), false);
       }
       for (LadderPoint p : profile.getValue()) {
         c.dot(f, color, Math.log10(p.parameters()), p.loss(), 4);
@@ -79,6 +84,26 @@ public final class ScalingLawPlots {
     c.note(String.format(Locale.ROOT, "approach 3: E %.3g, A %.4g, B %.4g, alpha %.3g, beta %.3g", law.e(), law.a(),
         law.b(), law.alpha(), law.beta()));
     return c.png();
+  }
+
+  /** {u, v} with log10 D = u + v log10 N fitted to the profile's points; C/(6N) when they cannot fix it. */
+  static double[] tokensAlongProfile(List<LadderPoint> profile, double budget) {
+    double n = profile.size();
+    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (LadderPoint p : profile) {
+      double x = Math.log10(p.parameters());
+      double y = Math.log10(p.tokens());
+      sx += x;
+      sy += y;
+      sxx += x * x;
+      sxy += x * y;
+    }
+    double spread = sxx - sx * sx / n;
+    if (profile.size() < 2 || spread < 1e-12) {
+      return new double[] {Math.log10(budget / 6), -1};
+    }
+    double v = (sxy - sx * sy / n) / spread;
+    return new double[] {(sy - v * sx) / n, v};
   }
 
   /**

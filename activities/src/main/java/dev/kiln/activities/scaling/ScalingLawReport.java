@@ -154,7 +154,9 @@ public record ScalingLawReport(
       row(b, "b (D_opt exponent)", isoFlop.b());
       row(b, "k (N_opt = k C^a)", isoFlop.k());
     } else {
-      b.append(String.format(Locale.ROOT, "%nApproach 2: not fitted (the ladder has no IsoFLOP profiles)%n"));
+      boolean profiles = points.stream().anyMatch(p -> p.budget() > 0);
+      b.append(String.format(Locale.ROOT, "%nApproach 2: not fitted (%s)%n",
+          profiles ? "its IsoFLOP profiles give no minimum: see the warnings" : "the ladder has no IsoFLOP profiles"));
     }
 
     b.append(String.format(Locale.ROOT, "%nCompute-optimal allocation by approach 3 (C = 6 N D)%n"));
