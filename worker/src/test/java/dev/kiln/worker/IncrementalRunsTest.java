@@ -65,7 +65,7 @@ class IncrementalRunsTest {
         env.newWorker(TaskQueues.GPU).registerActivitiesImplementations(new TrainingActivitiesImpl(store));
         env.start();
 
-        for (String book : List.of("blake-poems.txt", "burgess-busterbrown.txt", "shakespeare-macbeth.txt")) {
+        for (String book : List.of("blake-poems.txt", "burgess-busterbrown.txt", "austen-persuasion.txt")) {
           store.put(RAW + book, books.resolve(book));
         }
         RunSummary first = run(env, spec, "nightly-1");
@@ -75,7 +75,7 @@ class IncrementalRunsTest {
         String consumed = CurationActivitiesImpl.consumedPrefix(spec.name());
         assertEquals(List.of(consumed + "nightly-1.json"), keys(store, consumed));
 
-        for (String book : List.of("chesterton-thursday.txt", "carroll-alice.txt")) {
+        for (String book : List.of("austen-emma.txt", "austen-sense.txt")) {
           store.put(RAW + book, books.resolve(book));
         }
         RunSummary second = run(env, spec, "nightly-2");
@@ -85,8 +85,8 @@ class IncrementalRunsTest {
         assertEquals(1, second.raw().earlierRuns());
         assertEquals(2, second.curation().rawDocuments(), "only the two new books were curated");
         String plan = new String(store.get("runs/nightly-2/curated/plan.json"), StandardCharsets.UTF_8);
-        assertTrue(plan.contains(RAW + "carroll-alice.txt") && plan.contains(RAW + "chesterton-thursday.txt"), plan);
-        assertFalse(plan.contains("macbeth") || plan.contains("blake") || plan.contains("burgess"), plan);
+        assertTrue(plan.contains(RAW + "austen-emma.txt") && plan.contains(RAW + "austen-sense.txt"), plan);
+        assertFalse(plan.contains("persuasion") || plan.contains("blake") || plan.contains("burgess"), plan);
         assertEquals("continue", second.selection().decision(), second.selection().reason());
         assertEquals(spec.name(), second.selection().hubModelId(), "continues from the model the first run published");
         assertEquals(List.of(consumed + "nightly-1.json", consumed + "nightly-2.json"), keys(store, consumed));

@@ -595,6 +595,13 @@ public final class PartitionedGlobalStage {
     reports.writeReport(run, request.spec().curation().profile(), funnel, examples);
     CurationActivitiesImpl.failIfEmpty(kept, funnel);
 
+    if (kept == 1) {
+      // one document cannot be both the training text and the held-out text: fail here, before training on nothing
+      throw ApplicationFailure.newNonRetryableFailure("curation of run " + run + " kept 1 document, but training and"
+          + " evaluation each need one of their own. Fix: add raw data, or loosen the curation profile's thresholds"
+          + " (report: " + CurationActivitiesImpl.curatedPrefix(run) + CurationActivitiesImpl.REPORT + ".txt)",
+          Failures.EMPTY_CURATION);
+    }
     SplitFix fix = new SplitFix(null, null);
     if (heldOut == 0) {
       fix = new SplitFix(firstWithTrain, SplitFix.TRAIN);
