@@ -2,6 +2,7 @@ package dev.kiln.activities.scope;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.activities.scaling.ParametricLaw;
 import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.workflows.ladder.LadderSpec;
 import java.io.IOException;
@@ -22,15 +23,19 @@ public record LadderLaw(String ladderId, Params law, List<Params> bootstrap) {
 
   /** One law's parameters. */
   public record Params(double e, double a, double alpha, double b, double beta) {
+    /** The same law as the fitter's, whose maths this uses. */
+    ParametricLaw law() {
+      return new ParametricLaw(e, a, b, alpha, beta);
+    }
+
     public double loss(double parameters, double tokens) {
-      return e + a / Math.pow(parameters, alpha) + b / Math.pow(tokens, beta);
+      return law().loss(parameters, tokens);
     }
 
     /** The compute-optimal (N, D) for {@code flops}. */
     public double[] optimal(double flops) {
-      double g = Math.pow(alpha * a / (beta * b), 1 / (alpha + beta));
-      double c = flops / 6;
-      return new double[] {g * Math.pow(c, beta / (alpha + beta)), Math.pow(c, alpha / (alpha + beta)) / g};
+      ParametricLaw law = law();
+      return new double[] {law.optimalParameters(flops), law.optimalTokens(flops)};
     }
 
     @Override
