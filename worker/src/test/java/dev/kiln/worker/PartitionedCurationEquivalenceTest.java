@@ -10,8 +10,12 @@ import dev.kiln.activities.storage.ObjectStore;
 import dev.kiln.activities.tokenizer.TokenManifest;
 import dev.kiln.activities.tokenizer.TokenShards;
 import dev.kiln.worker.embedded.EmbeddedStack;
+import dev.kiln.workflows.TaskQueues;
 import dev.kiln.workflows.curation.CurationActivities;
+import dev.kiln.workflows.curation.CurationRequest;
 import dev.kiln.workflows.curation.CurationResult;
+import dev.kiln.workflows.curation.CurationWorkflow;
+import dev.kiln.workflows.curation.CurationWorkflowImpl;
 import dev.kiln.workflows.curation.DedupLayout;
 import dev.kiln.workflows.curation.FinalizeRequest;
 import dev.kiln.workflows.curation.GlobalStageRequest;
@@ -19,9 +23,16 @@ import dev.kiln.workflows.curation.ShardPlan;
 import dev.kiln.workflows.curation.ShardRequest;
 import dev.kiln.workflows.curation.ShardResult;
 import dev.kiln.workflows.curation.StepStats;
+import dev.kiln.workflows.fanout.FanOutSettings;
+import dev.kiln.workflows.fanout.ShardBatchWorkflowImpl;
 import dev.kiln.workflows.spec.RunSpec;
 import io.temporal.activity.ActivityOptions;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.testing.TestActivityEnvironment;
+import io.temporal.testing.TestEnvironmentOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -156,5 +167,46 @@ class PartitionedCurationEquivalenceTest {
         List.of(split.rawDocuments(), split.rawTokens(), split.keptDocuments(), split.keptTokens(), split.trainTokens(),
             split.heldOutTokens(), split.vocabSize()));
     assertTrue(store.exists(split.reportKey()) && store.exists(split.funnelChartKey()) && store.exists(split.statsKey()));
+  }
+
+  /**
+   * The curation workflow with the real activities, once the way a small corpus goes (directly from the workflow) and
+   * once forced through batches (every stage in batch children of 2 shards, children continuing as new after 3, the
+   * curation workflow after every 2 batches and every global step): the same tokenizer, token streams and funnel.
+   */
+  @Test
+  void theBatchedWorkflowWritesWhatTheDirectOneWrote() {
+    TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance(
+        TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
+    try {
+      Worker cpu = env.newWorker(TaskQueues.CPU);
+      cpu.registerWorkflowImplementationTypes(CurationWorkflowImpl.class, ShardBatchWorkflowImpl.class);
+      cpu.registerActivitiesImplementations(new CurationActivitiesImpl(store));
+      env.start();
+      CurationResult direct = curate(env, "wf-direct", null);
+      CurationResult batched = curate(env, "wf-batched", new FanOutSettings(0, 2, 2, 2, 3, 2));
+
+      assertArrayEquals(store.get(direct.tokenizerKey()), store.get(batched.tokenizerKey()), "tokenizer.json");
+      TokenManifest a = manifest(direct);
+      TokenManifest b = manifest(batched);
+      assertArrayEquals(tokens("wf-direct", a.train(), a.dtype()), tokens("wf-batched", b.train(), b.dtype()), "train tokens");
+      assertArrayEquals(tokens("wf-direct", a.heldOut(), a.dtype()), tokens("wf-batched", b.heldOut(), b.dtype()), "held-out tokens");
+      assertEquals(withoutTime(direct.funnel()), withoutTime(batched.funnel()));
+      assertEquals(List.of(direct.rawDocuments(), direct.keptDocuments(), direct.trainTokens(), direct.heldOutTokens()),
+          List.of(batched.rawDocuments(), batched.keptDocuments(), batched.trainTokens(), batched.heldOutTokens()));
+      // it did go through batch children: the first batch of each per-shard step (shards 0-1) is one
+      for (String step : List.of("curate", "dedup-keys", "filter", "tokenize")) {
+        WorkflowExecutionHistory first = env.getWorkflowClient().fetchHistory("wf-batched-" + step + "-0-1");
+        assertTrue(first.getEvents().size() > 0, step);
+      }
+    } finally {
+      env.close();
+    }
+  }
+
+  private static CurationResult curate(TestWorkflowEnvironment env, String runId, FanOutSettings fanOut) {
+    CurationWorkflow workflow = env.getWorkflowClient().newWorkflowStub(CurationWorkflow.class,
+        WorkflowOptions.newBuilder().setWorkflowId(runId).setTaskQueue(TaskQueues.CPU).build());
+    return workflow.curate(new CurationRequest(runId, spec, null, null, fanOut, null));
   }
 }

@@ -51,6 +51,14 @@ public final class WorkflowVersions {
    */
   public static final String CURATION_BATCHED_FAN_OUT = "curation-batched-fan-out";
 
+  /**
+   * A curation fanned out in batches runs the partitioned global stage with its per-shard steps (dedup keys, filter,
+   * tokenize) batched the same way and a continue-as-new after each fan-out step, instead of one
+   * finalizeCurationFromStats activity that holds the corpus's kept documents in memory. Asked once every shard is
+   * curated; later runs carry the decision in their state.
+   */
+  public static final String BATCHED_GLOBAL_STAGE = "curation-batched-global-stage";
+
   /** Whether this run takes the branch that {@code changeId} (version 1) introduced. */
   public static boolean takes(String changeId) {
     return Workflow.getVersion(changeId, Workflow.DEFAULT_VERSION, 1) == 1;

@@ -30,6 +30,25 @@ public record CurationRequest(
     return new CurationRequest(runId, spec, tokenizerKey, rawSelectionKey, fanOut, state);
   }
 
-  /** The batched curation's state across continue-as-new: the plan, and how far the shards' fan-out got. */
-  public record Continued(ShardPlan plan, ShardFanOut.State shards) {}
+  /**
+   * The batched curation's state across continue-as-new: the plan, how far the shards' fan-out got, and, once every
+   * shard is curated, how far the global stage got.
+   *
+   * @param global null while shards are being curated (and in runs that started before the global stage was batched)
+   */
+  public record Continued(ShardPlan plan, ShardFanOut.State shards, GlobalProgress global) {
+    public Continued(ShardPlan plan, ShardFanOut.State shards) {
+      this(plan, shards, null);
+    }
+
+    public Continued withGlobal(GlobalProgress progress) {
+      return new Continued(plan, shards, progress);
+    }
+  }
+
+  /**
+   * Where a batched global stage goes on from: the request its tasks get (with the tokenizer once trained), the step,
+   * and, for a fan-out step part-way, its fan-out's state (null when the step starts afresh).
+   */
+  public record GlobalProgress(GlobalStageRequest request, GlobalStep step, ShardFanOut.State fanOut) {}
 }

@@ -6,6 +6,7 @@ import dev.kiln.workflows.WorkflowVersions;
 import dev.kiln.workflows.fanout.FanOutSettings;
 import dev.kiln.workflows.fanout.ShardFanOut;
 import dev.kiln.workflows.fanout.ShardStage;
+import dev.kiln.workflows.spec.CurationProfile;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
@@ -20,8 +21,9 @@ import java.util.List;
  * <p>A corpus of more than {@link FanOutSettings#directUpTo} shards (runs that started on code with
  * {@link WorkflowVersions#CURATION_BATCHED_FAN_OUT}) goes through {@link ShardFanOut} instead: batch children of a few
  * hundred shards each, this workflow continuing as new as its history grows, only tallies crossing workflow
- * boundaries, and the global steps reading the shards' results by key ({@code finalizeCurationFromStats}). See
- * docs/curation-at-scale.md.
+ * boundaries; then the partitioned global stage with its per-shard steps batched the same way
+ * ({@link WorkflowVersions#BATCHED_GLOBAL_STAGE}; batched runs that started before it finalize from the shards' stats
+ * files in one activity, {@code finalizeCurationFromStats}). See docs/curation-at-scale.md.
  */
 public class CurationWorkflowImpl implements CurationWorkflow {
   static final int MAX_SHARDS_IN_FLIGHT = 8;
@@ -32,8 +34,12 @@ public class CurationWorkflowImpl implements CurationWorkflow {
 
   @Override
   public CurationResult curate(CurationRequest request) {
-    if (request.continued() != null) {
-      return curateInBatches(request, request.continued().plan(), request.continued().shards());
+    CurationRequest.Continued continued = request.continued();
+    if (continued != null && continued.global() != null) {
+      return batchedGlobalStage(request, continued);
+    }
+    if (continued != null) {
+      return curateInBatches(request, continued.plan(), continued.shards());
     }
     ShardPlan plan = activities("plan shards")
         .planShards(new CurationActivities.PlanRequest(request.runId(), request.spec(), request.rawSelectionKey()));
@@ -168,6 +174,12 @@ public class CurationWorkflowImpl implements CurationWorkflow {
       throw new IllegalStateException("batched curation tallied " + after.done().shards() + " shards of " + shards);
     }
 
+    if (WorkflowVersions.takes(WorkflowVersions.BATCHED_GLOBAL_STAGE)) {
+      DedupLayout layout = DedupLayout.of(shards, request.spec().curation().rules());
+      GlobalStageRequest base = new GlobalStageRequest(request.runId(), request.spec(), request.tokenizerKey(), layout, 0);
+      return batchedGlobalStage(request, new CurationRequest.Continued(plan, after,
+          new CurationRequest.GlobalProgress(base, GlobalStep.DEDUP_KEYS, null)));
+    }
     phase = "dedup, tokenizer and packing";
     Workflow.setCurrentDetails(phase + " of " + shards + " shards");
     CurationResult result = activities(
@@ -176,6 +188,91 @@ public class CurationWorkflowImpl implements CurationWorkflow {
     phase = "done";
     Workflow.setCurrentDetails("kept " + result.keptDocuments() + " of " + result.rawDocuments() + " documents");
     return result;
+  }
+
+  /**
+   * The partitioned global stage of a curation fanned out in batches, from where {@code state.global()} is: the per-index
+   * steps through {@link ShardFanOut} as the shards were (batch children, a bounded number in flight), the single tasks
+   * from this workflow. Each fan-out step ends this run with a continue-as-new, into the next step when it has finished
+   * or into the same step where it stopped, so no run's history holds more than one step's share of batches.
+   */
+  private CurationResult batchedGlobalStage(CurationRequest request, CurationRequest.Continued state) {
+    ShardPlan plan = state.plan();
+    shards = plan.shards();
+    shardsDone = shards;
+    CurationRequest.GlobalProgress progress = state.global();
+    GlobalStageRequest base = progress.request();
+    DedupLayout layout = base.layout();
+    CurationProfile rules = base.spec().curation().rules();
+    GlobalStep step = progress.step();
+    while (true) {
+      switch (step) {
+        case DEDUP_KEYS, NEAR_DUPLICATE_BUCKETS, EXACT_DUPLICATE_PARTITIONS, FILTER, TOKENIZE -> {
+          if (step == GlobalStep.EXACT_DUPLICATE_PARTITIONS && !rules.exactDedup() && !rules.urlDedup()) {
+            step = step.next();
+            continue;
+          }
+          ShardFanOut.State fan = progress.fanOut() != null && progress.step() == step
+              ? progress.fanOut()
+              : ShardFanOut.State.start(globalStage(step, base), tasksOf(step, layout), state.shards().settings());
+          String name = fan.stage().label();
+          String of = " of " + fan.shards() + (step == GlobalStep.NEAR_DUPLICATE_BUCKETS ? " band groups"
+              : step == GlobalStep.EXACT_DUPLICATE_PARTITIONS ? " partitions" : " shards");
+          phase = name;
+          Workflow.setCurrentDetails(name + ": " + fan.done().shards() + of + " done, run " + fan.runs() + " of this step");
+          ShardFanOut.State after = ShardFanOut.run(fan, tally -> Workflow.setCurrentDetails(name + ": " + tally.shards() + of + " done"));
+          if (after.finished() && after.done().shards() != after.shards()) {
+            // a bug, not bad data: fail the workflow task (retried), so fixed code can go on from here
+            throw new IllegalStateException(name + " tallied " + after.done().shards() + of);
+          }
+          CurationRequest.GlobalProgress next = after.finished()
+              ? new CurationRequest.GlobalProgress(base, step.next(), null)
+              : new CurationRequest.GlobalProgress(base, step, after.nextRun());
+          phase = "continuing as new";
+          Workflow.continueAsNew(request.continuedWith(state.withGlobal(next)));
+          throw new IllegalStateException("unreachable: continued as new");
+        }
+        case CLUSTER -> {
+          stage("cluster duplicates").clusterDuplicates(base);
+          step = step.next();
+        }
+        case SUMMARIZE -> {
+          GlobalSummary summary = stage("summarize and report").summarizeGlobalStage(base);
+          if (base.tokenizerKey() == null) {
+            base = base.withTokenizer(stage("train tokenizer on a sample of " + summary.trainDocuments() + " training documents")
+                .trainTokenizerOnSample(base));
+          }
+          step = step.next();
+        }
+        case MERGE -> {
+          CurationResult result = stage("merge manifest of " + layout.shards() + " shards").mergeManifest(base);
+          phase = "done";
+          Workflow.setCurrentDetails("kept " + result.keptDocuments() + " of " + result.rawDocuments() + " documents");
+          return result;
+        }
+      }
+    }
+  }
+
+  /** The fan-out of a per-index global step. */
+  private static ShardStage globalStage(GlobalStep step, GlobalStageRequest base) {
+    return switch (step) {
+      case DEDUP_KEYS -> new ShardStage.DedupKeys(base);
+      case NEAR_DUPLICATE_BUCKETS -> new ShardStage.NearDuplicateBuckets(base);
+      case EXACT_DUPLICATE_PARTITIONS -> new ShardStage.ExactDuplicatePartitions(base);
+      case FILTER -> new ShardStage.FilterShards(base);
+      case TOKENIZE -> new ShardStage.TokenizeShards(base);
+      default -> throw new IllegalArgumentException(step + " is a single task");
+    };
+  }
+
+  /** How many tasks a per-index global step has: one per shard, band group or partition. */
+  private static int tasksOf(GlobalStep step, DedupLayout layout) {
+    return switch (step) {
+      case NEAR_DUPLICATE_BUCKETS -> layout.bandGroups();
+      case EXACT_DUPLICATE_PARTITIONS -> layout.partitions();
+      default -> layout.shards();
+    };
   }
 
   /** The curation activities, with the summary the Web UI's timeline and {@code kiln activities} show. */
