@@ -28,8 +28,9 @@ final class Dictionary {
   private final int bucket;
   private final int wordNgrams;
   private final long pruneSize; // -1: not pruned
-  private final int[] prunedBuckets; // sorted
+  private final int[] prunedBuckets;
   private final int[] prunedRows;
+  private final int prunedShift;
 
   private Dictionary(ModelReader in, ModelArgs args) throws IOException {
     int size = in.readInt();
@@ -54,18 +55,23 @@ final class Dictionary {
       isLabel[i] = type == 1;
     }
     int pruned = (int) Math.max(0, pruneSize);
-    long[] pairs = new long[pruned];
+    long[] pairs = new long[pruned]; // bucket << 32 | row
     for (int i = 0; i < pruned; i++) {
       int from = in.readInt();
       int to = in.readInt();
       pairs[i] = ((long) from << 32) | (to & 0xFFFFFFFFL);
     }
-    Arrays.sort(pairs); // by bucket (non-negative)
-    prunedBuckets = new int[pruned];
-    prunedRows = new int[pruned];
-    for (int i = 0; i < pruned; i++) {
-      prunedBuckets[i] = (int) (pairs[i] >> 32);
-      prunedRows[i] = (int) pairs[i];
+    // the kept buckets in an open-addressing table (linear probing; buckets are non-negative, -1 marks a free slot)
+    int capacity = Integer.highestOneBit(Math.max(1, pruned) * 2) * 2;
+    prunedBuckets = new int[capacity];
+    prunedRows = new int[capacity];
+    prunedShift = 32 - Integer.numberOfTrailingZeros(capacity);
+    Arrays.fill(prunedBuckets, -1);
+    for (long pair : pairs) {
+      int from = (int) (pair >> 32);
+      int at = prunedSlot(from);
+      prunedBuckets[at] = from;
+      prunedRows[at] = (int) pair;
     }
     minn = args.minn();
     maxn = args.maxn();
@@ -155,13 +161,23 @@ final class Dictionary {
       return -1;
     }
     if (pruneSize > 0) {
-      int at = Arrays.binarySearch(prunedBuckets, bucketIndex);
-      if (at < 0) {
+      int at = prunedSlot(bucketIndex);
+      if (prunedBuckets[at] < 0) {
         return -1;
       }
       bucketIndex = prunedRows[at];
     }
     return nwords + bucketIndex;
+  }
+
+  /** The slot of {@code bucketIndex} in the kept-bucket table, or the free slot where it would go. */
+  private int prunedSlot(int bucketIndex) {
+    int mask = prunedBuckets.length - 1;
+    int at = (bucketIndex * 0x9E3779B9) >>> prunedShift;
+    while (prunedBuckets[at] >= 0 && prunedBuckets[at] != bucketIndex) {
+      at = (at + 1) & mask;
+    }
+    return at;
   }
 
   /**
