@@ -18,6 +18,14 @@ final class QuantizedMatrix implements Matrix {
   private final byte[] normCodes; // null without qnorm
   private final ProductQuantizer normPq;
 
+  /**
+   * Rows decoded once, when they are few enough ({@link #MAX_DECODED_VALUES}): each value is the same float product
+   * {@code norm * centroid} that adding the row computes, so adding a decoded row gives the same sums, faster.
+   */
+  private static final long MAX_DECODED_VALUES = 8L << 20;
+
+  private final float[] decoded; // null when not decoded
+
   private QuantizedMatrix(int rows, int cols, byte[] codes, ProductQuantizer pq, byte[] normCodes,
       ProductQuantizer normPq) {
     this.rows = rows;
@@ -26,6 +34,27 @@ final class QuantizedMatrix implements Matrix {
     this.pq = pq;
     this.normCodes = normCodes;
     this.normPq = normPq;
+    this.decoded = (long) rows * cols <= MAX_DECODED_VALUES ? decode() : null;
+  }
+
+  private float[] decode() {
+    float[] values = new float[rows * cols];
+    for (int i = 0; i < rows; i++) {
+      float alpha = norm(i);
+      int code = pq.nsubq * i;
+      int d = pq.dsub;
+      for (int m = 0; m < pq.nsubq; m++) {
+        int c = pq.centroidOffset(m, codes[code + m] & 0xFF);
+        if (m == pq.nsubq - 1) {
+          d = pq.lastdsub;
+        }
+        int at = i * cols + m * pq.dsub;
+        for (int j = 0; j < d; j++) {
+          values[at + j] = alpha * pq.centroids[c + j];
+        }
+      }
+    }
+    return values;
   }
 
   static QuantizedMatrix read(ModelReader in) throws IOException {
@@ -69,6 +98,13 @@ final class QuantizedMatrix implements Matrix {
 
   @Override
   public void addRowTo(float[] x, int i) {
+    if (decoded != null) {
+      int base = i * cols;
+      for (int j = 0; j < cols; j++) {
+        x[j] += decoded[base + j];
+      }
+      return;
+    }
     float alpha = norm(i);
     int code = pq.nsubq * i;
     int d = pq.dsub;
