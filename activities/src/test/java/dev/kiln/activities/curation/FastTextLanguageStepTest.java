@@ -122,5 +122,10 @@ class FastTextLanguageStepTest {
         "  minLanguageConfidence: 0.65\n  languageModel: " + KEY + "\n"));
     assertEquals(KEY, RunSpecLoader.load(spec).curation().languageModel());
     assertEquals(null, RunSpecLoader.load(Path.of("..", "configs", "tiny-gpt.yaml")).curation().languageModel());
+    Files.writeString(spec, bundled.replace("  minLanguageConfidence: 0.65\n",
+        "  minLanguageConfidence: 0.65\n  languageModel: models/\n"));
+    dev.kiln.workflows.spec.InvalidRunSpecException prefix = assertThrows(
+        dev.kiln.workflows.spec.InvalidRunSpecException.class, () -> RunSpecLoader.load(spec));
+    assertTrue(prefix.getMessage().contains("curation.languageModel"), prefix.getMessage());
   }
 }
