@@ -1,6 +1,7 @@
 """Makes the fastText fixtures of activities/src/test/resources/fasttext/: tiny supervised models trained here on a
 few labelled lines (dense .bin, hierarchical softmax, char n-grams 2-4 and word bigrams; softmax without char
-n-grams; one-vs-all; and the first one product-quantized to .ftz with quantized norms and cut rows), and goldens:
+n-grams; one-vs-all; the first one product-quantized to .ftz with quantized norms and cut rows; and a 260-label
+softmax model quantized with its output matrix, -qout), and goldens:
 what fastText's own Python predict returns for a set of texts (ASCII, multi-byte, whitespace of every kind fastText
 splits on, label-like tokens), so that FastTextModelTest can hold the Java implementation to them at 1e-5.
 
@@ -172,6 +173,18 @@ def main():
         for name, model in models.items():
             model.save_model(os.path.join(args.out, name))
             all_goldens.append(goldens(name, model, TEXTS, [1, 3, -1]))
+        # 260 labels, so that the output matrix can be quantized too (fastText's quantizer needs 256 rows): -qout
+        many = os.path.join(tmp, "many.txt")
+        with open(many, "w", encoding="utf-8") as f:
+            for repeat in range(2):
+                for i in range(260):
+                    f.write(f"__label__c{i} w{i} x{i % 7} y{i % 13} é{i % 5}\n")
+        qout = fasttext.train_supervised(input=many, loss="softmax", dim=4, epoch=10, lr=0.5, thread=1, seed=7,
+                                         minCount=1, minn=0, maxn=0, wordNgrams=1, bucket=0, verbose=0)
+        qout.quantize(dsub=2, qnorm=True, qout=True)
+        qout.save_model(os.path.join(args.out, "many-qout.ftz"))
+        texts = ["w1 x1 y1", "w200 x4 é0", "x3 y7", "w259", "unknown", "é1 é2 w17 w18"] + TEXTS[:4]
+        all_goldens.append(goldens("many-qout.ftz", qout, texts, [1, 5]))
         write_json(os.path.join(args.out, "tiny-goldens.json"), all_goldens)
     if args.lid:
         lid = fasttext.load_model(args.lid)

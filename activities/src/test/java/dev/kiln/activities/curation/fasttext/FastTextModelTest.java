@@ -49,7 +49,7 @@ class FastTextModelTest {
     }
     assertEquals(name.endsWith(".ftz"), model.quantized(), name);
     int compared = compare(model, goldens.get("cases"), name);
-    assertTrue(compared > 50, name + ": " + compared + " cases");
+    assertTrue(compared >= 20, name + ": " + compared + " cases");
   }
 
   @Test
