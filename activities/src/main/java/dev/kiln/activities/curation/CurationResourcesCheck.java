@@ -11,7 +11,8 @@ import java.util.List;
 
 /**
  * Before a run starts: are the blocklists, quality classifiers and hub models its curation profile names, and the
- * language-identification model of {@code curation.languageModel}, in the bucket? Only existence is checked here (cheap); a shard that loads a damaged one still fails naming it.
+ * language-identification model of {@code curation.languageModel}, in the bucket? Only existence is checked here
+ * (cheap); a shard that loads a damaged one still fails naming it.
  */
 public final class CurationResourcesCheck {
 

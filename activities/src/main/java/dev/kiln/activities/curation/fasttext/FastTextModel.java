@@ -77,7 +77,8 @@ public final class FastTextModel {
     boolean quantInput = in.readBool();
     Matrix input = quantInput ? QuantizedMatrix.read(in) : DenseMatrix.read(in);
     if (!quantInput && dict.pruned()) {
-      throw new IOException("a dense model with a pruned dictionary is an invalid fastText model (fastText issue #332)");
+      throw new IOException(
+          "a dense model with a pruned dictionary is an invalid fastText model (fastText issue #332)");
     }
     boolean qout = in.readBool();
     Matrix output = quantInput && qout ? QuantizedMatrix.read(in) : DenseMatrix.read(in);
