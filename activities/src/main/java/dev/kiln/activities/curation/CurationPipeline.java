@@ -36,7 +36,7 @@ public final class CurationPipeline {
 
   /**
    * @param resources blocklists and models of the steps that need them (urlBlocklist, qualityClassifier,
-   *     perplexity); loaded when the pipeline builds the step
+   *     perplexity, and the language step with curation.languageModel); loaded when the pipeline builds the step
    */
   public CurationPipeline(CurationSpec spec, Map<String, List<String>> badWordLists, ToIntFunction<String> tokenCounter,
       CurationResources resources) {
@@ -72,7 +72,8 @@ public final class CurationPipeline {
     dropped.addAll(decoding.examples());
 
     List<CurationStep> fixedSteps = List.of(
-        new HtmlTextExtractor(), new LanguageFilter(spec.languages(), spec.minLanguageConfidence()));
+        new HtmlTextExtractor(), new LanguageFilter(spec.languages(), spec.minLanguageConfidence(),
+            spec.languageModel() == null ? null : resources.languageModel(spec.languageModel())));
     for (CurationStep step : fixedSteps) {
       current = apply(step, current, stats, dropped);
     }

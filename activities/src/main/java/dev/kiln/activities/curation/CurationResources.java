@@ -1,12 +1,13 @@
 package dev.kiln.activities.curation;
 
+import dev.kiln.activities.curation.fasttext.FastTextModel;
 import dev.kiln.activities.curation.quality.QualityModel;
 import dev.kiln.activities.curation.web.UrlBlocklist;
 import dev.kiln.workflows.spec.CurationStepSpec;
 
 /**
  * What some curation steps need besides the profile: a URL blocklist, a trained quality classifier, a reference
- * language model. {@link StoreCurationResources} reads them from the bucket and keeps them per worker.
+ * language model, a fastText language-identification model. {@link StoreCurationResources} reads them from the bucket and keeps them per worker.
  */
 public interface CurationResources {
 
@@ -17,6 +18,9 @@ public interface CurationResources {
 
   /** @param hubId a causal language model of Kiln's hub */
   PerplexityScorer perplexityScorer(String hubId);
+
+  /** @param key the key of a fastText model file ({@code curation.languageModel}) in the run's bucket */
+  FastTextModel languageModel(String key);
 
   /** For pipelines without storage (tests, benchmarks of rule steps): any step that needs a resource fails. */
   CurationResources NONE = new CurationResources() {
@@ -33,6 +37,11 @@ public interface CurationResources {
     @Override
     public PerplexityScorer perplexityScorer(String hubId) {
       throw missing("perplexity");
+    }
+
+    @Override
+    public FastTextModel languageModel(String key) {
+      throw missing("language (curation.languageModel)");
     }
 
     private IllegalStateException missing(String step) {

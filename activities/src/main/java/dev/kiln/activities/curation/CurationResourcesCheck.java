@@ -10,8 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Before a run starts: are the blocklists, quality classifiers and hub models its curation profile names in the
- * bucket? Only existence is checked here (cheap); a shard that loads a damaged one still fails naming it.
+ * Before a run starts: are the blocklists, quality classifiers and hub models its curation profile names, and the
+ * language-identification model of {@code curation.languageModel}, in the bucket? Only existence is checked here
+ * (cheap); a shard that loads a damaged one still fails naming it.
  */
 public final class CurationResourcesCheck {
 
@@ -19,6 +20,12 @@ public final class CurationResourcesCheck {
 
   public static List<SpecProblem> problems(RunSpec spec, ObjectStore store) {
     List<SpecProblem> problems = new ArrayList<>();
+    String languageModel = spec.curation() == null ? null : spec.curation().languageModel();
+    if (languageModel != null && !store.exists(languageModel)) {
+      problems.add(new SpecProblem("curation.languageModel", "is '" + languageModel + "', but it is not in bucket "
+          + store.bucket(), "upload the fastText model there (lid.176.ftz: infra/fetch-lid-model.sh fetches it, then"
+          + " put it at that key; docs/language-id.md), or remove curation.languageModel for the built-in detector"));
+    }
     if (spec.curation() == null || spec.curation().rules() == null || spec.curation().rules().steps() == null) {
       return problems;
     }

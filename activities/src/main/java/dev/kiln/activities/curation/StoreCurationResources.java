@@ -1,5 +1,6 @@
 package dev.kiln.activities.curation;
 
+import dev.kiln.activities.curation.fasttext.FastTextModel;
 import dev.kiln.activities.curation.quality.QualityModel;
 import dev.kiln.activities.curation.web.UrlBlocklist;
 import dev.kiln.activities.evaluation.SavedModel;
@@ -105,6 +106,25 @@ public final class StoreCurationResources implements CurationResources {
       } catch (IllegalArgumentException e) {
         throw ApplicationFailure.newNonRetryableFailure("perplexity model '" + hubId + "' cannot be used: "
             + e.getMessage(), Failures.BAD_DATA);
+      }
+    });
+  }
+
+  @Override
+  public FastTextModel languageModel(String key) {
+    List<ObjectStore.StoredObject> object = store.list(key).stream().filter(o -> o.key().equals(key)).toList();
+    if (object.isEmpty()) {
+      throw ApplicationFailure.newNonRetryableFailure("language model " + key + " is not in bucket " + store.bucket()
+          + ". Fix: upload a fastText language-identification model there (lid.176.ftz: infra/fetch-lid-model.sh,"
+          + " docs/language-id.md), or remove curation.languageModel to use the built-in detector", Failures.BAD_DATA);
+    }
+    return cached("lid|" + store.bucket() + "|" + key + "|" + etags(object), FastTextModel.class, () -> {
+      try (java.io.InputStream in = store.open(key)) {
+        return FastTextModel.load(in);
+      } catch (java.io.IOException | RuntimeException e) {
+        throw ApplicationFailure.newNonRetryableFailure("language model " + key + " in bucket " + store.bucket()
+            + " cannot be read as a fastText model (" + e.getMessage() + "). Fix: upload a fastText .bin or .ftz"
+            + " there (lid.176.ftz: infra/fetch-lid-model.sh), or remove curation.languageModel", Failures.BAD_DATA);
       }
     });
   }

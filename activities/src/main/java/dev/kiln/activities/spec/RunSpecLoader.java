@@ -62,7 +62,7 @@ public final class RunSpecLoader {
       Set.of("useCase.description", "model.hubModel", "evaluation.prompts", "curation.rules", "data.onlyNew",
           "data.whenNothingNew", "data.format", "data.fields", "data.fields.text", "data.fields.id", "data.fields.url",
           "data.recordsPerShard", "budget.ladder", "training.activation", "training.architecture", "evaluation.compareWithDecoder",
-          "resilience", "tokenizer.trainingSampleChars", "urlDedup");
+          "resilience", "tokenizer.trainingSampleChars", "urlDedup", "curation.languageModel");
 
   /** Step fields that are alternatives (one of a threshold and a keep fraction) or have defaults, as kind.field. */
   private static final Set<String> OPTIONAL_STEP_FIELDS = Set.of("qualityClassifier.minScore",
@@ -310,7 +310,7 @@ public final class RunSpecLoader {
           "give the path of a profile relative to the run spec, e.g. curation/english-web.yaml")));
     }
     CurationProfile profile = parseProfile(bytes, file.toString());
-    RunSpec.CurationSpec loaded = new RunSpec.CurationSpec(c.profile(), c.languages(), c.minLanguageConfidence(), profile);
+    RunSpec.CurationSpec loaded = c.withRules(profile);
     return new RunSpec(spec.name(), spec.useCase(), spec.budget(), spec.model(), spec.data(), loaded, spec.tokenizer(),
         spec.training(), spec.evaluation(), spec.resilience());
   }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.activities.curation.C4QualityFilter;
 import dev.kiln.activities.curation.CurationPipeline;
+import dev.kiln.activities.curation.CurationResources;
 import dev.kiln.activities.curation.CurationStep;
 import dev.kiln.activities.curation.Document;
 import dev.kiln.activities.curation.FineWebQualityFilter;
@@ -19,6 +20,7 @@ import dev.kiln.activities.curation.RawDocument;
 import dev.kiln.activities.curation.ReferenceTokenCounter;
 import dev.kiln.activities.curation.StepOutcome;
 import dev.kiln.activities.curation.TextDecoder;
+import dev.kiln.activities.curation.fasttext.FastTextModel;
 import dev.kiln.activities.spec.RunSpecLoader;
 import dev.kiln.worker.cli.Paths;
 import dev.kiln.workflows.curation.StepStats;
@@ -56,6 +58,10 @@ import java.util.zip.GZIPInputStream;
  * with DataTrove's, step by step, on the same input: for every rule step Kiln's rule is given exactly the
  * text DataTrove's rule saw (bench/datatrove/warc_pipeline.py record), so a disagreement is the rule's.
  *
+ * <p>Language identification: with {@code -Dkiln.bench.languageModel=FILE} (run-warc.sh passes the lid.176.ftz that
+ * DataTrove's side loads) Kiln's language step uses that fastText model, as a spec's {@code curation.languageModel}
+ * does, with the spec's languages and threshold; without it, the built-in n-gram detector.
+ *
  * <p>Arguments: SPEC WARC_DIR DATATROVE_RUN_DIR OUT_DIR TASKS. Prints the speed table (documents per second
  * per core, end to end and per stage, both sides), the agreement table and examples of each kind of
  * disagreement; writes OUT_DIR/decisions.jsonl (id, url, step, kiln keep, datatrove keep, reasons).
@@ -74,8 +80,46 @@ public final class WarcLikeForLikeBenchmark {
   record RunResult(double wallSeconds, double cpuSeconds, int records, Map<String, StepStats> steps, long readNanos, long signatureNanos,
       long dedupNanos, long writeNanos, int keptBeforeDedup, List<Document> keptAfterDedup, Set<String> keptBeforeDedupIds) {}
 
+  /** The fastText language model of -Dkiln.bench.languageModel, or null for the built-in detector. */
+  private static FastTextModel languageModel;
+
+  /** What the pipeline's steps load: here only the language model, from a local file. */
+  private static final CurationResources RESOURCES = new CurationResources() {
+    @Override
+    public dev.kiln.activities.curation.web.UrlBlocklist urlBlocklist(CurationStepSpec.UrlBlocklist spec) {
+      return CurationResources.NONE.urlBlocklist(spec);
+    }
+
+    @Override
+    public dev.kiln.activities.curation.quality.QualityModel qualityModel(String key) {
+      return CurationResources.NONE.qualityModel(key);
+    }
+
+    @Override
+    public dev.kiln.activities.curation.PerplexityScorer perplexityScorer(String hubId) {
+      return CurationResources.NONE.perplexityScorer(hubId);
+    }
+
+    @Override
+    public FastTextModel languageModel(String key) {
+      return languageModel;
+    }
+  };
+
   public static void main(String[] args) throws Exception {
     RunSpec spec = RunSpecLoader.load(Path.of(args[0]));
+    String modelFile = System.getProperty("kiln.bench.languageModel", "");
+    if (!modelFile.isBlank()) {
+      languageModel = FastTextModel.load(Path.of(modelFile));
+      RunSpec.CurationSpec c = spec.curation();
+      spec = new RunSpec(spec.name(), spec.useCase(), spec.budget(), spec.model(), spec.data(),
+          new RunSpec.CurationSpec(c.profile(), c.languages(), c.minLanguageConfidence(), c.rules(), modelFile),
+          spec.tokenizer(), spec.training(), spec.evaluation(), spec.resilience());
+      System.out.printf(Locale.ROOT, "language step: fastText %s (%d labels), languages %s, above %.2f%n", modelFile,
+          languageModel.labels().size(), c.languages(), c.minLanguageConfidence());
+    } else {
+      System.out.println("language step: the built-in n-gram detector (-Dkiln.bench.languageModel=FILE for fastText)");
+    }
     Path warcDir = Path.of(args[1]);
     Path datatroveDir = Path.of(args[2]);
     Path out = Path.of(args[3]);
@@ -223,7 +267,7 @@ public final class WarcLikeForLikeBenchmark {
   /** One worker slot's share: WARC files rank, rank + tasks, ..., read and curated shard by shard. */
   private static TaskResult runTask(RunSpec spec, Map<String, List<String>> badWords, MinHasher minHasher,
       List<Path> warcs, int rank, int tasks) throws IOException {
-    CurationPipeline pipeline = new CurationPipeline(spec.curation(), badWords, ReferenceTokenCounter.GPT2);
+    CurationPipeline pipeline = new CurationPipeline(spec.curation(), badWords, ReferenceTokenCounter.GPT2, RESOURCES);
     Map<String, StepStats> steps = new LinkedHashMap<>();
     List<Document> kept = new ArrayList<>();
     List<int[]> signatures = new ArrayList<>();
@@ -314,7 +358,8 @@ public final class WarcLikeForLikeBenchmark {
     }
     TextDecoder decoder = new TextDecoder();
     HtmlTextExtractor extractor = new HtmlTextExtractor();
-    LanguageFilter language = new LanguageFilter(spec.curation().languages(), spec.curation().minLanguageConfidence());
+    LanguageFilter language = new LanguageFilter(spec.curation().languages(), spec.curation().minLanguageConfidence(),
+        languageModel);
 
     List<Decision> decisions = new ArrayList<>();
     Map<String, Boolean> datatroveReachedEnd = new HashMap<>();

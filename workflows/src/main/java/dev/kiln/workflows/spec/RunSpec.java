@@ -133,8 +133,27 @@ public record RunSpec(
    * What to keep: the run's languages (language identification and the per-language word lists), and the
    * curation profile that lists the steps and thresholds. {@code profile} is the file's path relative to the
    * run spec; {@code rules} is its content, filled in by the loader.
+   *
+   * @param languageModel optional: the key, in the run's bucket, of a fastText language-identification model
+   *     ({@code .bin} or quantized {@code .ftz}, e.g. lid.176.ftz as FineWeb and DataTrove use it); the language step
+   *     then decides as DataTrove's LanguageFilter does (a document is kept when one of {@code languages} has a
+   *     probability above {@code minLanguageConfidence}). Without it (the default) the built-in n-gram detector
+   *     decides, and a spec without it is carried as it was (no field in its JSON). docs/language-id.md
    */
-  public record CurationSpec(String profile, List<String> languages, double minLanguageConfidence, CurationProfile rules) {}
+  public record CurationSpec(String profile, List<String> languages, double minLanguageConfidence, CurationProfile rules,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String languageModel) {
+
+    /** With the built-in detector. Not a creator: specs are read through the canonical constructor. */
+    @com.fasterxml.jackson.annotation.JsonCreator(mode = com.fasterxml.jackson.annotation.JsonCreator.Mode.DISABLED)
+    public CurationSpec(String profile, List<String> languages, double minLanguageConfidence, CurationProfile rules) {
+      this(profile, languages, minLanguageConfidence, rules, null);
+    }
+
+    /** This spec with the profile's content filled in. */
+    public CurationSpec withRules(CurationProfile loaded) {
+      return new CurationSpec(profile, languages, minLanguageConfidence, loaded, languageModel);
+    }
+  }
 
   /**
    * @param trainingSampleChars how many characters of the kept training text the tokenizer trains on, at most (the

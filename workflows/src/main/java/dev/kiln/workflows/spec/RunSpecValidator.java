@@ -184,6 +184,11 @@ public final class RunSpecValidator {
       languages("curation.languages", c.languages(), badWords);
     }
     range("curation.minLanguageConfidence", c.minLanguageConfidence(), 0, 1, "a probability such as 0.65");
+    if (c.languageModel() != null && (c.languageModel().isBlank() || c.languageModel().endsWith("/"))) {
+      problem("curation.languageModel", "is '" + c.languageModel() + "', not the key of a model file",
+          "give the key of a fastText model in the run's bucket, e.g. models/lid.176.ftz, or leave the field out for"
+              + " the built-in detector (docs/language-id.md)");
+    }
     if (c.rules() == null) {
       problem("curation.profile", "was not loaded", "name a curation profile file, e.g. curation/english-web.yaml");
       return;
