@@ -36,7 +36,7 @@ import java.util.stream.Stream;
  * forward pass does not depend on the weights) and a byte-level BPE trained here on the same documents, loaded
  * through {@link PerplexityScorer#load} as the hub's are: size 32 is the tests' tiny reference model
  * (PerplexityFilterTest: vocabulary 300, context 32, d_model 32, 2 layers, 4 heads), the others are rungs of
- * {@link ShapeLadder} at the spec's vocabulary and context (128 is tiny-gpt's). Documents are the spec's raw files,
+ * {@link ShapeLadder} at the spec's vocabulary and context. Documents are the spec's raw files,
  * decoded and extracted as curation does, an evenly spaced sample. Run from the repository root with PyTorch on one
  * thread (docs/quality-filter.md):
  * {@code OMP_NUM_THREADS=1 java -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 -cp
