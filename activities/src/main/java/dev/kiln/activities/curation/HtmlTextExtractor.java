@@ -15,7 +15,8 @@ import org.jsoup.select.NodeVisitor;
  * Turns an HTML page into the text a reader sees, without the chrome repeated on every page of a site:
  * scripts, styles, forms, navigation, headers, footers, and elements whose class or id names them as such.
  * Block elements become paragraphs separated by blank lines; whitespace is collapsed except inside
- * {@code <pre>}, where line breaks carry meaning. Plain text only has its newlines normalised.
+ * {@code <pre>}, where line breaks carry meaning. Plain text only has its newlines normalised. HTML or plain
+ * text: the type the source declared ({@link Document#contentType}) when there is one, else the id's extension.
  */
 public final class HtmlTextExtractor implements CurationStep {
 
@@ -54,10 +55,15 @@ public final class HtmlTextExtractor implements CurationStep {
 
   @Override
   public StepOutcome apply(Document doc) {
-    String text = RawDocument.HTML.equals(RawDocument.contentTypeOf(doc.id()))
-        ? extract(doc.text())
+    String text = isHtml(doc) ? extract(doc.text())
         : normaliseNewlines(doc.text()).strip();
     return text.isBlank() ? StepOutcome.drop(NO_TEXT) : StepOutcome.keep(doc.withText(text));
+  }
+
+  /** By the type the source declared (a WARC response's Content-Type, say) when it did, else by the id's extension. */
+  static boolean isHtml(Document doc) {
+    String type = doc.contentType() != null ? doc.contentType() : RawDocument.contentTypeOf(doc.id());
+    return RawDocument.HTML.equals(type);
   }
 
   static String extract(String html) {

@@ -5,9 +5,13 @@ import java.util.Locale;
 /**
  * One raw document as read from storage: where it came from, its undecoded bytes, whether it is HTML or plain
  * text, its URL when the source records one (else null), and the charset its source declares (a WARC response's
- * HTTP Content-Type; else null), which {@link TextDecoder} tries before guessing.
+ * HTTP Content-Type; else null), which {@link TextDecoder} tries before guessing. {@code typeDeclared} says the
+ * source named the type (a WARC record's Content-Type, a WET conversion record, the run spec's data format)
+ * rather than it being guessed from the key's extension or the first bytes; only a declared type travels on to
+ * {@link HtmlTextExtractor}, which otherwise goes by the id's extension.
  */
-public record RawDocument(String id, byte[] content, String contentType, String url, String charset) {
+public record RawDocument(String id, byte[] content, String contentType, String url, String charset,
+    boolean typeDeclared) {
 
   public static final String HTML = "text/html";
   public static final String PLAIN_TEXT = "text/plain";
@@ -21,6 +25,21 @@ public record RawDocument(String id, byte[] content, String contentType, String 
 
   public RawDocument(String id, byte[] content, String contentType, String url) {
     this(id, content, contentType, url, null);
+  }
+
+  /** A document whose type was guessed (by extension or by its bytes), not declared by its source. */
+  public RawDocument(String id, byte[] content, String contentType, String url, String charset) {
+    this(id, content, contentType, url, charset, false);
+  }
+
+  /** A document whose source declares its type ({@code HTML} or {@code PLAIN_TEXT}). */
+  public static RawDocument declared(String id, byte[] content, String contentType, String url, String charset) {
+    return new RawDocument(id, content, contentType, url, charset, true);
+  }
+
+  /** The type the source declared, or null when it was guessed. */
+  public String declaredType() {
+    return typeDeclared ? contentType : null;
   }
 
   /** The type that the object key's extension names: HTML for .html, .htm and .xhtml, else plain text. */

@@ -53,7 +53,7 @@ public final class TextDecoder {
     if (isMostlyJunk(text)) {
       return StepOutcome.drop(UNDECODABLE);
     }
-    return StepOutcome.keep(new Document(raw.id(), text, raw.url()));
+    return StepOutcome.keep(new Document(raw.id(), text, raw.url(), raw.declaredType()));
   }
 
   /**

@@ -21,6 +21,10 @@ import dev.kiln.activities.curation.ReferenceTokenCounter;
 import dev.kiln.activities.curation.StepOutcome;
 import dev.kiln.activities.curation.TextDecoder;
 import dev.kiln.activities.curation.fasttext.FastTextModel;
+import dev.kiln.activities.curation.ingest.IngestDrop;
+import dev.kiln.activities.curation.ingest.LocalFiles;
+import dev.kiln.activities.curation.ingest.RecordSink;
+import dev.kiln.activities.curation.ingest.WarcRecords;
 import dev.kiln.activities.spec.RunSpecLoader;
 import dev.kiln.worker.cli.Paths;
 import dev.kiln.workflows.curation.StepStats;
@@ -52,7 +56,7 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * Kiln's half of bench/datatrove/run-warc.sh, and the comparison. Kiln reads the same WARC files as DataTrove
- * (through {@link WarcRawDocuments}) with as many tasks as it has worker slots, runs its curation pipeline
+ * (through the product's WARC reader, {@link #readWarc}) with as many tasks as it has worker slots, runs its curation pipeline
  * (decode, extract, language, the profile's steps) shard by shard, MinHash signatures per shard, then exact
  * and near dedup over all shards, and writes the kept documents as JSON lines. It then compares decisions
  * with DataTrove's, step by step, on the same input: for every rule step Kiln's rule is given exactly the
@@ -156,12 +160,12 @@ public final class WarcLikeForLikeBenchmark {
     Map<String, RawDocument> raw = new HashMap<>();
     for (Path warc : warcs) {
       long start = THREADS.getCurrentThreadCpuTime();
-      List<RawDocument> read = WarcRawDocuments.read(warc);
+      List<RawDocument> read = readWarc(warc);
       double[] entry = STAGE_CPU.computeIfAbsent("read WARC", s -> new double[2]);
       entry[0] += (THREADS.getCurrentThreadCpuTime() - start) / 1e9;
       entry[1] += read.size();
       for (RawDocument doc : read) {
-        raw.put(WarcRawDocuments.recordId(doc.id()), doc);
+        raw.put(datatroveId(doc.url()), doc);
       }
     }
     compare(spec, raw, warm, datatroveDir, out);
@@ -239,9 +243,59 @@ public final class WarcLikeForLikeBenchmark {
     double wall = (System.nanoTime() - start) / 1e9;
     double cpu = (processCpuNanos() - startCpu) / 1e9;
     Set<String> keptIds = new HashSet<>();
-    kept.forEach(doc -> keptIds.add(WarcRawDocuments.recordId(doc.id())));
+    kept.forEach(doc -> keptIds.add(datatroveId(doc.url())));
     return new RunResult(wall, cpu, records, steps, readNanos, signatureNanos, dedupNanos, writeNanos, kept.size(),
         deduplicated, keptIds);
+  }
+
+  /**
+   * The documents of one WARC file that both sides read, in file order: the product reader's (WarcRecords, over
+   * the file as curateShard reads a WARC object of the bucket), those typed HTML by their Content-Type, as
+   * DataTrove's WarcReader passes on only responses identified as text/html or application/xhtml+xml. Records
+   * the reader drops would be a broken fixture.
+   */
+  static List<RawDocument> readWarc(Path warc) throws IOException {
+    LocalFiles files = new LocalFiles(warc.getParent());
+    String key = warc.getFileName().toString();
+    List<RawDocument> documents = new ArrayList<>();
+    List<IngestDrop> drops = new ArrayList<>();
+    WarcRecords.read(files, key, 0, files.size(key), new RecordSink() {
+      @Override
+      public void accept(RawDocument document) {
+        if (document.isHtml()) {
+          documents.add(document);
+        }
+      }
+
+      @Override
+      public void drop(IngestDrop drop) {
+        drops.add(drop);
+      }
+    });
+    if (!drops.isEmpty()) {
+      throw new IOException(warc + ": " + drops.size() + " records the reader dropped, first " + drops.get(0));
+    }
+    return documents;
+  }
+
+  /**
+   * DataTrove's id of a page: its WARC-Record-ID, which make_warc.py derives from the URL (a name-based UUID,
+   * version 5, in the URL namespace), so a Kiln document, whose id is its record's offset, pairs up by its URL.
+   */
+  static String datatroveId(String url) {
+    try {
+      java.security.MessageDigest sha1 = java.security.MessageDigest.getInstance("SHA-1");
+      java.util.UUID namespace = java.util.UUID.fromString("6ba7b811-9dad-11d1-80b4-00c04fd430c8"); // NAMESPACE_URL
+      sha1.update(java.nio.ByteBuffer.allocate(16).putLong(namespace.getMostSignificantBits())
+          .putLong(namespace.getLeastSignificantBits()).array());
+      byte[] hash = sha1.digest(url.getBytes(StandardCharsets.UTF_8));
+      hash[6] = (byte) ((hash[6] & 0x0f) | 0x50);
+      hash[8] = (byte) ((hash[8] & 0x3f) | 0x80);
+      java.nio.ByteBuffer bits = java.nio.ByteBuffer.wrap(hash, 0, 16);
+      return "<urn:uuid:" + new java.util.UUID(bits.getLong(), bits.getLong()) + ">";
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
@@ -277,7 +331,7 @@ public final class WarcLikeForLikeBenchmark {
     int perShard = spec.data().documentsPerShard();
     for (int i = rank; i < warcs.size(); i += tasks) {
       long readStart = System.nanoTime();
-      List<RawDocument> documents = WarcRawDocuments.read(warcs.get(i));
+      List<RawDocument> documents = readWarc(warcs.get(i));
       readNanos += System.nanoTime() - readStart;
       records += documents.size();
       for (int from = 0; from < documents.size(); from += perShard) {

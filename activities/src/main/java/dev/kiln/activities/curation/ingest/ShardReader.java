@@ -64,15 +64,15 @@ public final class ShardReader {
     return new Batch(documents, drops);
   }
 
-  /** A whole object as one document: typed by data.format html/text, else by extension and content. */
+  /** A whole object as one document: typed by data.format html/text (declared), else by extension and content. */
   private RawDocument whole(String key) throws IOException {
     byte[] content;
     try (InputStream in = source.open(key, 0, -1)) {
       content = in.readAllBytes();
     }
     return switch (data.formatOrAuto()) {
-      case "html" -> new RawDocument(key, content, RawDocument.HTML);
-      case "text" -> new RawDocument(key, content, RawDocument.PLAIN_TEXT);
+      case "html" -> RawDocument.declared(key, content, RawDocument.HTML, null, null);
+      case "text" -> RawDocument.declared(key, content, RawDocument.PLAIN_TEXT, null, null);
       default -> RawDocument.of(key, content);
     };
   }

@@ -24,8 +24,9 @@ import org.netpreserve.jwarc.WarcTargetRecord;
 /**
  * Reads WARC and WET files (plain or gzipped) with jwarc. Documents come from {@code response} records (the HTTP
  * payload, typed and charset-labelled by the HTTP Content-Type), {@code conversion} records (WET plain text) and
- * {@code resource} records; {@code request}, {@code metadata}, {@code warcinfo}, {@code revisit} and
- * {@code continuation} records are skipped without counting. A document's id is {@code <key>#<offset>}, the byte
+ * {@code resource} records; the Content-Type declares whether a document is HTML or plain text (a conversion
+ * record without one is plain text), and only without one is the type guessed from the payload. {@code request},
+ * {@code metadata}, {@code warcinfo}, {@code revisit} and {@code continuation} records are skipped without counting. A document's id is {@code <key>#<offset>}, the byte
  * offset of its record in the object (of its gzip member for .warc.gz), or {@code <key>#r<ordinal>} for a WARC
  * gzipped as one stream. A record that cannot be parsed (wrong Content-Length, truncated gzip) is counted once as
  * {@code warc:bad-record} or {@code warc:truncated}, and reading goes on at the next offset where a whole record
@@ -237,9 +238,11 @@ public final class WarcRecords {
       return Optional.of(new IngestDrop(id, url, TOO_LARGE, "payload over " + MAX_PAYLOAD_BYTES + " bytes"));
     }
     if (contentType == null) {
-      contentType = RawDocument.looksLikeHtml(content) ? RawDocument.HTML : RawDocument.PLAIN_TEXT;
+      // no Content-Type: the type is a guess from the bytes, and extraction may still go by the id
+      return Optional.of(new RawDocument(id, content,
+          RawDocument.looksLikeHtml(content) ? RawDocument.HTML : RawDocument.PLAIN_TEXT, url, null));
     }
-    return Optional.of(new RawDocument(id, content, contentType, url, type == null ? null : type.parameters().get("charset")));
+    return Optional.of(RawDocument.declared(id, content, contentType, url, type.parameters().get("charset")));
   }
 
   /** HTML or plain text for the media types that are read, else null. */
