@@ -3,7 +3,8 @@
 # dev.kiln.bench.curation.SyntheticCorpus), curated by the real workflow and activities with the same -Xmx, one worker,
 # one curation slot, 400 raw documents per shard (DOCUMENTS_PER_SHARD) at every size. Prints the peak live heap of every activity kind at each size and wall time against corpus size.
 # The corpus and the stack's home go under ~/.cache/kiln/curation-memory (several GB at 20x).
-# Usage: bench/curation/run-memory.sh [SIZES...]   (default: 1 20; env XMX, default 1g; SPEC, default configs/tiny-gpt.yaml)
+# Usage: bench/curation/run-memory.sh [SIZES...]   (default: 1 20; env XMX, default 1g; SPEC, default configs/tiny-gpt.yaml;
+# TEMPORAL_PORT/TEMPORAL_UI_PORT, default 47233/48233, the dev server's, away from the test servers' 17233/27233/37233)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 SPEC="$(realpath "${SPEC:-$ROOT/configs/tiny-gpt.yaml}")"
@@ -16,5 +17,5 @@ SIZES=("$@")
 rm -rf "$WORK/home" # a fresh stack for every measurement; the generated corpus is kept
 mkdir -p "$WORK"
 cd "$ROOT/bench"
-exec java -Xmx"${XMX:-1g}" -XX:+ExitOnOutOfMemoryError -DsampleMillis=1000 -DdocumentsPerShard="${DOCUMENTS_PER_SHARD:-400}" -cp "target/kiln-bench-0.1.0-SNAPSHOT.jar:target/lib/*" \
+exec java -Xmx"${XMX:-1g}" -XX:+ExitOnOutOfMemoryError -DsampleMillis=1000 -DtemporalPort="${TEMPORAL_PORT:-47233}" -DtemporalUiPort="${TEMPORAL_UI_PORT:-48233}" -DdocumentsPerShard="${DOCUMENTS_PER_SHARD:-400}" -cp "target/kiln-bench-0.1.0-SNAPSHOT.jar:target/lib/*" \
   dev.kiln.bench.curation.CurationMemoryBenchmark "$SPEC" "$WORK" "${SIZES[@]}"

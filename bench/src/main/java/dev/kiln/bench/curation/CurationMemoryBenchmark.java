@@ -62,7 +62,10 @@ public final class CurationMemoryBenchmark {
     }
 
     List<Measurement> measurements = new ArrayList<>();
-    try (EmbeddedStack stack = EmbeddedStack.start(work.resolve("home"), EmbeddedStack.Temporal.DEV_SERVER, 0, 0, 0, System.out);
+    // -DtemporalPort/-DtemporalUiPort: fixed ports keep the dev server off those other servers on the machine use
+    // (0 picks free ones, which may be a port another test server is about to bind)
+    try (EmbeddedStack stack = EmbeddedStack.start(work.resolve("home"), EmbeddedStack.Temporal.DEV_SERVER,
+            Integer.getInteger("temporalPort", 0), Integer.getInteger("temporalUiPort", 0), 0, System.out);
         ObjectStore store = new ObjectStore(stack.storage("memory-bench"));
         ActivityHeapSampler sampler = new ActivityHeapSampler(Long.getLong("sampleMillis", 500))) {
       store.ensureBucket();
