@@ -14,8 +14,13 @@ SIZES=("$@")
 "$ROOT/infra/fetch-data.sh" >/dev/null
 "$ROOT/infra/install-temporal-cli.sh" >/dev/null
 (cd "$ROOT" && mvn -q -B -o -pl bench -am package -DskipTests) # the reactor: never install (the local repository is shared)
-rm -rf "$WORK/home" # a fresh stack for every measurement; the generated corpus is kept
+# a fresh Temporal and no earlier run's outputs for every measurement; the generated corpus is kept, and so is the
+# uploaded one (raw/ and lists/ in the bucket: the upload of 20 copies takes minutes)
+rm -rf "$WORK/home/temporal"
+if [[ -d "$WORK/home/s3" ]]; then
+  find "$WORK/home/s3" -mindepth 2 -maxdepth 2 ! -name raw ! -name lists -exec rm -rf {} +
+fi
 mkdir -p "$WORK"
 cd "$ROOT/bench"
-exec java -Xmx"${XMX:-1g}" -XX:+ExitOnOutOfMemoryError -DsampleMillis=1000 -DtemporalPort="${TEMPORAL_PORT:-47233}" -DtemporalUiPort="${TEMPORAL_UI_PORT:-48233}" -DdocumentsPerShard="${DOCUMENTS_PER_SHARD:-400}" -cp "target/kiln-bench-0.1.0-SNAPSHOT.jar:target/lib/*" \
+exec java -Xmx"${XMX:-1g}" -XX:+ExitOnOutOfMemoryError -DsampleMillis=1000 -DprogressSeconds="${PROGRESS_SECONDS:-120}" -DtemporalPort="${TEMPORAL_PORT:-47233}" -DtemporalUiPort="${TEMPORAL_UI_PORT:-48233}" -DdocumentsPerShard="${DOCUMENTS_PER_SHARD:-400}" -cp "target/kiln-bench-0.1.0-SNAPSHOT.jar:target/lib/*" \
   dev.kiln.bench.curation.CurationMemoryBenchmark "$SPEC" "$WORK" "${SIZES[@]}"

@@ -21,10 +21,16 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /**
@@ -53,7 +59,7 @@ public final class CurationMemoryBenchmark {
     int largest = sizes.stream().mapToInt(Integer::intValue).max().orElseThrow();
     int slots = Integer.getInteger("curationSlots", 1);
     Path data = Paths.dataDir(null);
-    Path corpus = work.resolve("synthetic-" + largest + "x");
+    Path corpus = generated(work, largest);
     if (!Files.exists(corpus.resolve("done"))) {
       List<String> generatorArgs = new ArrayList<>(List.of(data.toString(), corpus.toString(), String.valueOf(largest)));
       generatorArgs.addAll(bundled.data().rawPrefixes());
@@ -79,11 +85,33 @@ public final class CurationMemoryBenchmark {
         worker.start();
         for (int size : sizes) {
           measurements.add(curate(client, store, sampler, bundled, size));
+          if (measurements.size() < sizes.size()) {
+            print(measurements, slots); // the sizes so far: a long last size cut short still leaves these
+          }
         }
       }
       service.shutdown();
     }
     print(measurements, slots);
+  }
+
+  /**
+   * Where the corpus of {@code copies} copies is: a larger one generated earlier holds it (copy k is the same whatever
+   * the number of copies), else {@code synthetic-<copies>x}, generated if missing.
+   */
+  private static Path generated(Path work, int copies) throws IOException {
+    if (Files.isDirectory(work)) {
+      try (Stream<Path> dirs = Files.list(work)) {
+        Optional<Path> larger = dirs.filter(d -> d.getFileName().toString().matches("synthetic-\\d+x")
+                && Files.exists(d.resolve("done")))
+            .filter(d -> Integer.parseInt(d.getFileName().toString().replaceAll("\\D", "")) >= copies)
+            .min(Comparator.comparingInt(d -> Integer.parseInt(d.getFileName().toString().replaceAll("\\D", ""))));
+        if (larger.isPresent()) {
+          return larger.get();
+        }
+      }
+    }
+    return work.resolve("synthetic-" + copies + "x");
   }
 
   /** Puts copy-00 .. copy-(n-1) under raw/scale/; returns objects and bytes. */
@@ -124,9 +152,29 @@ public final class CurationMemoryBenchmark {
     String runId = "memory-" + size + "x-" + System.currentTimeMillis();
     sampler.reset();
     long start = System.nanoTime();
-    CurationResult result = client.newWorkflowStub(CurationWorkflow.class,
-            WorkflowOptions.newBuilder().setTaskQueue(TaskQueues.CPU).setWorkflowId(runId).build())
-        .curate(new CurationRequest(runId, spec, null, null));
+    CurationWorkflow workflow = client.newWorkflowStub(CurationWorkflow.class,
+        WorkflowOptions.newBuilder().setTaskQueue(TaskQueues.CPU).setWorkflowId(runId).build());
+    CompletableFuture<CurationResult> running = WorkflowClient.execute(workflow::curate, new CurationRequest(runId, spec, null, null));
+    long progressNanos = Long.getLong("progressSeconds", 300) * 1_000_000_000L;
+    CurationResult result;
+    while (true) {
+      try {
+        result = running.get(progressNanos, TimeUnit.NANOSECONDS);
+        break;
+      } catch (TimeoutException stillRunning) {
+        // what has been measured so far, so that a size that does not finish still says something
+        StringBuilder line = new StringBuilder(String.format("%dx after %.0f s, peak live heap above idle (MiB) / runs so far:",
+            size, (System.nanoTime() - start) / 1e9));
+        sampler.kinds().forEach((type, kind) -> line.append(String.format(" %s %.0f/%d", type,
+            Math.max(0, kind.peakLiveBytes() - sampler.baselineBytes()) / (double) MIB, kind.executions())));
+        System.out.println(line);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("curation of " + size + "x failed", e.getCause());
+      }
+    }
     double seconds = (System.nanoTime() - start) / 1e9;
     System.out.printf("%dx: %,d raw documents, %,d kept, in %.0f s%n", size, result.rawDocuments(), result.keptDocuments(), seconds);
     return new Measurement(size, result.rawDocuments(), result.keptDocuments(), rawBytes, seconds, sampler.baselineBytes(),
