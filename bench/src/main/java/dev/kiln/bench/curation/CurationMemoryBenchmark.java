@@ -195,20 +195,28 @@ public final class CurationMemoryBenchmark {
   }
 
   private static void print(List<Measurement> measurements, int slots) {
-    System.out.printf("%nPeak live heap above the idle worker's (MiB), by activity kind; one worker, %d curation slot(s), -Xmx %d MiB%n",
-        slots, Runtime.getRuntime().maxMemory() / MIB);
+    // Two figures per size: the whole live heap at the sample, comparable across sizes (the JVM holds the same
+    // things besides the activity: s3proxy, the workflow cache, the curation resources such as the language model
+    // once the first shard has loaded them), and that above the idle worker's heap at the same size, which at the
+    // first size is taken before anything was loaded (so the resources count as the first kinds' there, not later).
+    System.out.printf("%nPeak live heap (MiB) by activity kind: whole heap, and above the idle worker's heap at the same size;"
+        + " one worker, %d curation slot(s), -Xmx %d MiB%n", slots, Runtime.getRuntime().maxMemory() / MIB);
     StringBuilder header = new StringBuilder(String.format("%-22s", "activity"));
-    measurements.forEach(m -> header.append(String.format(" %12s %8s", m.size() + "x peak", "runs")));
+    measurements.forEach(m -> header.append(String.format(" %9s %11s %6s", m.size() + "x peak", "above idle", "runs")));
     System.out.println(header);
+    StringBuilder idle = new StringBuilder(String.format("%-22s", "(idle worker)"));
+    measurements.forEach(m -> idle.append(String.format(" %9.0f %11s %6s", m.baselineBytes() / (double) MIB, "-", "-")));
+    System.out.println(idle);
     TreeSet<String> types = new TreeSet<>();
     measurements.forEach(m -> types.addAll(m.kinds().keySet()));
     for (String type : types) {
       StringBuilder row = new StringBuilder(String.format("%-22s", type));
       for (Measurement m : measurements) {
         ActivityHeapSampler.Kind kind = m.kinds().get(type);
-        String peak = kind == null ? "-" : kind.peakLiveBytes() == 0 ? "<sample"
-            : String.format("%.0f", Math.max(0, kind.peakLiveBytes() - m.baselineBytes()) / (double) MIB);
-        row.append(String.format(" %12s %8s", peak, kind == null ? "-" : String.valueOf(kind.executions())));
+        boolean sampled = kind != null && kind.peakLiveBytes() > 0;
+        String peak = kind == null ? "-" : sampled ? String.format("%.0f", kind.peakLiveBytes() / (double) MIB) : "<sample";
+        String above = !sampled ? "-" : String.format("%.0f", Math.max(0, kind.peakLiveBytes() - m.baselineBytes()) / (double) MIB);
+        row.append(String.format(" %9s %11s %6s", peak, above, kind == null ? "-" : String.valueOf(kind.executions())));
       }
       System.out.println(row);
     }
