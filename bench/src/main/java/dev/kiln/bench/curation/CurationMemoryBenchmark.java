@@ -21,10 +21,16 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /**
@@ -53,7 +59,7 @@ public final class CurationMemoryBenchmark {
     int largest = sizes.stream().mapToInt(Integer::intValue).max().orElseThrow();
     int slots = Integer.getInteger("curationSlots", 1);
     Path data = Paths.dataDir(null);
-    Path corpus = work.resolve("synthetic-" + largest + "x");
+    Path corpus = generated(work, largest);
     if (!Files.exists(corpus.resolve("done"))) {
       List<String> generatorArgs = new ArrayList<>(List.of(data.toString(), corpus.toString(), String.valueOf(largest)));
       generatorArgs.addAll(bundled.data().rawPrefixes());
@@ -62,7 +68,10 @@ public final class CurationMemoryBenchmark {
     }
 
     List<Measurement> measurements = new ArrayList<>();
-    try (EmbeddedStack stack = EmbeddedStack.start(work.resolve("home"), EmbeddedStack.Temporal.DEV_SERVER, 0, 0, 0, System.out);
+    // -DtemporalPort/-DtemporalUiPort: fixed ports keep the dev server off those other servers on the machine use
+    // (0 picks free ones, which may be a port another test server is about to bind)
+    try (EmbeddedStack stack = EmbeddedStack.start(work.resolve("home"), EmbeddedStack.Temporal.DEV_SERVER,
+            Integer.getInteger("temporalPort", 0), Integer.getInteger("temporalUiPort", 0), 0, System.out);
         ObjectStore store = new ObjectStore(stack.storage("memory-bench"));
         ActivityHeapSampler sampler = new ActivityHeapSampler(Long.getLong("sampleMillis", 500))) {
       store.ensureBucket();
@@ -76,11 +85,33 @@ public final class CurationMemoryBenchmark {
         worker.start();
         for (int size : sizes) {
           measurements.add(curate(client, store, sampler, bundled, size));
+          if (measurements.size() < sizes.size()) {
+            print(measurements, slots); // the sizes so far: a long last size cut short still leaves these
+          }
         }
       }
       service.shutdown();
     }
     print(measurements, slots);
+  }
+
+  /**
+   * Where the corpus of {@code copies} copies is: a larger one generated earlier holds it (copy k is the same whatever
+   * the number of copies), else {@code synthetic-<copies>x}, generated if missing.
+   */
+  private static Path generated(Path work, int copies) throws IOException {
+    if (Files.isDirectory(work)) {
+      try (Stream<Path> dirs = Files.list(work)) {
+        Optional<Path> larger = dirs.filter(d -> d.getFileName().toString().matches("synthetic-\\d+x")
+                && Files.exists(d.resolve("done")))
+            .filter(d -> Integer.parseInt(d.getFileName().toString().replaceAll("\\D", "")) >= copies)
+            .min(Comparator.comparingInt(d -> Integer.parseInt(d.getFileName().toString().replaceAll("\\D", ""))));
+        if (larger.isPresent()) {
+          return larger.get();
+        }
+      }
+    }
+    return work.resolve("synthetic-" + copies + "x");
   }
 
   /** Puts copy-00 .. copy-(n-1) under raw/scale/; returns objects and bytes. */
@@ -121,9 +152,29 @@ public final class CurationMemoryBenchmark {
     String runId = "memory-" + size + "x-" + System.currentTimeMillis();
     sampler.reset();
     long start = System.nanoTime();
-    CurationResult result = client.newWorkflowStub(CurationWorkflow.class,
-            WorkflowOptions.newBuilder().setTaskQueue(TaskQueues.CPU).setWorkflowId(runId).build())
-        .curate(new CurationRequest(runId, spec, null, null));
+    CurationWorkflow workflow = client.newWorkflowStub(CurationWorkflow.class,
+        WorkflowOptions.newBuilder().setTaskQueue(TaskQueues.CPU).setWorkflowId(runId).build());
+    CompletableFuture<CurationResult> running = WorkflowClient.execute(workflow::curate, new CurationRequest(runId, spec, null, null));
+    long progressNanos = Long.getLong("progressSeconds", 300) * 1_000_000_000L;
+    CurationResult result;
+    while (true) {
+      try {
+        result = running.get(progressNanos, TimeUnit.NANOSECONDS);
+        break;
+      } catch (TimeoutException stillRunning) {
+        // what has been measured so far, so that a size that does not finish still says something
+        StringBuilder line = new StringBuilder(String.format("%dx after %.0f s, peak live heap above idle (MiB) / runs so far:",
+            size, (System.nanoTime() - start) / 1e9));
+        sampler.kinds().forEach((type, kind) -> line.append(String.format(" %s %.0f/%d", type,
+            Math.max(0, kind.peakLiveBytes() - sampler.baselineBytes()) / (double) MIB, kind.executions())));
+        System.out.println(line);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("curation of " + size + "x failed", e.getCause());
+      }
+    }
     double seconds = (System.nanoTime() - start) / 1e9;
     System.out.printf("%dx: %,d raw documents, %,d kept, in %.0f s%n", size, result.rawDocuments(), result.keptDocuments(), seconds);
     return new Measurement(size, result.rawDocuments(), result.keptDocuments(), rawBytes, seconds, sampler.baselineBytes(),
@@ -144,20 +195,28 @@ public final class CurationMemoryBenchmark {
   }
 
   private static void print(List<Measurement> measurements, int slots) {
-    System.out.printf("%nPeak live heap above the idle worker's (MiB), by activity kind; one worker, %d curation slot(s), -Xmx %d MiB%n",
-        slots, Runtime.getRuntime().maxMemory() / MIB);
+    // Two figures per size: the whole live heap at the sample, comparable across sizes (the JVM holds the same
+    // things besides the activity: s3proxy, the workflow cache, the curation resources such as the language model
+    // once the first shard has loaded them), and that above the idle worker's heap at the same size, which at the
+    // first size is taken before anything was loaded (so the resources count as the first kinds' there, not later).
+    System.out.printf("%nPeak live heap (MiB) by activity kind: whole heap, and above the idle worker's heap at the same size;"
+        + " one worker, %d curation slot(s), -Xmx %d MiB%n", slots, Runtime.getRuntime().maxMemory() / MIB);
     StringBuilder header = new StringBuilder(String.format("%-22s", "activity"));
-    measurements.forEach(m -> header.append(String.format(" %12s %8s", m.size() + "x peak", "runs")));
+    measurements.forEach(m -> header.append(String.format(" %9s %11s %6s", m.size() + "x peak", "above idle", "runs")));
     System.out.println(header);
+    StringBuilder idle = new StringBuilder(String.format("%-22s", "(idle worker)"));
+    measurements.forEach(m -> idle.append(String.format(" %9.0f %11s %6s", m.baselineBytes() / (double) MIB, "-", "-")));
+    System.out.println(idle);
     TreeSet<String> types = new TreeSet<>();
     measurements.forEach(m -> types.addAll(m.kinds().keySet()));
     for (String type : types) {
       StringBuilder row = new StringBuilder(String.format("%-22s", type));
       for (Measurement m : measurements) {
         ActivityHeapSampler.Kind kind = m.kinds().get(type);
-        String peak = kind == null ? "-" : kind.peakLiveBytes() == 0 ? "<sample"
-            : String.format("%.0f", Math.max(0, kind.peakLiveBytes() - m.baselineBytes()) / (double) MIB);
-        row.append(String.format(" %12s %8s", peak, kind == null ? "-" : String.valueOf(kind.executions())));
+        boolean sampled = kind != null && kind.peakLiveBytes() > 0;
+        String peak = kind == null ? "-" : sampled ? String.format("%.0f", kind.peakLiveBytes() / (double) MIB) : "<sample";
+        String above = !sampled ? "-" : String.format("%.0f", Math.max(0, kind.peakLiveBytes() - m.baselineBytes()) / (double) MIB);
+        row.append(String.format(" %9s %11s %6s", peak, above, kind == null ? "-" : String.valueOf(kind.executions())));
       }
       System.out.println(row);
     }
