@@ -214,7 +214,7 @@ public class CurationWorkflowImpl implements CurationWorkflow {
           }
           ShardFanOut.State fan = progress.fanOut() != null && progress.step() == step
               ? progress.fanOut()
-              : ShardFanOut.State.start(globalStage(step, base), tasksOf(step, layout), state.shards().settings());
+              : ShardFanOut.State.start(new ShardStage.GlobalStepTasks(step, base), tasksOf(step, layout), state.shards().settings());
           String name = fan.stage().label();
           String of = " of " + fan.shards() + (step == GlobalStep.NEAR_DUPLICATE_BUCKETS ? " band groups"
               : step == GlobalStep.EXACT_DUPLICATE_PARTITIONS ? " partitions" : " shards");
@@ -252,18 +252,6 @@ public class CurationWorkflowImpl implements CurationWorkflow {
         }
       }
     }
-  }
-
-  /** The fan-out of a per-index global step. */
-  private static ShardStage globalStage(GlobalStep step, GlobalStageRequest base) {
-    return switch (step) {
-      case DEDUP_KEYS -> new ShardStage.DedupKeys(base);
-      case NEAR_DUPLICATE_BUCKETS -> new ShardStage.NearDuplicateBuckets(base);
-      case EXACT_DUPLICATE_PARTITIONS -> new ShardStage.ExactDuplicatePartitions(base);
-      case FILTER -> new ShardStage.FilterShards(base);
-      case TOKENIZE -> new ShardStage.TokenizeShards(base);
-      default -> throw new IllegalArgumentException(step + " is a single task");
-    };
   }
 
   /** How many tasks a per-index global step has: one per shard, band group or partition. */

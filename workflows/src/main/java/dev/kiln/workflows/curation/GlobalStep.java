@@ -23,6 +23,11 @@ public enum GlobalStep {
   /** Once: {@link CurationActivities#mergeManifest}. */
   MERGE;
 
+  /** Whether this step is one task run from the curation workflow rather than a fan-out. */
+  public boolean single() {
+    return this == CLUSTER || this == SUMMARIZE || this == MERGE;
+  }
+
   /** The step after this one. */
   GlobalStep next() {
     return values()[ordinal() + 1];

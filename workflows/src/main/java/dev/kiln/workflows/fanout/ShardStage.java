@@ -6,6 +6,7 @@ import dev.kiln.workflows.ActivityPolicies;
 import dev.kiln.workflows.ActivitySummaries;
 import dev.kiln.workflows.curation.CurationActivities;
 import dev.kiln.workflows.curation.GlobalStageRequest;
+import dev.kiln.workflows.curation.GlobalStep;
 import dev.kiln.workflows.curation.ShardRequest;
 import dev.kiln.workflows.spec.RunSpec;
 import io.temporal.workflow.Async;
@@ -25,11 +26,7 @@ import java.util.List;
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.WRAPPER_OBJECT)
 @JsonSubTypes({
   @JsonSubTypes.Type(value = ShardStage.CurateShards.class, name = "curateShards"),
-  @JsonSubTypes.Type(value = ShardStage.DedupKeys.class, name = "dedupKeys"),
-  @JsonSubTypes.Type(value = ShardStage.NearDuplicateBuckets.class, name = "nearDuplicateBuckets"),
-  @JsonSubTypes.Type(value = ShardStage.ExactDuplicatePartitions.class, name = "exactDuplicatePartitions"),
-  @JsonSubTypes.Type(value = ShardStage.FilterShards.class, name = "filterShards"),
-  @JsonSubTypes.Type(value = ShardStage.TokenizeShards.class, name = "tokenizeShards"),
+  @JsonSubTypes.Type(value = ShardStage.GlobalStepTasks.class, name = "globalStep"),
 })
 public sealed interface ShardStage {
 
@@ -56,87 +53,41 @@ public sealed interface ShardStage {
   }
 
   /**
-   * A per-index task of the partitioned global stage (see {@link CurationActivities}): the task's request is the
-   * stage's {@link GlobalStageRequest} with the index, and it counts as one done shard (band group, partition) in the
-   * tally, with {@code documentsKept} what the task says it kept ({@code 0} where it keeps none).
+   * A per-index step of the partitioned global stage ({@link GlobalStep}; see {@link CurationActivities}): each task's
+   * request is {@code base} with the task's index (shard, band group or partition), and it counts as one done task in
+   * the tally, with the filter's kept documents as {@code documentsKept}.
    */
-  private static Promise<ShardTally> globalTask(
-      GlobalStageRequest base, int index, String summary, GlobalTask task, boolean countsKept) {
-    CurationActivities activities = ActivitySummaries.stub(CurationActivities.class, ActivityPolicies.DATA_WORK, summary);
-    GlobalStageRequest request = base.withIndex(index);
-    return Async.function(() -> task.run(activities, request))
-        .thenApply(result -> new ShardTally(1, countsKept ? result : 0, List.of()));
-  }
+  record GlobalStepTasks(GlobalStep step, GlobalStageRequest base) implements ShardStage {
+    public GlobalStepTasks {
+      if (step.single()) {
+        throw new IllegalArgumentException(step + " is a single task, not a fan-out");
+      }
+    }
 
-  /** One of {@link CurationActivities}' per-index global-stage methods. */
-  @FunctionalInterface
-  interface GlobalTask {
-    long run(CurationActivities activities, GlobalStageRequest request);
-  }
-
-  /** {@link CurationActivities#writeDedupKeys}, per curated shard. */
-  record DedupKeys(GlobalStageRequest base) implements ShardStage {
     @Override
     public String label() {
-      return "dedup-keys";
+      return switch (step) {
+        case DEDUP_KEYS -> "dedup-keys";
+        case NEAR_DUPLICATE_BUCKETS -> "near-dup";
+        case EXACT_DUPLICATE_PARTITIONS -> "exact-dup";
+        case FILTER -> "filter";
+        default -> "tokenize";
+      };
     }
 
     @Override
-    public Promise<ShardTally> start(int shard, int shards) {
-      return globalTask(base, shard, "dedup keys " + (shard + 1) + "/" + shards, CurationActivities::writeDedupKeys, false);
-    }
-  }
-
-  /** {@link CurationActivities#findNearDuplicatePairs}, per band group. */
-  record NearDuplicateBuckets(GlobalStageRequest base) implements ShardStage {
-    @Override
-    public String label() {
-      return "near-dup";
-    }
-
-    @Override
-    public Promise<ShardTally> start(int group, int groups) {
-      return globalTask(base, group, "near-dup buckets " + (group + 1) + "/" + groups, CurationActivities::findNearDuplicatePairs, false);
-    }
-  }
-
-  /** {@link CurationActivities#findExactDuplicates}, per hash partition. */
-  record ExactDuplicatePartitions(GlobalStageRequest base) implements ShardStage {
-    @Override
-    public String label() {
-      return "exact-dup";
-    }
-
-    @Override
-    public Promise<ShardTally> start(int partition, int partitions) {
-      return globalTask(base, partition, "exact-dup partitions " + (partition + 1) + "/" + partitions,
-          CurationActivities::findExactDuplicates, false);
-    }
-  }
-
-  /** {@link CurationActivities#filterShard}, per curated shard; tallies the documents kept. */
-  record FilterShards(GlobalStageRequest base) implements ShardStage {
-    @Override
-    public String label() {
-      return "filter";
-    }
-
-    @Override
-    public Promise<ShardTally> start(int shard, int shards) {
-      return globalTask(base, shard, "filter " + (shard + 1) + "/" + shards, CurationActivities::filterShard, true);
-    }
-  }
-
-  /** {@link CurationActivities#tokenizeShard}, per curated shard, with the run's tokenizer in {@code base}. */
-  record TokenizeShards(GlobalStageRequest base) implements ShardStage {
-    @Override
-    public String label() {
-      return "tokenize";
-    }
-
-    @Override
-    public Promise<ShardTally> start(int shard, int shards) {
-      return globalTask(base, shard, "tokenize " + (shard + 1) + "/" + shards, CurationActivities::tokenizeShard, false);
+    public Promise<ShardTally> start(int index, int count) {
+      CurationActivities activities = ActivitySummaries.stub(CurationActivities.class, ActivityPolicies.DATA_WORK,
+          label() + " " + (index + 1) + "/" + count);
+      GlobalStageRequest request = base.withIndex(index);
+      Promise<Long> done = switch (step) {
+        case DEDUP_KEYS -> Async.function(activities::writeDedupKeys, request);
+        case NEAR_DUPLICATE_BUCKETS -> Async.function(activities::findNearDuplicatePairs, request);
+        case EXACT_DUPLICATE_PARTITIONS -> Async.function(activities::findExactDuplicates, request);
+        case FILTER -> Async.function(activities::filterShard, request);
+        default -> Async.function(activities::tokenizeShard, request);
+      };
+      return done.thenApply(result -> new ShardTally(1, step == GlobalStep.FILTER ? result : 0, List.of()));
     }
   }
 }
