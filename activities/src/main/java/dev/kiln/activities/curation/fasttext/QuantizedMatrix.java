@@ -40,19 +40,7 @@ final class QuantizedMatrix implements Matrix {
   private float[] decode() {
     float[] values = new float[rows * cols];
     for (int i = 0; i < rows; i++) {
-      float alpha = norm(i);
-      int code = pq.nsubq * i;
-      int d = pq.dsub;
-      for (int m = 0; m < pq.nsubq; m++) {
-        int c = pq.centroidOffset(m, codes[code + m] & 0xFF);
-        if (m == pq.nsubq - 1) {
-          d = pq.lastdsub;
-        }
-        int at = i * cols + m * pq.dsub;
-        for (int j = 0; j < d; j++) {
-          values[at + j] = alpha * pq.centroids[c + j];
-        }
-      }
+      addQuantizedRow(values, i * cols, i);
     }
     return values;
   }
@@ -105,6 +93,11 @@ final class QuantizedMatrix implements Matrix {
       }
       return;
     }
+    addQuantizedRow(x, 0, i);
+  }
+
+  /** Adds row {@code i}, decoded from its codes ({@code norm * centroid} per value), to {@code out[offset ..]}. */
+  private void addQuantizedRow(float[] out, int offset, int i) {
     float alpha = norm(i);
     int code = pq.nsubq * i;
     int d = pq.dsub;
@@ -113,9 +106,9 @@ final class QuantizedMatrix implements Matrix {
       if (m == pq.nsubq - 1) {
         d = pq.lastdsub;
       }
-      int at = m * pq.dsub;
+      int at = offset + m * pq.dsub;
       for (int j = 0; j < d; j++) {
-        x[at + j] += alpha * pq.centroids[c + j];
+        out[at + j] += alpha * pq.centroids[c + j];
       }
     }
   }
